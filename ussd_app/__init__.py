@@ -1,0 +1,50 @@
+"""ussd_app: USSD and SMS service for mothers, women's savings groups and CSComs in Mali."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+MAX_BODY_BYTES = 16 * 1024
+
+
+def create_app(settings=None, **overrides) -> Flask:
+    """WSGI factory: `gunicorn 'ussd_app:create_app()'`. Reads the environment here, not at import."""
+    from ussd_app import redis_conn
+    from ussd_app.config import Settings
+    from ussd_app.db import make_engine, make_session_factory
+    from ussd_app.menus import registry
+    from ussd_app.menus.host import UssdHost
+    from ussd_app.menus.store import SessionStore
+    from ussd_app.webhook import bp as webhook_bp
+
+    app = Flask(__name__, instance_relative_config=True)
+    if settings is None:
+        settings = Settings.from_env(Path(app.instance_path), **overrides)
+    Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    redis_client = redis_conn.connect(redis_conn.resolve_redis_url(settings.redis_url, settings.instance_path))
+    store = SessionStore(redis_client, settings.session_ttl_seconds, settings.resume_window_seconds)
+
+    app.extensions.update(
+        ussd_settings=settings,
+        db_engine=engine,
+        db_sessions=session_factory,
+        redis=redis_client,
+        ussd_host=UssdHost(registry(), store, session_factory, settings),
+    )
+    app.register_blueprint(webhook_bp)
+
+    @app.errorhandler(HTTPException)
+    def _plain_http_error(exc: HTTPException) -> Response:
+        # Gateways and scripts read plain text; no HTML error pages.
+        return Response(f"{exc.code} {exc.name}", status=exc.code, content_type="text/plain; charset=utf-8")
+
+    return app

@@ -1,0 +1,126 @@
+"""The `ussd-app` command: serve, simulate, worker, db upgrade (features add their own)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from ussd_app.config import Settings
+
+
+def settings_from_env() -> Settings:
+    instance = Path(os.environ.get("USSD_INSTANCE_PATH", Path.cwd() / "instance"))
+    return Settings.from_env(instance)
+
+
+def make_app(settings: Settings | None = None):
+    from ussd_app import create_app
+
+    return create_app(settings or settings_from_env())
+
+
+@click.group()
+def main() -> None:
+    """USSD and SMS service for mothers, savings groups and CSComs in Mali."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to DATABASE_URL (default: the local SQLite file)."""
+    from ussd_app.migrate import upgrade
+
+    settings = settings_from_env()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--worker/--no-worker", default=True, help="Also run an RQ worker.")
+def serve(host: str, port: int, worker: bool) -> None:
+    """Run everything locally on embedded defaults (SQLite, embedded Redis)."""
+    from ussd_app.demo import load_demo
+    from ussd_app.migrate import upgrade
+    from ussd_app.redis_conn import resolve_redis_url
+
+    settings = settings_from_env()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    redis_url = resolve_redis_url(settings.redis_url, settings.instance_path)
+    os.environ["REDIS_URL"] = redis_url
+    upgrade(settings.database_url)
+    app = make_app(settings)
+    for note in load_demo(app.extensions["db_sessions"]):
+        click.echo(f"demo: {note}")
+    child = None
+    if worker:
+        child = subprocess.Popen([sys.executable, "-m", "ussd_app.cli", "worker"], env=os.environ.copy())
+    click.echo(f"database: {settings.database_url}\nredis: {redis_url}")
+    click.echo(f"USSD callback: http://{host}:{port}/ussd   health: http://{host}:{port}/healthz")
+    click.echo(f"try it: ussd-app simulate --url http://{host}:{port}/ussd")
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=10)
+
+
+@main.command()
+@click.option("--phone", default="+22376123456", show_default=True, help="Caller's number.")
+@click.option("--url", default=None, help="A running webhook (e.g. http://127.0.0.1:5000/ussd); "
+              "without it the app runs in this process on the same settings as `serve`.")
+def simulate(phone: str, url: str | None) -> None:
+    """Walk the menus as a mother would, on a phone in the terminal."""
+    from ussd_app import simulator
+    from ussd_app.ussd_request import BadCallback, normalise_phone
+
+    try:
+        phone = normalise_phone(phone)
+    except BadCallback as exc:
+        raise click.BadParameter(str(exc)) from exc
+    if url:
+        call = simulator.http_caller(url)
+    else:
+        from ussd_app.migrate import upgrade
+
+        settings = settings_from_env()
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.database_url)
+        call = simulator.app_caller(make_app(settings))
+    simulator.run(call, phone)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker (with the scheduler) on REDIS_URL."""
+    from ussd_app.jobs import run_worker
+
+    settings = settings_from_env()
+    run_worker(settings, burst=burst)
+
+
+def _register_feature_commands() -> None:
+    import ussd_app.features  # noqa: F401
+
+    from ussd_app.feature_cli import FEATURE_COMMANDS
+
+    for command in FEATURE_COMMANDS:
+        main.add_command(command)
+
+
+_register_feature_commands()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Settings read from the environment once, when the app is created (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    redis_url: str | None  # None: start an embedded Redis (local runs only)
+    secret_key: str
+    ussd_callback_token: str | None
+    at_username: str
+    at_api_key: str
+    at_sender_id: str | None
+    at_api_base_url: str | None
+    sms_gateway: str  # "africastalking" or "console"
+    session_ttl_seconds: int = 300
+    resume_window_seconds: int = 600
+    quiet_hours_start: int = 20  # 20:00 Africa/Bamako
+    quiet_hours_end: int = 8  # 08:00 Africa/Bamako
+    sms_rate_per_second: int = 10
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, instance_path: Path, env: dict | None = None, **overrides) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        instance_path = Path(instance_path)
+        default_db = f"sqlite:///{instance_path / 'ussd_app.sqlite3'}"
+        at_username = env.get("AT_USERNAME", "sandbox")
+        at_api_key = env.get("AT_API_KEY", "")
+        values = dict(
+            instance_path=instance_path,
+            database_url=env.get("DATABASE_URL") or default_db,
+            redis_url=env.get("REDIS_URL") or None,
+            secret_key=env.get("SECRET_KEY") or "dev-only-secret-change-me",
+            ussd_callback_token=env.get("USSD_CALLBACK_TOKEN") or None,
+            at_username=at_username,
+            at_api_key=at_api_key,
+            at_sender_id=env.get("AT_SENDER_ID") or None,
+            at_api_base_url=env.get("AT_API_BASE_URL") or None,
+            # Without an API key there is nothing to talk to: print messages instead.
+            sms_gateway=env.get("SMS_GATEWAY") or ("africastalking" if at_api_key else "console"),
+            session_ttl_seconds=_int(env, "USSD_SESSION_TTL", 300),
+            resume_window_seconds=_int(env, "USSD_RESUME_WINDOW", 600),
+            quiet_hours_start=_int(env, "SMS_QUIET_START_HOUR", 20),
+            quiet_hours_end=_int(env, "SMS_QUIET_END_HOUR", 8),
+            sms_rate_per_second=_int(env, "SMS_RATE_PER_SECOND", 10),
+        )
+        values.update(overrides)
+        return cls(**values)

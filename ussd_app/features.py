@@ -1,0 +1,1 @@
+"""Imports every feature module that registers demo data or CLI commands."""

@@ -1,0 +1,30 @@
+"""RQ plumbing: queues and the worker. Jobs are plain importable functions taking ids."""
+
+from __future__ import annotations
+
+import logging
+
+from rq import Queue, Worker
+
+from ussd_app import redis_conn
+
+QUEUE_NAMES = ("sms", "default")
+log = logging.getLogger(__name__)
+
+
+def queues(connection) -> list[Queue]:
+    return [Queue(name, connection=connection) for name in QUEUE_NAMES]
+
+
+def worker_redis(settings):
+    # Workers block on BLPOP for long stretches: no short socket timeout here.
+    import redis
+
+    url = redis_conn.resolve_redis_url(settings.redis_url, settings.instance_path)
+    return redis.Redis.from_url(url)
+
+
+def run_worker(settings, burst: bool = False) -> None:
+    connection = worker_redis(settings)
+    worker = Worker(queues(connection), connection=connection)
+    worker.work(with_scheduler=True, burst=burst)

@@ -1,0 +1,239 @@
+"""The USSD engine: a pure step from (session, input) to (session', reply, effects).
+
+No I/O happens here beyond reads through `ctx`: the host applies the effects in one database
+transaction, stores the session in Redis and sends the reply. Navigation is handled once, here:
+`0` back (or previous page), `00` main menu, `98` next page, invalid input re-asks with a hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ussd_app.menus.render import paginate, with_hint
+from ussd_app.menus.screens import INVALID_CHOICE, Branch, Go, Label, Reask, Screen, View
+from ussd_app.text.i18n import LANGUAGES, N_
+
+MAIN = "main"
+CHOOSE_LANGUAGE = "lang.first"
+RESUME = "resume"
+HOME, BACK, MORE = "00", "0", "98"
+MAX_BRANCH_DEPTH = 10
+
+NO_MORE = N_("There is no next page.")
+
+
+@dataclass
+class Session:
+    id: str
+    phone: str
+    lang: str | None
+    screen: str
+    page: int = 0
+    data: dict[str, Any] = field(default_factory=dict)
+    history: list[list] = field(default_factory=list)  # [[screen, page], ...]
+    inputs: list[str] = field(default_factory=list)
+    text: str = ""  # the gateway's `text` at the last hop
+    ended: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "Session":
+        return cls(**raw)
+
+
+@dataclass(frozen=True)
+class Reply:
+    end: bool
+    text: str  # rendered: translated, GSM-7, within the screen limit
+
+    def wire(self) -> str:
+        return ("END " if self.end else "CON ") + self.text
+
+
+@dataclass(frozen=True)
+class Hop:
+    """What effects need to know about the hop that produced them."""
+
+    session_id: str
+    phone: str
+    index: int  # number of inputs so far: stable across gateway resends and replays
+    now: datetime
+
+    def key(self, *parts: object) -> str:
+        return ":".join(["ussd", self.session_id, str(self.index), *map(str, parts)])
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Read access for screens: the database session (never committed here) and the clock."""
+
+    db: Any
+    now: datetime
+    settings: Any = None
+
+
+@dataclass
+class StepResult:
+    session: Session
+    reply: Reply
+    effects: list = field(default_factory=list)
+
+
+def _lang(s: Session) -> str:
+    return s.lang or "fr"
+
+
+def _enter(registry, ctx, s: Session, go: Go, effects: list, push: bool) -> None:
+    """Move to `go.target`, resolving branches, applying data changes and collecting effects."""
+    for _ in range(MAX_BRANCH_DEPTH):
+        for key in go.drop:
+            s.data.pop(key, None)
+        s.data.update(go.data)
+        effects.extend(go.effects)
+        if go.lang:
+            s.lang = go.lang
+        if go.reset_history:
+            s.history = []
+        elif push and go.target != s.screen:
+            s.history.append([s.screen, s.page])
+        push = False  # a branch does not add its own history entry
+        s.screen, s.page = go.target, 0
+        screen = registry[go.target]
+        if not isinstance(screen, Branch):
+            return
+        go = screen.decide(ctx, s)
+        registry.check_target(screen, go.target)
+    raise RuntimeError(f"branch loop at {s.screen}")
+
+
+def render(registry, ctx, s: Session, hint: Label | None = None) -> Reply:
+    screen = registry[s.screen]
+    view = screen.view(ctx, s)
+    pages = paginate(_lang(s), view, can_go_back=bool(s.history) or s.page > 0)
+    s.page = min(s.page, len(pages) - 1)
+    text = pages[s.page]
+    if hint is not None:
+        text = with_hint(_lang(s), hint, text)
+    if view.end:
+        s.ended = True
+    return Reply(view.end, text)
+
+
+def page_count(registry, ctx, s: Session) -> int:
+    view = registry[s.screen].view(ctx, s)
+    return len(paginate(_lang(s), view, can_go_back=True))
+
+
+def open_session(registry, ctx, session_id: str, phone: str, lang: str | None,
+                 resumable: dict | None = None) -> StepResult:
+    """First hop of a session: language choice, offer to resume, or the main menu."""
+    s = Session(id=session_id, phone=phone, lang=lang, screen=MAIN)
+    effects: list = []
+    if lang not in LANGUAGES:
+        s.lang = None
+        s.screen = CHOOSE_LANGUAGE
+    elif resumable is not None:
+        s.screen = RESUME
+        s.data["_resume"] = {k: resumable[k] for k in ("screen", "page", "history", "data")}
+    else:
+        _enter(registry, ctx, s, Go(MAIN), effects, push=False)
+    return StepResult(s, render(registry, ctx, s), effects)
+
+
+def snapshot(s: Session) -> dict:
+    """What a dropped session needs to continue; authentication is never carried over."""
+    data = {k: v for k, v in s.data.items() if not k.startswith(("auth", "_"))}
+    return {"screen": s.screen, "page": s.page, "history": s.history, "data": data}
+
+
+def is_resumable(registry, s: Session) -> bool:
+    if s.ended or s.screen in (MAIN, CHOOSE_LANGUAGE, RESUME):
+        return False
+    return registry[s.screen].resumable
+
+
+class ResumeOffer(Screen):
+    """A session dropped mid-flow less than ten minutes ago: continue it or start again."""
+
+    id = RESUME
+    resumable = False
+    targets = frozenset({MAIN})
+
+    def view(self, ctx, s) -> View:
+        return View((N_("Your last session was cut off."),), (N_("1 Continue"), N_("2 Start again")))
+
+    def handle(self, ctx, s, value: str):
+        return Reask(INVALID_CHOICE)  # "1" and "2" are taken by the engine (see _answer_resume)
+
+
+def _answer_resume(registry, ctx, s: Session, value: str, effects: list) -> bool:
+    saved = s.data.get("_resume")
+    if value not in ("1", "2"):
+        return False
+    s.data.pop("_resume", None)
+    if value == "2" or saved is None or saved["screen"] not in registry:
+        _enter(registry, ctx, s, Go(MAIN, reset_history=True), effects, push=False)
+        return True
+    s.data = dict(saved["data"])
+    s.history = [list(h) for h in saved["history"]]
+    gate = registry[saved["screen"]].resume_gate
+    if gate:  # e.g. the PIN: a shared phone must not reopen someone's group unasked
+        s.data["_resume_after"] = saved["screen"]
+        _enter(registry, ctx, s, Go(gate), effects, push=False)
+    else:
+        s.screen, s.page = saved["screen"], saved["page"]
+    return True
+
+
+def step(registry, ctx, s: Session, value: str) -> StepResult:
+    """Apply one input to a session (already copied by the caller)."""
+    value = value.strip()
+    s.inputs.append(value)
+    effects: list = []
+    screen = registry[s.screen]
+    hint: Label | None = None
+    if s.ended:
+        raise RuntimeError("step on an ended session")
+    if value == HOME and s.lang is not None and s.screen != CHOOSE_LANGUAGE:
+        s.history = []
+        _enter(registry, ctx, s, Go(MAIN), effects, push=False)
+    elif value == BACK and not screen.accepts_zero and (s.page > 0 or s.history):
+        if s.page > 0:
+            s.page -= 1
+        else:
+            s.screen, s.page = s.history.pop()
+    elif value == MORE and not screen.accepts_zero:
+        if s.page + 1 < page_count(registry, ctx, s):
+            s.page += 1
+        else:
+            hint = NO_MORE
+    elif s.screen == RESUME and _answer_resume(registry, ctx, s, value, effects):
+        pass
+    else:
+        outcome = screen.handle(ctx, s, value)
+        if isinstance(outcome, Reask):
+            hint = outcome.hint
+        else:
+            registry.check_target(screen, outcome.target)
+            _enter(registry, ctx, s, outcome, effects, push=True)
+    return StepResult(s, render(registry, ctx, s, hint), effects)
+
+
+def replay(registry, ctx, session_id: str, phone: str, lang: str | None,
+           inputs: list[str], text: str) -> StepResult:
+    """Rebuild a session Redis lost from the inputs the gateway sends in `text`.
+
+    The effects of earlier hops were applied when those hops were answered; only the last
+    hop's effects are kept (and they are idempotent anyway).
+    """
+    result = open_session(registry, ctx, session_id, phone, lang)
+    for value in inputs:
+        if result.session.ended:
+            break
+        result = step(registry, ctx, result.session, value)
+    result.session.text = text
+    return result

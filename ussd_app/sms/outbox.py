@@ -1,0 +1,64 @@
+"""The SMS outbox: every message is a row, written in the transaction of the event causing it.
+
+A row is rendered once, when queued: in the person's language, folded to GSM-7. Workers get row
+ids, never objects; the dedupe key makes a retried event queue its message once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ussd_app.db import Base, UTCDateTime, utcnow
+from ussd_app.text.gsm import sms_size, to_gsm
+from ussd_app.text.i18n import T, translate
+
+# Status only moves forward along this order (delivered/failed/rejected are final).
+STATUSES = ("pending", "queued", "sent", "delivered", "failed", "rejected")
+FINAL = frozenset({"delivered", "failed", "rejected"})
+
+
+class OutboxMessage(Base):
+    __tablename__ = "sms_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(16), index=True)  # E.164
+    language: Mapped[str] = mapped_column(String(2))
+    body: Mapped[str] = mapped_column(Text)  # as sent: translated, GSM-7
+    parts: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[str] = mapped_column(String(32))  # receipt, reminder, campaign, enrollment, ...
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    final_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provider_message_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    cost: Mapped[str | None] = mapped_column(String(32))  # as the gateway states it ("XOF 25.0000")
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+def render_sms(language: str, message: "T | str") -> str:
+    return to_gsm(translate(language, message))
+
+
+def queue_sms(db, *, recipient: str, language: str, message: "T | str", kind: str,
+              dedupe_key: str, due_at: datetime | None = None) -> OutboxMessage:
+    """Add a message to the outbox (idempotent on `dedupe_key`). The caller commits."""
+    existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    if existing is not None:
+        return existing
+    body = render_sms(language, message)
+    now = utcnow()
+    row = OutboxMessage(recipient=recipient, language=language, body=body,
+                        parts=sms_size(body).parts, kind=kind, dedupe_key=dedupe_key,
+                        status="pending", attempts=0, due_at=due_at or now,
+                        created_at=now, updated_at=now)
+    db.add(row)
+    db.flush()
+    return row

@@ -1,0 +1,59 @@
+"""People who dial the service, known by phone number, with their chosen language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ussd_app.db import Base, UTCDateTime, utcnow
+from ussd_app.menus.screens import Effect
+
+
+class Subscriber(Base):
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16), unique=True)  # E.164
+    language: Mapped[str | None] = mapped_column(String(2))
+    # The USSD session in which the language was chosen: replaying a session Redis lost must
+    # start on the language screen if that is where it started.
+    language_session_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def find_by_phone(db, phone: str) -> Subscriber | None:
+    return db.scalar(select(Subscriber).where(Subscriber.phone == phone))
+
+
+def get_or_create(db, phone: str) -> Subscriber:
+    subscriber = find_by_phone(db, phone)
+    if subscriber is None:
+        subscriber = Subscriber(phone=phone, created_at=utcnow())
+        db.add(subscriber)
+        db.flush()
+    return subscriber
+
+
+def starting_language(db, phone: str, session_id: str) -> str | None:
+    """The language a session starts in (None: ask). Stable when a lost session is replayed."""
+    subscriber = find_by_phone(db, phone)
+    if subscriber is None or subscriber.language_session_id == session_id:
+        return None
+    return subscriber.language
+
+
+@dataclass(frozen=True)
+class SetLanguage(Effect):
+    language: str
+    first_choice: bool = False
+
+    def apply(self, db, hop) -> None:
+        subscriber = get_or_create(db, hop.phone)
+        subscriber.language = self.language
+        subscriber.last_seen_at = hop.now
+        if self.first_choice:
+            subscriber.language_session_id = hop.session_id

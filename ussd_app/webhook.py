@@ -1,0 +1,54 @@
+"""HTTP endpoints of the gateway side: the USSD callback and the health check."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import text as sql
+
+from ussd_app.ussd_request import BadCallback, UssdRequest
+
+bp = Blueprint("webhook", __name__)
+
+
+def plain(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, content_type="text/plain; charset=utf-8")
+
+
+def token_ok() -> bool:
+    """Gateway callbacks carry `?token=` when USSD_CALLBACK_TOKEN is set."""
+    expected = current_app.extensions["ussd_settings"].ussd_callback_token
+    if not expected:
+        return True
+    given = request.args.get("token", "")
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+@bp.post("/ussd")
+def ussd() -> Response:
+    if not token_ok():
+        return plain("forbidden", 403)
+    try:
+        req = UssdRequest.from_form(request.form)
+    except BadCallback as exc:
+        return plain(str(exc), 400)
+    host = current_app.extensions["ussd_host"]
+    return plain(host.answer(req.session_id, req.phone, req.text))
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    problems = []
+    try:
+        with current_app.extensions["db_sessions"]() as db:
+            db.execute(sql("SELECT 1"))
+    except Exception as exc:  # report any failure as unhealthy, with its kind
+        problems.append(f"database: {type(exc).__name__}")
+    try:
+        current_app.extensions["redis"].ping()
+    except Exception as exc:  # same: the check must answer, not crash
+        problems.append(f"redis: {type(exc).__name__}")
+    if problems:
+        return plain("unhealthy\n" + "\n".join(problems), 503)
+    return plain("ok")
