@@ -187,11 +187,12 @@ class Prompt(Screen):
     def __init__(self, id: str, text, parse: Callable[[str, Any, Any], Any],
                  then: Callable[[Any, Any, Any], Outcome], targets: Sequence[str], *,
                  accepts_zero: bool = False, resumable: bool = True,
-                 resume_gate: str | None = None):
+                 resume_gate: str | None = None, examples: Sequence[str] = ()):
         self.id = id
         self.text = text
         self.parse = parse
         self.then = then
+        self.examples = tuple(examples)  # valid answers, for the screen walk and docs
         self.targets = frozenset(targets)
         self.accepts_zero = accepts_zero
         self.resumable = resumable
