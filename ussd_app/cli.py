@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,7 @@ def serve(host: str, port: int, worker: bool) -> None:
     """Run everything locally on embedded defaults (SQLite, embedded Redis)."""
     from ussd_app.demo import load_demo
     from ussd_app.migrate import upgrade
-    from ussd_app.redis_conn import resolve_redis_url
+    from ussd_app.redis_conn import resolve_redis_url, stop_embedded
 
     settings = settings_from_env()
     settings.instance_path.mkdir(parents=True, exist_ok=True)
@@ -68,12 +69,15 @@ def serve(host: str, port: int, worker: bool) -> None:
     click.echo(f"database: {settings.database_url}\nredis: {redis_url}")
     click.echo(f"USSD callback: http://{host}:{port}/ussd   health: http://{host}:{port}/healthz")
     click.echo(f"try it: ussd-app simulate --url http://{host}:{port}/ussd")
+    # SIGTERM must unwind like Ctrl-C so the worker and the embedded Redis stop with us.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:
         if child is not None:
             child.terminate()
             child.wait(timeout=10)
+        stop_embedded()
 
 
 @main.command()

@@ -45,6 +45,16 @@ def embedded_redis_url(instance_path: Path) -> str:
     return f"unix://{server.socket_file}"
 
 
+def stop_embedded() -> None:
+    """Shut down the embedded servers this process started (end of `serve`)."""
+    while _embedded_servers:
+        _, server = _embedded_servers.popitem()
+        try:
+            server.shutdown(nosave=True, now=True, force=True)
+        except redis.RedisError:
+            pass  # expected: the server drops the connection as it exits
+
+
 def resolve_redis_url(configured: str | None, instance_path: Path) -> str:
     if configured:
         return configured
