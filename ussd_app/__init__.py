@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 MAX_BODY_BYTES = 16 * 1024
@@ -14,6 +14,7 @@ MAX_BODY_BYTES = 16 * 1024
 def create_app(settings=None, **overrides) -> Flask:
     """WSGI factory: `gunicorn 'ussd_app:create_app()'`. Reads the environment here, not at import."""
     from ussd_app import redis_conn
+    from ussd_app.clinic import register_clinic
     from ussd_app.config import Settings
     from ussd_app.db import make_engine, make_session_factory
     from ussd_app.menus import registry
@@ -41,10 +42,25 @@ def create_app(settings=None, **overrides) -> Flask:
         ussd_host=UssdHost(registry(), store, session_factory, settings),
     )
     app.register_blueprint(webhook_bp)
+    register_clinic(app)
+    from ussd_app.sms.webhooks import bp as sms_bp
+
+    app.register_blueprint(sms_bp)
 
     @app.errorhandler(HTTPException)
     def _plain_http_error(exc: HTTPException) -> Response:
         # Gateways and scripts read plain text; no HTML error pages.
         return Response(f"{exc.code} {exc.name}", status=exc.code, content_type="text/plain; charset=utf-8")
+
+    @app.errorhandler(Exception)
+    def _plain_unexpected_error(exc: Exception) -> Response:
+        # Never an HTML page, never the exception's message (it may quote a PIN). A USSD caller
+        # gets a polite END: the gateway ends the session on any 5xx anyway.
+        from ussd_app.menus.host import end_answer, redacted_traceback
+
+        logging.getLogger(__name__).error("unexpected error on %s: %s", request.path, redacted_traceback(exc))
+        if request.path == "/ussd":
+            return Response(end_answer(), status=200, content_type="text/plain; charset=utf-8")
+        return Response("500 Internal Server Error", status=500, content_type="text/plain; charset=utf-8")
 
     return app

@@ -25,6 +25,16 @@ def worker_redis(settings):
 
 
 def run_worker(settings, burst: bool = False) -> None:
+    """RQ worker with RQ's scheduler, plus the periodic SMS dispatcher (ussd_app.sms.dispatch)."""
+    from ussd_app.sms import runtime as sms_runtime
+    from ussd_app.sms.dispatch import run_dispatch, start_periodic_dispatch
+
     connection = worker_redis(settings)
+    runtime = sms_runtime.from_settings(settings)
+    sms_runtime.install(runtime)
+    if burst:
+        run_dispatch(runtime)  # one pass, so a burst run sends what is due
+    else:
+        start_periodic_dispatch(connection)
     worker = Worker(queues(connection), connection=connection)
     worker.work(with_scheduler=True, burst=burst)

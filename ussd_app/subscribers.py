@@ -23,6 +23,10 @@ class Subscriber(Base):
     language_session_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person opts out of SMS (keyword, USSD, or the gateway's blacklist): every
+    # sender honours it (ussd_app.sms); "sms", "ussd" or "gateway" says how.
+    sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sms_opt_out_source: Mapped[str | None] = mapped_column(String(16))
 
 
 def find_by_phone(db, phone: str) -> Subscriber | None:

@@ -13,6 +13,8 @@ MAX_TEXT = 2000  # a 180 s session cannot type more
 SERVICE_CODE = re.compile(r"^[*#0-9]{1,40}$")
 SESSION_ID = re.compile(r"^[\w\-.:]{1,128}$")
 NETWORK_CODE = re.compile(r"^[0-9]{0,10}$")
+# Digits with the usual separators; letters are refused (phonenumbers would read them as a keypad).
+PHONE_CHARS = re.compile(r"^[+0-9 ().\-]{3,20}$")
 
 
 class BadCallback(ValueError):
@@ -21,6 +23,8 @@ class BadCallback(ValueError):
 
 def normalise_phone(raw: str, region: str = "ML") -> str:
     """E.164 form of a phone number (Mali when no country code is given)."""
+    if not PHONE_CHARS.match(raw.strip()):
+        raise BadCallback("phoneNumber is not a phone number")
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
@@ -49,7 +53,7 @@ class UssdRequest:
             raise BadCallback("sessionId is missing or malformed")
         if not service_code or not SERVICE_CODE.match(service_code):
             raise BadCallback("serviceCode is missing or malformed")
-        if not raw_phone or len(raw_phone) > 20:
+        if not PHONE_CHARS.match(raw_phone):
             raise BadCallback("phoneNumber is missing or malformed")
         if len(text) > MAX_TEXT or any(ord(ch) < 32 for ch in text):
             raise BadCallback("text is too long or has control characters")

@@ -6,6 +6,7 @@ import hmac
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import text as sql
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ussd_app.ussd_request import BadCallback, UssdRequest
 
@@ -25,10 +26,24 @@ def token_ok() -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
+def chunked_body_too_large() -> bool:
+    """A chunked body has no Content-Length, and Werkzeug stops reading it at the limit without
+    an error (bodies that declare their length are refused by Werkzeug itself): look one byte
+    further. The body read here is cached, so the form is parsed from it."""
+    if request.content_length is not None:
+        return False
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if len(request.get_data(cache=True)) < limit:
+        return False
+    return bool(request.environ["wsgi.input"].read(1))
+
+
 @bp.post("/ussd")
 def ussd() -> Response:
     if not token_ok():
         return plain("forbidden", 403)
+    if chunked_body_too_large():
+        raise RequestEntityTooLarge()
     try:
         req = UssdRequest.from_form(request.form)
     except BadCallback as exc:

@@ -3,15 +3,27 @@
 No I/O happens here beyond reads through `ctx`: the host applies the effects in one database
 transaction, stores the session in Redis and sends the reply. Navigation is handled once, here:
 `0` back (or previous page), `00` main menu, `98` next page, invalid input re-asks with a hint.
+A screen with `accepts_zero` takes `0` and `98` as answers (`98` still pages when there is more).
+
+The screen walk (tests/test_screen_walk.py) presses every option, every Prompt's `examples`,
+`98`, `0` and `00` in both languages, from a phone the service has never seen. A flow whose
+screens only open for some people gives it a way in, with two optional module-level hooks:
+
+    def walk_phones(db) -> list[str]:
+        # E.164 phones of demo people (from the flow's @demo_loader) to dial from as well.
+    walk_answers = {"savings.pin": ["4827"]}  # screen id -> extra keys to press there
+                                              # (or a function (db) -> that dict)
+
+Keep `examples` valid for those phones (a demo PIN, an amount in range): the walk never guesses.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from ussd_app.menus.render import paginate, with_hint
+from ussd_app.menus.render import paginate, render_page
 from ussd_app.menus.screens import INVALID_CHOICE, Branch, Go, Label, Reask, Screen, View
 from ussd_app.text.i18n import LANGUAGES, N_
 
@@ -42,7 +54,9 @@ class Session:
 
     @classmethod
     def from_dict(cls, raw: dict) -> "Session":
-        return cls(**raw)
+        # Sessions stored by an older release may carry fields this one no longer has.
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in known})
 
 
 @dataclass(frozen=True)
@@ -111,13 +125,8 @@ def _enter(registry, ctx, s: Session, go: Go, effects: list, push: bool) -> None
 
 
 def render(registry, ctx, s: Session, hint: Label | None = None) -> Reply:
-    screen = registry[s.screen]
-    view = screen.view(ctx, s)
-    pages = paginate(_lang(s), view, can_go_back=bool(s.history) or s.page > 0)
-    s.page = min(s.page, len(pages) - 1)
-    text = pages[s.page]
-    if hint is not None:
-        text = with_hint(_lang(s), hint, text)
+    view = registry[s.screen].view(ctx, s)
+    text, s.page = render_page(_lang(s), view, bool(s.history), s.page, hint)
     if view.end:
         s.ended = True
     return Reply(view.end, text)
@@ -125,7 +134,7 @@ def render(registry, ctx, s: Session, hint: Label | None = None) -> Reply:
 
 def page_count(registry, ctx, s: Session) -> int:
     view = registry[s.screen].view(ctx, s)
-    return len(paginate(_lang(s), view, can_go_back=True))
+    return len(paginate(_lang(s), view, bool(s.history)))
 
 
 def open_session(registry, ctx, session_id: str, phone: str, lang: str | None,
@@ -189,28 +198,44 @@ def _answer_resume(registry, ctx, s: Session, value: str, effects: list) -> bool
     return True
 
 
+SECRET_MASK = "#"  # gateways never put "#" in `text`: it ends the USSD string
+
+
+def mask(value: str) -> str:
+    return SECRET_MASK * len(value)
+
+
+def mask_like(stored: str, text: str) -> str:
+    """`text` with the secret inputs that `stored` (a masked earlier text) hides, hidden too."""
+    if SECRET_MASK not in stored or len(text) < len(stored):
+        return text
+    if all(a == b or a == SECRET_MASK for a, b in zip(stored, text)):
+        return stored + text[len(stored):]
+    return text
+
+
 def step(registry, ctx, s: Session, value: str) -> StepResult:
     """Apply one input to a session (already copied by the caller)."""
     value = value.strip()
-    s.inputs.append(value)
-    effects: list = []
     screen = registry[s.screen]
+    s.inputs.append(mask(value) if screen.secret else value)
+    effects: list = []
     hint: Label | None = None
     if s.ended:
         raise RuntimeError("step on an ended session")
     if value == HOME and s.lang is not None and s.screen != CHOOSE_LANGUAGE:
         s.history = []
+        s.data.pop("_resume", None)
         _enter(registry, ctx, s, Go(MAIN), effects, push=False)
     elif value == BACK and not screen.accepts_zero and (s.page > 0 or s.history):
         if s.page > 0:
             s.page -= 1
         else:
             s.screen, s.page = s.history.pop()
+    elif value == MORE and s.page + 1 < page_count(registry, ctx, s):
+        s.page += 1
     elif value == MORE and not screen.accepts_zero:
-        if s.page + 1 < page_count(registry, ctx, s):
-            s.page += 1
-        else:
-            hint = NO_MORE
+        hint = NO_MORE  # a screen that takes "0" as an answer takes "98" too
     elif s.screen == RESUME and _answer_resume(registry, ctx, s, value, effects):
         pass
     else:
@@ -231,9 +256,13 @@ def replay(registry, ctx, session_id: str, phone: str, lang: str | None,
     hop's effects are kept (and they are idempotent anyway).
     """
     result = open_session(registry, ctx, session_id, phone, lang)
+    kept: list[str] = []  # the text as stored: secret inputs masked
     for value in inputs:
-        if result.session.ended:
+        if result.session.ended:  # inputs after END are no hop the user made: apply nothing
+            result.effects = []
             break
+        kept.append(mask(value) if registry[result.session.screen].secret else value)
         result = step(registry, ctx, result.session, value)
-    result.session.text = text
+    kept.extend(inputs[len(kept):])
+    result.session.text = "*".join(kept)
     return result

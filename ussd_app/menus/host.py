@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+import time
+import traceback
 from datetime import datetime, timezone
 from typing import Callable
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from ussd_app.menus.engine import (RESUME, Ctx, Hop, StepResult, is_resumable, open_session,
-                                   replay, snapshot, step)
-from ussd_app.menus.render import text_of
+from ussd_app.menus.engine import (RESUME, Ctx, Hop, StepResult, is_resumable, mask, mask_like,
+                                   open_session, replay, snapshot, step)
+from ussd_app.menus.render import BODY_LIMIT, text_of
 from ussd_app.menus.store import SessionStore
+from ussd_app.sms.handoff import enqueue_outbox
+from ussd_app.sms.outbox import take_new_outbox_ids
 from ussd_app.subscribers import find_by_phone, starting_language
 from ussd_app.text.i18n import LANGUAGES, N_
 
@@ -20,6 +24,16 @@ log = logging.getLogger(__name__)
 
 UNAVAILABLE = N_("Sorry, the service is not available right now. Please try again in a few minutes.")
 BUSY = N_("Your previous request is still being handled. Please dial again.")
+
+TWIN_WAIT_S = 5.0  # longer than the session lock lives, so a twin can take over a dead hop
+TWIN_POLL_S = 0.02
+
+
+def redacted_traceback(exc: BaseException) -> str:
+    """Where an error happened, without its message: messages can quote the caller's input."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(frames))
+    return f"{type(exc).__name__} at {where}"
 
 
 def new_input(previous_text: str, text: str) -> str | None:
@@ -35,6 +49,14 @@ def split_inputs(text: str) -> list[str]:
     return text.split("*") if text else []
 
 
+def end_answer(message: str = UNAVAILABLE, lang: str | None = None) -> str:
+    """An END in the caller's language, or in both when it is not known."""
+    if lang in LANGUAGES:
+        return "END " + text_of(lang, message)
+    both = "\n".join(text_of(code, message) for code in LANGUAGES)
+    return "END " + both[:BODY_LIMIT]
+
+
 class UssdHost:
     def __init__(self, registry, store: SessionStore, session_factory, settings=None,
                  clock: Callable[[], datetime] | None = None):
@@ -48,43 +70,80 @@ class UssdHost:
         """The wire answer ("CON …" / "END …") for one gateway callback. Never raises."""
         lang = None
         try:
-            with self.store.lock(session_id) as holder:
-                if not holder:  # a resent twin of a hop that is being answered right now
-                    return self.store.wait_for_reply(session_id, text) or self._end(BUSY, None, phone)
-                cached, session = self.store.load(session_id, text)
-                if cached is not None:
-                    return cached
-                lang = session.lang if session else None
-                result = self._advance_and_apply(session_id, phone, text, session)
-                wire = result.reply.wire()
-                self.store.save(result.session, wire, self._resume_point(result))
-                log.info("ussd hop session=%s hop=%d screen=%s", session_id,
-                         len(result.session.inputs), result.session.screen)
-                return wire
+            deadline = time.monotonic() + TWIN_WAIT_S
+            while True:
+                with self.store.lock(session_id) as holder:
+                    cached, session = self._lookup(session_id, text)
+                    if cached is not None:
+                        return cached
+                    if holder:
+                        lang = session.lang if session else None
+                        return self._advance(session_id, phone, text, session)
+                # A resent twin of a hop being answered right now: wait for that answer, or
+                # take over when the first one died and its lock expired.
+                if time.monotonic() >= deadline:
+                    return self._end(BUSY, None, phone)
+                time.sleep(TWIN_POLL_S)
         except RedisError as exc:
             log.warning("ussd: redis unavailable (%s): polite END", type(exc).__name__)
             return self._end(UNAVAILABLE, lang, phone)
         except SQLAlchemyError as exc:
             log.warning("ussd: database unavailable (%s): polite END", type(exc).__name__)
             return self._end(UNAVAILABLE, lang, phone, ask_database=False)
-        except Exception:  # a bug must still give the caller a proper END, never an error page
-            log.exception("ussd: unexpected error at session=%s", session_id)
+        except Exception as exc:  # a bug must still give the caller a proper END, never an error page
+            log.error("ussd: unexpected error at session=%s: %s", session_id, redacted_traceback(exc))
             return self._end(UNAVAILABLE, lang, phone)
 
-    def _advance_and_apply(self, session_id, phone, text, session) -> StepResult:
+    def _lookup(self, session_id: str, text: str):
+        """The cached answer to this exact hop (if any) and the stored session (if usable)."""
+        cached, session = self.store.load(session_id, text)
+        if cached is None and session is not None:
+            # A PIN is kept masked in Redis: the stored text and cache key hide it.
+            masked = mask_like(session.text, text)
+            if masked != text:
+                cached = self.store.cached_reply(session_id, masked)
+        if session is not None and session.screen not in self.registry:
+            session = None  # stored by a release that had this screen: rebuild from `text`
+        return cached, session
+
+    def _advance(self, session_id, phone, text, session) -> str:
         now = self.clock()
-        with self.session_factory() as db, db.begin():
-            ctx = Ctx(db, now, self.settings)
-            added = new_input(session.text, text) if session is not None else None
-            if session is not None and added is not None and not session.ended:
-                result = step(self.registry, ctx, session, added)
-            else:
-                result = self._rebuild(ctx, db, session_id, phone, text)
-            result.session.text = text
-            hop = Hop(session_id, phone, len(result.session.inputs), now)
-            for effect in result.effects:
-                effect.apply(db, hop)
-        return result
+        saved = None
+        try:
+            with self.session_factory() as db, db.begin():
+                ctx = Ctx(db, now, self.settings)
+                masked = mask_like(session.text, text) if session is not None else text
+                added = new_input(session.text, masked) if session is not None else None
+                if session is not None and added is not None and not session.ended:
+                    secret = self.registry[session.screen].secret
+                    result = step(self.registry, ctx, session, added)
+                    kept = masked[:len(masked) - len(added)]
+                    result.session.text = kept + (mask(added) if secret else added)
+                else:
+                    result = self._rebuild(ctx, db, session_id, phone, text)
+                # The hop's number is the count of inputs in `text`: the same for a resent hop
+                # and for a replayed session, so effects keyed on it apply once.
+                hop = Hop(session_id, phone, len(split_inputs(text)), now)
+                for effect in result.effects:
+                    effect.apply(db, hop)
+                db.flush()
+                wire = result.reply.wire()
+                # Redis before the commit: if Redis fails, the transaction rolls back and the
+                # caller is told to try again with nothing written.
+                self.store.save(result.session, wire, self._resume_point(result))
+                saved = result.session
+                new_sms = take_new_outbox_ids(db)
+        except SQLAlchemyError:
+            if saved is not None:  # the commit failed after Redis was told: forget that answer
+                try:
+                    self.store.forget(saved)
+                except RedisError:
+                    pass  # Redis went too: the stored session expires with its TTL
+            raise
+        if new_sms:  # after the commit: one Redis round trip, and only when the hop queued SMS
+            enqueue_outbox(self.store.redis, new_sms)
+        log.info("ussd hop session=%s hop=%d screen=%s", session_id, hop.index, result.session.screen)
+        return wire
 
     def _rebuild(self, ctx, db, session_id, phone, text) -> StepResult:
         lang = starting_language(db, phone, session_id)
@@ -106,10 +165,7 @@ class UssdHost:
     def _end(self, message: str, lang: str | None, phone: str, ask_database: bool = True) -> str:
         if lang is None and ask_database:
             lang = self._stored_language(phone)
-        if lang in LANGUAGES:
-            return "END " + text_of(lang, message)
-        both = "\n".join(text_of(code, message) for code in LANGUAGES)
-        return "END " + both[:156]
+        return end_answer(message, lang)
 
     def _stored_language(self, phone: str) -> str | None:
         try:

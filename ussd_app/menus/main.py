@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from ussd_app.menus.engine import CHOOSE_LANGUAGE, MAIN, ResumeOffer
+from ussd_app.menus import savings_access
 from ussd_app.menus.screens import INVALID_CHOICE, Go, Menu, Option, Raw, Reask, Screen, View
 from ussd_app.subscribers import SetLanguage
 from ussd_app.text.i18n import LANGUAGE_NAMES, LANGUAGES, N_, translate
 
 # Later flows add their entries here, in the order the main menu shows them.
 MAIN_MENU_OPTIONS: list[Option] = [
+    Option(N_("My group"), "savings.access", when=savings_access.is_group_member),
+    Option(N_("Health information"), "health.menu"),
+    Option(N_("Register for care"), "reg.start"),
+    Option(N_("My registrations"), "reg.mine"),
+    Option(N_("My reminders"), "reminders.home"),
     Option(N_("Change language"), "lang.change"),
 ]
 

@@ -79,7 +79,8 @@ def _resolve(value, ctx, s):
 
 
 def _choice_number(value: str, count: int) -> int | None:
-    if value.isdigit() and not value.startswith("0"):
+    # ASCII digits only: str.isdigit() also accepts "²" or "١", which int() rejects or misreads.
+    if value.isascii() and value.isdigit() and not value.startswith("0"):
         n = int(value)
         if 1 <= n <= count:
             return n
@@ -96,6 +97,7 @@ class Screen:
     accepts_zero: bool = False  # "0" is an answer here (e.g. absent), not "back"
     resume_gate: str | None = None  # screen to pass first when a dropped session resumes here
     resumable: bool = True
+    secret: bool = False  # a PIN: the engine keeps only a mask of the input (Redis, logs)
 
     def view(self, ctx, s) -> View:  # pragma: no cover - interface
         raise NotImplementedError
@@ -187,9 +189,11 @@ class Prompt(Screen):
     def __init__(self, id: str, text, parse: Callable[[str, Any, Any], Any],
                  then: Callable[[Any, Any, Any], Outcome], targets: Sequence[str], *,
                  accepts_zero: bool = False, resumable: bool = True,
-                 resume_gate: str | None = None, examples: Sequence[str] = ()):
+                 resume_gate: str | None = None, examples: Sequence[str] = (),
+                 secret: bool = False):
         self.id = id
         self.text = text
+        self.secret = secret
         self.parse = parse
         self.then = then
         self.examples = tuple(examples)  # valid answers, for the screen walk and docs

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import redis
 
-from ussd_app.menus.engine import Session
+from ussd_app.menus.engine import SECRET_MASK, Session
 
 LOCK_MS = 3000
 WAIT_FOR_TWIN_S = 1.0  # a resent hop waits this long for the first one's answer
@@ -69,9 +69,9 @@ class SessionStore:
         """Store the session, the answer to this hop and the resume snapshot atomically."""
         pipe = self.redis.pipeline(transaction=True)
         pipe.set(self._reply_key(session.id, session.text), wire_reply, ex=self.session_ttl)
-        if session.ended:
+        if session.ended and SECRET_MASK not in session.text:
             pipe.delete(self._session_key(session.id))
-        else:
+        else:  # kept when its text hides a PIN: a resent last hop is matched through it
             pipe.set(self._session_key(session.id), json.dumps(session.to_dict()), ex=self.session_ttl)
         if resume_snapshot is not None:
             payload = dict(resume_snapshot, session_id=session.id, lang=session.lang)
@@ -79,6 +79,10 @@ class SessionStore:
         else:
             pipe.delete(self._resume_key(session.phone))
         pipe.execute()
+
+    def forget(self, session: Session) -> None:
+        """Drop what `save` stored for this hop (its database commit failed): the next hop rebuilds."""
+        self.redis.delete(self._reply_key(session.id, session.text), self._session_key(session.id))
 
     @contextmanager
     def lock(self, session_id: str):

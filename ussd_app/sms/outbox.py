@@ -18,6 +18,8 @@ from ussd_app.text.i18n import T, translate
 # Status only moves forward along this order (delivered/failed/rejected are final).
 STATUSES = ("pending", "queued", "sent", "delivered", "failed", "rejected")
 FINAL = frozenset({"delivered", "failed", "rejected"})
+RANK = {"pending": 0, "queued": 1, "sent": 2, "delivered": 3, "failed": 3, "rejected": 3}
+NEW_OUTBOX_IDS = "sms.new_outbox_ids"
 
 
 class OutboxMessage(Base):
@@ -39,6 +41,9 @@ class OutboxMessage(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(100), index=True)
     cost: Mapped[str | None] = mapped_column(String(32))  # as the gateway states it ("XOF 25.0000")
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # A worker holds the row while it sends (until `locked_until`); a dead worker's hold expires.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lock_token: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -61,4 +66,11 @@ def queue_sms(db, *, recipient: str, language: str, message: "T | str", kind: st
                         created_at=now, updated_at=now)
     db.add(row)
     db.flush()
+    # The caller enqueues new rows after its commit (see ussd_app.sms.handoff).
+    db.info.setdefault(NEW_OUTBOX_IDS, []).append(row.id)
     return row
+
+
+def take_new_outbox_ids(db) -> list[int]:
+    """Ids of the rows this session queued since the last call (enqueue them after the commit)."""
+    return db.info.pop(NEW_OUTBOX_IDS, [])

@@ -41,6 +41,10 @@ def _fold_char(ch: str) -> str:
         return ch
     if ch in FOLD:
         return FOLD[ch]
+    if unicodedata.combining(ch) or unicodedata.category(ch) == "Cf":
+        return ""  # tone marks on Bambara vowels (ɛ̀), zero-width and soft-hyphen characters
+    if ch.isspace():
+        return " "
     # Anything else (tone marks, rare accents): keep the base letter if GSM-7 has it.
     base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
     if base and all(c in GSM_BASIC for c in base):

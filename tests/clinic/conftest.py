@@ -1,0 +1,174 @@
+"""Clinic fixtures: two centres with their people, staff of each, a signed-in client, tokens,
+and the SMS runtime (real SDK against the local fake API, real RQ workers in burst mode)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from rq import Queue, SimpleWorker
+
+from ussd_app.clinic.accounts import create_api_token, create_staff
+from ussd_app.health import enrollment as health
+from ussd_app.health.facilities import Facility
+from ussd_app.jobs import QUEUE_NAMES
+from ussd_app.sms import runtime as sms_runtime
+from ussd_app.sms.fake_at import FakeAfricasTalking
+from ussd_app.sms.gateway import AfricasTalkingGateway
+from ussd_app.subscribers import get_or_create
+
+PASSWORD = "sage-femme-2026"
+API_KEY = "clinic-test-key"
+CENTRE_A, CENTRE_B = "BKO-C1-SOTUBA", "BKO-C1-BOULK"
+
+
+@dataclass
+class World:
+    """What the tests arrange: two centres, a midwife at each, an admin, people at both."""
+
+    a: Facility
+    b: Facility
+    a_pending: list  # enrollments at A, pending
+    b_pending: list  # enrollments at B, pending
+
+
+def add_facility(db, code: str, name: str) -> Facility:
+    now = datetime.now(timezone.utc)
+    facility = Facility(code=code, name=name, commune="Commune I", region="Bamako", phone=None,
+                        active=True, created_at=now, updated_at=now)
+    db.add(facility)
+    db.flush()
+    return facility
+
+
+_seq = [0]
+
+
+def enroll(db, facility: Facility, phone: str, *, kind: str = "pregnancy", language: str = "fr",
+           child_name: str | None = None, birth_date: date | None = None, due_date: date | None = None,
+           now: datetime | None = None):
+    """A registration made the way the USSD flow makes it (health's own function)."""
+    now = now or datetime.now(timezone.utc)
+    _seq[0] += 1
+    key = f"test:{phone}:{_seq[0]}"
+    subscriber = get_or_create(db, phone)
+    subscriber.language = language
+    if kind == "pregnancy" and due_date is None:
+        due_date = now.date() + timedelta(days=150)
+    return health.register(db, request_key=key, reference=health.plan_reference(db, key), phone=phone,
+                           language=language, kind=kind, facility_id=facility.id, now=now,
+                           child_name=child_name, birth_date=birth_date, due_date=due_date)
+
+
+@pytest.fixture
+def world(db) -> World:
+    a = add_facility(db, CENTRE_A, "CSCom Sotuba")
+    b = add_facility(db, CENTRE_B, "CSCom Boulkassoumbougou")
+    a_pending = [enroll(db, a, "+22376000001"), enroll(db, a, "+22376000002", language="bm")]
+    b_pending = [enroll(db, b, "+22366000001"), enroll(db, b, "+22366000002", kind="child",
+                                                       child_name="Fanta", birth_date=date(2025, 1, 10))]
+    create_staff(db, username="awa", password=PASSWORD, facility_code=CENTRE_A, display_name="Awa Diarra")
+    create_staff(db, username="bintou", password=PASSWORD, facility_code=CENTRE_B)
+    create_staff(db, username="admin", password=PASSWORD, role="admin")
+    db.commit()
+    return World(a, b, a_pending, b_pending)
+
+
+def page(response) -> str:
+    """The response's text as a reader sees it (entities decoded)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Browser:
+    """A Flask test client that carries the CSRF token like a page's forms do."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = None
+
+    def get(self, url, **kw):
+        response = self.client.get(url, **kw)
+        found = CSRF.search(response.get_data(as_text=True))
+        if found:
+            self.token = found.group(1)
+        return response
+
+    def post(self, url, data=None, **kw):
+        if self.token is None:
+            self.get("/clinic/login")
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token)
+        return self.client.post(url, data=data, **kw)
+
+    def login(self, username: str, password: str = PASSWORD):
+        self.get("/clinic/login")
+        response = self.post("/clinic/login", {"username": username, "password": password})
+        self.get("/clinic/registrations")
+        return response
+
+
+@pytest.fixture
+def browser(client):
+    return Browser(client)
+
+
+@pytest.fixture
+def signed_in(app):
+    """signed_in("awa") -> a Browser signed in as that account (each its own cookie jar)."""
+
+    def make(username: str) -> Browser:
+        b = Browser(app.test_client())
+        response = b.login(username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return b
+
+    return make
+
+
+@pytest.fixture
+def tokens(db, world):
+    out = {}
+    for label, code in (("a", CENTRE_A), ("b", CENTRE_B), ("all", None)):
+        _row, secret = create_api_token(db, name=f"test {label}", facility_code=code)
+        out[label] = {"Authorization": f"Bearer {secret}"}
+    db.commit()
+    return out
+
+
+@pytest.fixture
+def fake_at():
+    fake = FakeAfricasTalking(api_key=API_KEY).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def sms_rt(app, redis_client, fake_at):
+    gateway = AfricasTalkingGateway("sandbox", API_KEY, sender_id="SANTE", base_url=fake_at.url,
+                                    timeout=(0.5, 0.5))
+    # No quiet hours here, so a run at night still completes; tests/clinic/test_campaigns.py
+    # checks the quiet hours themselves.
+    settings = replace(app.extensions["ussd_settings"], sms_rate_per_second=500,
+                       quiet_hours_start=0, quiet_hours_end=0)
+    app.extensions["ussd_settings"] = settings
+    rt = sms_runtime.SmsRuntime(settings, app.extensions["db_sessions"], redis_client, gateway)
+    sms_runtime.install(rt)
+    yield rt
+    sms_runtime.install(None)
+
+
+@pytest.fixture
+def work(redis_client, sms_rt):
+    """Run a real RQ worker in burst mode until the queues are empty."""
+
+    def run() -> None:
+        queues = [Queue(name, connection=redis_client) for name in QUEUE_NAMES]
+        SimpleWorker(queues, connection=redis_client).work(burst=True)
+
+    return run

@@ -1,0 +1,139 @@
+"""End to end in a real headless browser (Debian's chromium driven by Playwright): a midwife
+signs in, approves two registrations, sets an appointment, and sends a bilingual campaign that
+runs to completion through the real SDK against the local fake SMS API."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from ussd_app.clinic.models import Campaign, CampaignMessage
+from ussd_app.db import utcnow
+from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.text.gsm import sms_size, to_gsm
+
+from tests.clinic.conftest import PASSWORD, enroll
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+FR = "Journée de vaccination samedi 9h au CSCom Sotuba. Venez avec le carnet de l'enfant."
+BM = "Boloci don ye sibiri ye, lɛri 9, Sotuba kɛnɛya so la. Aw ka na ni den ka kayiye ye."
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def chromium():
+    if shutil.which(CHROMIUM) is None:  # scripts/services installs it; say so rather than skip
+        pytest.fail("chromium is not installed: run scripts/services (it apt-installs chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_midwife_day_in_the_browser(live_server, chromium, world, db, work, fake_at, tmp_path):
+    enroll(db, world.a, "+22376000003", kind="child", child_name="Moussa",
+           birth_date=utcnow().date() - timedelta(days=300))
+    db.commit()
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")  # a phone
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    # Sign in.
+    page.goto(f"{live_server}/clinic/login")
+    page.fill("input[name=username]", "awa")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:has-text('Inscriptions')")
+
+    # Approve two registrations.
+    for enrollment in world.a_pending:
+        page.click(f"#reg-{enrollment.reference} button[name=approve]")
+        page.wait_for_selector(f".flash:has-text('{enrollment.reference}')")
+    page.screenshot(path=str(tmp_path / "registrations.png"), full_page=True)
+    statuses = {e.reference: db.get(type(e), e.id) for e in world.a_pending}
+    db.expire_all()
+    assert all(db.get(type(e), e.id).status == "approved" for e in statuses.values())
+
+    # Set an appointment for the first mother.
+    page.goto(f"{live_server}/clinic/people/{world.a_pending[0].phone.lstrip('+')}")
+    when = utcnow().date() + timedelta(days=5)
+    page.fill("input[name=date]", when.isoformat())
+    page.click("text=Fixer le rendez-vous")
+    page.wait_for_selector(".flash:has-text('Rendez-vous fixé')")
+    page.screenshot(path=str(tmp_path / "person.png"), full_page=True)
+
+    # A bilingual campaign to the centre's mothers, with the live counter and recipient count.
+    page.goto(f"{live_server}/clinic/campaigns/new")
+    page.wait_for_selector("#recipient-count:has-text('Destinataires : 3')")
+    assert page.locator("[data-for=pregnant]").is_hidden()
+    page.check("input[name=audience][value=pregnant]")
+    assert page.locator("[data-for=pregnant]").is_visible()
+    page.check("input[name=audience][value=centre]")
+    page.wait_for_selector("#recipient-count:has-text('Destinataires : 3')")
+    page.fill("input[name=title]", "Journée de vaccination")
+    page.fill("textarea[name=message_fr]", FR)
+    page.fill("textarea[name=message_bm]", BM)
+    for field, text in (("fr", FR), ("bm", BM)):
+        counter = page.locator(f"#counter-{field}")
+        expected = sms_size(to_gsm(text))
+        assert counter.get_attribute("data-chars") == str(expected.units)
+        assert counter.get_attribute("data-parts") == str(expected.parts)
+        assert "GSM-7" in counter.inner_text()
+    # The counter follows the server's rules on awkward text too (extension characters, 2 parts).
+    for sample in ("€" * 81, "a" * 161, "[ɲɔ] " * 40, "Ça coûte 500 FCFA {test}"):
+        page.fill("textarea[name=message_fr]", sample)
+        expected = sms_size(to_gsm(sample))
+        counter = page.locator("#counter-fr")
+        assert (counter.get_attribute("data-chars"), counter.get_attribute("data-parts")) == (
+            str(expected.units), str(expected.parts)), sample
+    page.fill("textarea[name=message_fr]", FR)
+    page.screenshot(path=str(tmp_path / "campaign-form.png"), full_page=True)
+    page.click("#send-button")
+    page.wait_for_selector("#campaign-progress")
+    assert page.locator("#state").inner_text() in ("en préparation", "en cours d'envoi")
+
+    # The worker plans and sends; the gateway then reports delivery.
+    work()
+    db.expire_all()
+    campaign = db.scalar(select(Campaign))
+    rows = list(db.scalars(select(OutboxMessage).join(CampaignMessage, CampaignMessage.outbox_id == OutboxMessage.id)
+                           .where(CampaignMessage.campaign_id == campaign.id)))
+    assert len(rows) == 3 and {r.status for r in rows} == {"sent"}
+    import requests
+
+    for row in rows:
+        requests.post(f"{live_server}/sms/delivery", data={"id": row.provider_message_id, "status": "Success"},
+                      timeout=5)
+    page.wait_for_selector("#state:has-text('terminée')", timeout=20000)  # the page polls, then reloads
+    page.wait_for_selector("svg [data-series=delivered]")
+    assert page.locator("#delivered").inner_text() == "3"
+    page.screenshot(path=str(tmp_path / "campaign-done-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(tmp_path / "campaign-done-laptop.png"), full_page=True)
+    sent_to = {to for request in fake_at.requests for to in request["to"].split(",")}
+    assert {r.phone for r in world.a_pending} <= sent_to
+    assert not errors, errors
+    print(f"screenshots in {tmp_path}")
+    context.close()

@@ -1,0 +1,84 @@
+"""The messages page (scoped outbox, retry failed) and the savings groups page (ledger totals)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ussd_app.db import utcnow
+from ussd_app.savings import ledger
+from ussd_app.savings.groups import add_member, create_group, current_cycle
+from ussd_app.sms.outbox import OutboxMessage, queue_sms
+
+from tests.clinic.conftest import CENTRE_A, CENTRE_B, page
+
+
+def _fail(db, row, error="403 InvalidPhoneNumber"):
+    row.status, row.last_error, row.final_at = "failed", error, utcnow()
+
+
+def test_messages_page_shows_her_centres_messages_with_status(signed_in, world, db):
+    text = page(signed_in("awa").get("/clinic/messages"))
+    for e in world.a_pending:  # each registration sent a "received" SMS
+        assert e.phone in text
+    for e in world.b_pending:
+        assert e.phone not in text
+    assert "en attente" in text
+
+
+def test_savings_receipts_are_not_shown_to_the_clinic(signed_in, world, db):
+    queue_sms(db, recipient=world.a_pending[0].phone, language="fr", message="Recu 5000 FCFA",
+              kind="savings_receipt", dedupe_key="receipt:1")
+    db.commit()
+    assert "Recu 5000 FCFA" not in page(signed_in("awa").get("/clinic/messages"))
+
+
+def test_retry_failed_queues_a_new_message_once(signed_in, world, db):
+    row = db.scalar(select(OutboxMessage).where(OutboxMessage.recipient == world.a_pending[0].phone))
+    _fail(db, row)
+    db.commit()
+    b = signed_in("awa")
+    text = page(b.get("/clinic/messages?status=failed"))
+    assert "403 InvalidPhoneNumber" in text and "Renvoyer" in text
+    b.post("/clinic/messages/retry", {"id": str(row.id)})
+    b.post("/clinic/messages/retry", {"id": str(row.id)})  # double click
+    db.expire_all()
+    copies = db.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"retry:{row.id}")).all()
+    assert len(copies) == 1 and copies[0].status == "pending" and copies[0].body == row.body
+    assert db.get(OutboxMessage, row.id).status == "failed"  # history is kept, never moved back
+
+
+def test_retry_all_failed_covers_only_her_centre(signed_in, world, db):
+    mine = db.scalar(select(OutboxMessage).where(OutboxMessage.recipient == world.a_pending[0].phone))
+    theirs = db.scalar(select(OutboxMessage).where(OutboxMessage.recipient == world.b_pending[0].phone))
+    _fail(db, mine)
+    _fail(db, theirs)
+    db.commit()
+    b = signed_in("awa")
+    b.get("/clinic/messages")
+    b.post("/clinic/messages/retry", {"all_failed": "1"})
+    db.expire_all()
+    assert db.scalar(select(func.count()).where(OutboxMessage.dedupe_key == f"retry:{mine.id}")) == 1
+    assert db.scalar(select(func.count()).where(OutboxMessage.dedupe_key == f"retry:{theirs.id}")) == 0
+    # Nor can she retry the other centre's message by its id.
+    b.post("/clinic/messages/retry", {"id": str(theirs.id)})
+    db.expire_all()
+    assert db.scalar(select(func.count()).where(OutboxMessage.dedupe_key == f"retry:{theirs.id}")) == 0
+
+
+def test_savings_page_totals_equal_the_ledger(signed_in, world, db):
+    group = create_group(db, name="Benkadi", share_value=500, health_fund_per_meeting=200, facility_code=CENTRE_A)
+    other = create_group(db, name="Jigiya", share_value=1000, health_fund_per_meeting=100, facility_code=CENTRE_B)
+    awa = add_member(db, group, phone="+22376000031", name="Awa T.")
+    fanta = add_member(db, group, phone="+22376000032", name="Fanta K.")
+    cycle = current_cycle(db, group.id)
+    ledger.add_entry(db, member=awa, cycle_id=cycle.id, kind="shares", amount=1500, shares=3, idempotency_key="e1")
+    ledger.add_entry(db, member=fanta, cycle_id=cycle.id, kind="shares", amount=1000, shares=2, idempotency_key="e2")
+    ledger.add_entry(db, member=awa, cycle_id=cycle.id, kind="health_fund", amount=200, idempotency_key="e3")
+    db.commit()
+    balance = ledger.group_balance(db, group.id, cycle.id)
+    text = page(signed_in("awa").get("/clinic/savings"))
+    assert "Benkadi" in text and "Jigiya" not in text and other.name not in text
+    assert "2\u202f500 FCFA" in text and balance.loan_fund == 2500
+    assert "200 FCFA" in text and balance.health_fund == 200
+    admin = page(signed_in("admin").get("/clinic/savings"))
+    assert "Benkadi" in admin and "Jigiya" in admin

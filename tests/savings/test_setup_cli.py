@@ -1,0 +1,88 @@
+"""Setting up groups without USSD: create, CSV import (all or nothing), roles, PIN reset; demo data."""
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from ussd_app.cli import main
+from ussd_app.savings.demo import (DEMO_GROUP, LOCKED_PHONE, MEMBER_PHONE, TREASURER_PHONE,
+                                   load_savings_demo)
+from ussd_app.savings.groups import create_group
+from ussd_app.savings.models import LedgerEntry, Member, PinCredential
+from ussd_app.savings.roster import RosterError, import_roster
+
+GOOD = "name,phone,role\nAwa Traoré,76 12 34 01,treasurer\nFanta Kanté,+22376123402,president\nSira Bagayoko,66123403,\n"
+
+
+@pytest.fixture
+def cli(settings, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def test_create_import_role_and_reset_from_the_command_line(app, cli, db, tmp_path):
+    result = cli("groups", "create", "--name", "Jigiya", "--share-value", "250", "--health-fund", "100",
+                 "--commune", "Commune III", "--facility", "BAKON")
+    assert result.exit_code == 0, result.output
+    roster = tmp_path / "jigiya.csv"
+    roster.write_text(GOOD, encoding="utf-8")
+    result = cli("groups", "import", str(roster), "--group", "jigiya")
+    assert result.exit_code == 0 and "3 members added" in result.output
+    assert "03 Sira Bagayoko +22366123403 member" in result.output
+    assert cli("groups", "role", "Jigiya", "3", "treasurer").exit_code == 0
+    roles = dict(db.execute(select(Member.number, Member.role)).all())
+    assert roles == {1: "member", 2: "president", 3: "treasurer"}
+    pin = db.get(PinCredential, db.scalar(select(Member.id).where(Member.number == 3)))
+    pin.pin_hash, pin.failed_attempts = "$argon2id$x", 2
+    db.commit()
+    assert cli("groups", "reset-pin", "Jigiya", "3").exit_code == 0
+    db.expire_all()
+    assert (pin.pin_hash, pin.failed_attempts) == (None, 0)
+    assert "Jigiya" in cli("groups", "list").output
+    assert "01 Awa Traoré" in cli("groups", "show", "Jigiya").output
+
+
+def test_a_bad_roster_names_every_bad_row_and_imports_nothing(app, cli, db, tmp_path):
+    cli("groups", "create", "--name", "Jigiya", "--share-value", "250", "--health-fund", "100")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("number,name,phone,role\n1,Awa Traoré,76123401,treasurer\n2,,76123402,\n"
+                   "3,Sira B.,12345,chief\nx,Hawa C.,76123404,\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["groups", "import", str(bad), "--group", "Jigiya"])
+    assert result.exit_code == 1
+    for line in ("nothing imported, 4 problem(s)", "line 3: the name is empty",
+                 "line 4: phone '12345' is not a valid phone number",
+                 "line 4: role 'chief' is not one of member, treasurer, president",
+                 "line 5: number 'x' is not a whole number from 1 to 99"):
+        assert line in result.output
+    assert db.scalar(select(func.count()).select_from(Member)) == 0
+
+
+def test_roster_conflicts_with_the_file_and_the_group(app, db):
+    group = create_group(db, name="Jigiya", share_value=250, health_fund_per_meeting=100)
+    import_roster(db, group, GOOD)
+    with pytest.raises(RosterError) as caught:
+        import_roster(db, group, "number,name,phone,role\n1,Hawa,76123404,\n5,Nana,76123405,treasurer\n"
+                                 "6,Bintou,76123405,\n7,Rokia,76123401,\n")
+    assert caught.value.problems == [
+        "line 2: number 1 is already used by Awa Traoré (already in the group)",
+        "line 3: the group already has a treasurer: Awa Traoré (already in the group)",
+        "line 4: phone +22376123405 is also on line 3",
+        "line 5: phone +22376123401 is already a member of a group",
+    ]
+    with pytest.raises(RosterError, match="the header needs the columns name, phone"):
+        import_roster(db, group, "nom,telephone\nAwa,76123409\n")
+    assert db.scalar(select(func.count()).select_from(Member)) == 3
+    db.rollback()
+
+
+def test_demo_group_lets_a_newcomer_try_both_roles(app, db, dial):
+    note = load_savings_demo(db)
+    assert TREASURER_PHONE in note and MEMBER_PHONE in note
+    assert load_savings_demo(db) == note  # idempotent, as `serve` runs it at every start
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(Member)) == 16  # and Sabati's treasurer
+    assert db.scalar(select(func.count()).select_from(LedgerEntry)) == 26
+    dial(phone=TREASURER_PHONE).press("2", "1", "4827", "4827").sees(f"{DEMO_GROUP} : trésorière")
+    dial(phone=MEMBER_PHONE).press("2", "1", "4827", "4827").sees("Salimata K. : épargne 2 parts")
+    dial(phone=LOCKED_PHONE).press("2", "1").sees("Trop de codes faux")

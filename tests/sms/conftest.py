@@ -1,0 +1,102 @@
+"""SMS fixtures: the local fake Africa's Talking API, the real SDK pointed at it, a settable
+clock for time travel, and real RQ workers in burst mode on the test Redis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from rq import Queue, SimpleWorker
+
+from ussd_app.jobs import QUEUE_NAMES
+from ussd_app.sms import runtime as sms_runtime
+from ussd_app.sms.dispatch import run_dispatch
+from ussd_app.sms.fake_at import FakeAfricasTalking
+from ussd_app.sms.gateway import AfricasTalkingGateway
+from ussd_app.sms.outbox import OutboxMessage
+
+API_KEY = "test-api-key"
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> datetime:
+        self.now = self.now + timedelta(**delta)
+        return self.now
+
+
+def bamako(day: str, hour: int, minute: int = 0) -> datetime:
+    """A Bamako wall-clock time (UTC+0 all year)."""
+    return datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=timezone.utc)
+
+
+def tomorrow_at(hour: int, minute: int = 0) -> datetime:
+    """A time after the real clock (rows queued now are due by then), at a given Bamako hour."""
+    day = datetime.now(timezone.utc).date() + timedelta(days=1)
+    return bamako(day.isoformat(), hour, minute)
+
+
+@pytest.fixture
+def fake_at():
+    fake = FakeAfricasTalking(api_key=API_KEY).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(tomorrow_at(10))
+
+
+@pytest.fixture
+def gateway(fake_at):
+    # The real SDK, its base URL pointed at the fake; short timeouts so timeouts are quick.
+    return AfricasTalkingGateway("sandbox", API_KEY, sender_id="SANTE", base_url=fake_at.url,
+                                 timeout=(0.5, 0.5))
+
+
+@pytest.fixture
+def sms_rt(app, redis_client, gateway, clock):
+    settings = replace(app.extensions["ussd_settings"], sms_rate_per_second=50)
+    rt = sms_runtime.SmsRuntime(settings, app.extensions["db_sessions"], redis_client, gateway, clock)
+    sms_runtime.install(rt)
+    yield rt
+    sms_runtime.install(None)
+
+
+@pytest.fixture
+def work(redis_client):
+    """Run a real RQ worker in burst mode until the queues are empty."""
+
+    def run() -> None:
+        queues = [Queue(name, connection=redis_client) for name in QUEUE_NAMES]
+        SimpleWorker(queues, connection=redis_client).work(burst=True)
+
+    return run
+
+
+@pytest.fixture
+def dispatch_and_work(sms_rt, work):
+    """One dispatcher pass at the runtime's clock, then a burst worker."""
+
+    def run() -> int:
+        handed = run_dispatch(sms_rt)
+        work()
+        return handed
+
+    return run
+
+
+@pytest.fixture
+def outbox_row(db):
+    def get(outbox_id: int) -> OutboxMessage:
+        db.expire_all()
+        return db.get(OutboxMessage, outbox_id)
+
+    return get

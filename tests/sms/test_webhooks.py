@@ -1,0 +1,134 @@
+"""Delivery reports (idempotent, out of order, never backward) and incoming keywords."""
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+
+from ussd_app.sms.keywords import parse_keyword
+from ussd_app.sms.outbox import OutboxMessage, queue_sms
+from ussd_app.subscribers import Subscriber
+
+AWA = "+22376123456"
+
+
+@pytest.fixture
+def sent_row(db):
+    row = queue_sms(db, recipient=AWA, language="fr", message="Rappel", kind="reminder", dedupe_key="dlr:1")
+    row.status, row.provider_message_id, row.attempts = "sent", "ATXid_abc", 1
+    db.commit()
+    return row.id
+
+
+def report(client, status, message_id="ATXid_abc", **extra):
+    form = {"id": message_id, "status": status, "phoneNumber": AWA, "networkCode": "61002", **extra}
+    return client.post("/sms/delivery", data=form)
+
+
+def status_of(db, outbox_id):
+    db.expire_all()
+    return db.get(OutboxMessage, outbox_id).status
+
+
+def test_delivery_report_moves_forward_and_repeats_change_nothing(client, db, sent_row):
+    assert report(client, "Buffered").status_code == 200
+    assert status_of(db, sent_row) == "sent"
+    assert report(client, "Success").get_data(as_text=True) == "ok"
+    assert status_of(db, sent_row) == "delivered"
+    repeat = report(client, "Success")
+    assert repeat.status_code == 200 and "no change" in repeat.get_data(as_text=True)
+    assert status_of(db, sent_row) == "delivered"
+
+
+def test_late_and_reordered_reports_never_go_backward(client, db, sent_row):
+    report(client, "Failed", failureReason="DeliveryFailure")
+    for late in ("Sent", "Submitted", "Buffered", "Success", "Rejected"):
+        assert report(client, late).status_code == 200
+        assert status_of(db, sent_row) == "failed"
+    assert db.get(OutboxMessage, sent_row).last_error == "DeliveryFailure"
+
+
+def test_report_for_an_unknown_message_or_status_is_accepted_and_ignored(client, db, sent_row):
+    assert report(client, "Success", message_id="ATXid_unknown").status_code == 200
+    assert report(client, "Teleported").status_code == 200
+    assert status_of(db, sent_row) == "sent"
+    assert client.post("/sms/delivery", data={"status": "Success"}).status_code == 400
+
+
+def test_callbacks_need_the_token_when_one_is_set(app, client, sent_row, db):
+    app.extensions["ussd_settings"] = replace(app.extensions["ussd_settings"], ussd_callback_token="s3cret")
+    assert report(client, "Success").status_code == 403
+    assert client.post("/sms/inbound", data={"from": AWA, "text": "STOP"}).status_code == 403
+    assert status_of(db, sent_row) == "sent"
+    ok = client.post("/sms/delivery?token=s3cret", data={"id": "ATXid_abc", "status": "Success"})
+    assert ok.status_code == 200 and status_of(db, sent_row) == "delivered"
+
+
+@pytest.mark.parametrize("text,action,language", [
+    ("STOP", "stop", None), ("stop", "stop", None), ("Arrêt", "stop", "fr"), ("ARRET", "stop", "fr"),
+    ("arrêter svp", "stop", "fr"), ("Dabila", "stop", "bm"), ("a dabila", "stop", "bm"),
+    ("START", "start", None), ("reprendre", "start", "fr"), ("Daminɛ", "start", "bm"),
+    ("DAMINÈ", "start", "bm"), ("Aide", "help", "fr"), ("help!", "help", None), ("dɛmɛ", "help", "bm"),
+])
+def test_keywords_ignore_case_accents_and_spelling(text, action, language):
+    keyword = parse_keyword(text)
+    assert (keyword.action, keyword.language) == (action, language)
+
+
+@pytest.mark.parametrize("text", ["merci", "", "   ", "STOPPEZ-MOI ÇA", "12345"])
+def test_other_texts_are_not_keywords(text):
+    assert parse_keyword(text) is None
+
+
+def inbound(client, text, sender=AWA, message_id="in-1"):
+    return client.post("/sms/inbound", data={"from": sender, "to": "12345", "text": text,
+                                             "date": "2026-11-22 10:00:00", "id": message_id,
+                                             "linkId": "link-1"})
+
+
+def replies(db, phone=AWA):
+    db.expire_all()
+    return db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == phone,
+                                                 OutboxMessage.kind == "keyword_reply")
+                      .order_by(OutboxMessage.id)).all()
+
+
+def test_stop_in_bambara_opts_out_and_answers_in_bambara(client, db, redis_client):
+    assert inbound(client, "A DABILA").get_data(as_text=True) == "stop"
+    subscriber = db.scalar(select(Subscriber).where(Subscriber.phone == AWA))
+    assert subscriber.sms_opted_out_at is not None and subscriber.sms_opt_out_source == "sms"
+    [reply] = replies(db)
+    assert reply.language == "bm" and "DAMINE" in reply.body
+    assert redis_client.llen("rq:queue:sms") == 1  # handed to a worker after the commit
+
+
+def test_a_resent_inbound_callback_is_answered_once(client, db):
+    inbound(client, "ARRET")
+    inbound(client, "ARRET")
+    assert len(replies(db)) == 1
+
+
+def test_answers_follow_the_language_the_person_chose(client, db):
+    db.add(Subscriber(phone=AWA, language="bm"))
+    db.commit()
+    inbound(client, "STOP", message_id="a")
+    inbound(client, "REPRENDRE", message_id="b")
+    inbound(client, "AIDE", message_id="c")
+    stop, start, help_ = replies(db)
+    assert all(r.language == "bm" for r in (stop, start, help_))
+    assert "DAMINE" in stop.body and "DABILA" in start.body and "DABILA" in help_.body
+    assert db.scalar(select(Subscriber.sms_opted_out_at).where(Subscriber.phone == AWA)) is None
+
+
+def test_french_keywords_answer_in_french(client, db):
+    inbound(client, "arrêt", message_id="a")
+    inbound(client, "Reprendre", message_id="b")
+    stop, start = replies(db)
+    assert stop.language == start.language == "fr"
+    assert "REPRENDRE" in stop.body and "STOP" in start.body
+
+
+def test_unknown_text_gets_no_answer_and_a_bad_sender_is_refused(client, db):
+    assert inbound(client, "merci beaucoup").status_code == 200
+    assert replies(db) == []
+    assert inbound(client, "STOP", sender="not-a-phone").status_code == 400

@@ -1,0 +1,15 @@
+"""Clinic side: the staff dashboard (/clinic), its JSON API (/api/v1) and reminder campaigns."""
+
+from __future__ import annotations
+
+
+def register_clinic(app) -> None:
+    """Add the dashboard and the API to the app (called by create_app)."""
+    from ussd_app.clinic import (views_auth, views_campaigns, views_messages,  # noqa: F401 (routes)
+                                 views_people, views_registrations, views_savings)
+    from ussd_app.clinic.api import api
+    from ussd_app.clinic.web import bp, configure
+
+    configure(app)
+    app.register_blueprint(bp)
+    app.register_blueprint(api)

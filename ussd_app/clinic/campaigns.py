@@ -1,0 +1,193 @@
+"""Reminder campaigns: create (once per idempotency key), progress, cancel. Never commits.
+
+Creating a campaign only records it and counts its audience; the planner job (ussd_app.clinic.
+planner) turns the audience into outbox rows in batches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select, update
+
+from ussd_app.clinic import audience as audiences
+from ussd_app.clinic.models import Campaign, CampaignMessage
+from ussd_app.clinic.scope import Scope
+from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.sms.quiet_hours import next_allowed
+from ussd_app.text.gsm import sms_size, to_gsm
+from ussd_app.text.i18n import N_
+
+MAX_PARTS = 3
+MAX_TITLE = 120
+CANCELLED_ERROR = "cancelled by the centre"
+CHART_POINTS = 24
+
+
+class CampaignError(ValueError):
+    def __init__(self, message: str, **params):
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+
+def plan_due_at(send_at: datetime, settings) -> datetime:
+    """When the first message may go: `send_at`, moved out of the quiet hours."""
+    return next_allowed(send_at, settings.quiet_hours_start, settings.quiet_hours_end)
+
+
+def check_message(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise CampaignError(N_("Write the message in French and in Bambara."))
+    folded = to_gsm(text)
+    if sms_size(folded).parts > MAX_PARTS:
+        raise CampaignError(N_("A message may use at most {parts} SMS."), parts=MAX_PARTS)
+    return text
+
+
+def facility_for(scope: Scope, requested: str | None) -> str | None:
+    """The centre a new campaign belongs to: the staff's own; an admin may pick any or all."""
+    if not scope.is_admin:
+        return scope.facility_code
+    return (requested or "").strip().upper() or None
+
+
+def create(db, *, scope: Scope, idempotency_key: str, created_by: str, title: str, audience,
+           message_fr: str, message_bm: str, send_at: datetime | None, now: datetime, settings,
+           facility_code: str | None = None) -> tuple[Campaign, bool]:
+    """The campaign for this key: (campaign, created). A second submit returns the first one."""
+    existing = db.scalar(select(Campaign).where(Campaign.idempotency_key == idempotency_key))
+    if existing is not None:
+        scope.check(existing.facility_code)
+        return existing, False
+    title = " ".join((title or "").split())[:MAX_TITLE]
+    if not title:
+        raise CampaignError(N_("Give the campaign a name."))
+    message_fr, message_bm = check_message(message_fr), check_message(message_bm)
+    if send_at is not None and send_at < now - timedelta(minutes=5):
+        raise CampaignError(N_("The sending time is in the past."))
+    facility_code = facility_for(scope, facility_code)
+    campaign_scope = Scope(facility_code, facility_code is None)
+    total = audiences.count(db, audience, campaign_scope, now.date())
+    if total == 0:
+        raise CampaignError(N_("Nobody matches these filters."))
+    campaign = Campaign(facility_code=facility_code, idempotency_key=idempotency_key,
+                        created_by=created_by[:120], title=title, audience_kind=audience.kind,
+                        audience_params=audience.to_json(), message_fr=message_fr, message_bm=message_bm,
+                        send_at=plan_due_at(send_at or now, settings), status="planning",
+                        audience_total=total, planned_count=0, created_at=now)
+    db.add(campaign)
+    db.flush()
+    return campaign, True
+
+
+def get(db, scope: Scope, campaign_id: int) -> Campaign:
+    campaign = db.scalar(select(Campaign).where(Campaign.id == campaign_id, scope.where(Campaign.facility_code)))
+    if campaign is None:
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound()
+    return campaign
+
+
+def listing(db, scope: Scope, limit: int = 100) -> list[Campaign]:
+    return list(db.scalars(select(Campaign).where(scope.where(Campaign.facility_code))
+                           .order_by(Campaign.id.desc()).limit(limit)))
+
+
+def _campaign_rows(campaign_id: int):
+    return select(CampaignMessage.outbox_id).where(CampaignMessage.campaign_id == campaign_id)
+
+
+def cancel(db, campaign: Campaign, now: datetime) -> int:
+    """Stop the campaign: planning ends, and rows no worker holds yet never go. Returns how many."""
+    if campaign.status == "cancelled":
+        return 0
+    campaign.status, campaign.cancelled_at = "cancelled", now
+    stopped = db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(_campaign_rows(campaign.id)),
+               OutboxMessage.status.in_(("pending", "queued")),
+               (OutboxMessage.locked_until.is_(None)) | (OutboxMessage.locked_until < now))
+        .values(status="failed", last_error=CANCELLED_ERROR, final_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.flush()
+    return stopped
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int  # the audience counted at creation
+    planned: int
+    waiting: int  # not handed to the gateway yet (pending or queued)
+    sent: int  # handed over, no final delivery report yet
+    delivered: int
+    failed: int
+    cancelled: int
+
+    @property
+    def gone(self) -> int:
+        return self.sent + self.delivered + self.failed
+
+    def percent(self, value: int) -> int:
+        return round(100 * value / self.total) if self.total else 0
+
+
+def progress(db, campaign: Campaign) -> Progress:
+    cancelled = (OutboxMessage.status == "failed") & (OutboxMessage.last_error == CANCELLED_ERROR)
+    row = db.execute(
+        select(func.count(),
+               func.sum(case((OutboxMessage.status.in_(("pending", "queued")), 1), else_=0)),
+               func.sum(case((OutboxMessage.status == "sent", 1), else_=0)),
+               func.sum(case((OutboxMessage.status == "delivered", 1), else_=0)),
+               func.sum(case((cancelled, 1), else_=0)),
+               func.sum(case((OutboxMessage.status.in_(("failed", "rejected")), 1), else_=0)))
+        .join(CampaignMessage, CampaignMessage.outbox_id == OutboxMessage.id)
+        .where(CampaignMessage.campaign_id == campaign.id)).one()
+    planned, waiting, sent, delivered, cancelled_n, failed = (int(v or 0) for v in row)
+    return Progress(total=max(campaign.audience_total, planned), planned=planned, waiting=waiting, sent=sent,
+                    delivered=delivered, failed=failed - cancelled_n, cancelled=cancelled_n)
+
+
+def state(campaign: Campaign, progress_: Progress) -> str:
+    """What the staff sees: planning, scheduled, sending, done or cancelled."""
+    if campaign.status == "cancelled":
+        return "cancelled"
+    if campaign.status == "planning":
+        return "planning"
+    if progress_.waiting == 0:
+        return "done"
+    if progress_.gone == 0 and campaign.send_at > datetime.now(campaign.send_at.tzinfo):
+        return "scheduled"
+    return "sending"
+
+
+def timeline(db, campaign: Campaign, now: datetime, finished: bool,
+             points: int = CHART_POINTS) -> list[tuple[datetime, int, int, int]]:
+    """(time, delivered, failed, pending) at `points` moments from creation to now (or the end)."""
+    start = campaign.created_at
+    last_final = db.scalar(select(func.max(OutboxMessage.final_at))
+                           .join(CampaignMessage, CampaignMessage.outbox_id == OutboxMessage.id)
+                           .where(CampaignMessage.campaign_id == campaign.id))
+    end = last_final if finished and last_final is not None else now
+    end = max(end, start + timedelta(seconds=points))
+    step = (end - start) / (points - 1)
+    moments = [start + step * i for i in range(points)]
+    final = OutboxMessage.final_at
+    delivered = OutboxMessage.status == "delivered"
+    failed = OutboxMessage.status.in_(("failed", "rejected"))
+    columns = []
+    for moment in moments:
+        columns += [func.sum(case((OutboxMessage.created_at <= moment, 1), else_=0)),
+                    func.sum(case((delivered & (final <= moment), 1), else_=0)),
+                    func.sum(case((failed & (final <= moment), 1), else_=0))]
+    row = db.execute(select(*columns).join(CampaignMessage, CampaignMessage.outbox_id == OutboxMessage.id)
+                     .where(CampaignMessage.campaign_id == campaign.id)).one()
+    series = []
+    for i, moment in enumerate(moments):
+        planned, done_ok, done_bad = (int(v or 0) for v in row[3 * i:3 * i + 3])
+        series.append((moment, done_ok, done_bad, max(planned - done_ok - done_bad, 0)))
+    return series

@@ -1,0 +1,97 @@
+"""`ussd-app staff ...`: staff accounts and API tokens for the clinic dashboard."""
+
+from __future__ import annotations
+
+import click
+
+from ussd_app.feature_cli import feature_command
+
+
+def _sessions():
+    from ussd_app.cli import settings_from_env
+    from ussd_app.db import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(settings_from_env().database_url))
+
+
+@feature_command
+@click.group()
+def staff() -> None:
+    """Clinic staff accounts and API tokens."""
+
+
+@staff.command("create")
+@click.argument("username")
+@click.option("--facility", "facility_code", help="The centre's facility code (e.g. BKO-C1-SOTUBA).")
+@click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
+@click.option("--name", "display_name", default="", help="Name shown in the dashboard.")
+@click.password_option(help="At least 10 characters (asked when not given).")
+def create(username: str, facility_code: str | None, role: str, display_name: str, password: str) -> None:
+    """Create a staff account: it sees only its centre's people (an admin sees all)."""
+    from ussd_app.clinic.accounts import AccountError, create_staff
+    from ussd_app.clinic.directory import facility_by_code
+
+    with _sessions()() as db:
+        try:
+            account = create_staff(db, username=username, password=password, role=role,
+                                   facility_code=facility_code, display_name=display_name)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if account.facility_code and facility_by_code(db, account.facility_code) is None:
+            click.echo(f"note: no facility {account.facility_code} is known yet", err=True)
+        db.commit()
+    click.echo(f"created {role} {account.username}" + (f" for {account.facility_code}" if account.facility_code else ""))
+
+
+@staff.command("password")
+@click.argument("username")
+@click.password_option()
+def password(username: str, password: str) -> None:
+    """Set a new password (signs out the account's open sessions)."""
+    from sqlalchemy import select
+
+    from ussd_app.clinic.accounts import AccountError, set_password
+    from ussd_app.clinic.models import StaffAccount
+
+    with _sessions()() as db:
+        account = db.scalar(select(StaffAccount).where(StaffAccount.username == username.strip().lower()))
+        if account is None:
+            raise click.ClickException(f"no account {username!r}")
+        try:
+            set_password(db, account, password)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.commit()
+    click.echo(f"password changed for {username}")
+
+
+@staff.command("list")
+def list_accounts() -> None:
+    """Accounts with their role and centre."""
+    from sqlalchemy import select
+
+    from ussd_app.clinic.models import StaffAccount
+
+    with _sessions()() as db:
+        for account in db.scalars(select(StaffAccount).order_by(StaffAccount.username)):
+            state = "" if account.active else " (disabled)"
+            click.echo(f"{account.username}\t{account.role}\t{account.facility_code or '*'}{state}")
+
+
+@staff.command("token")
+@click.option("--facility", "facility_code", help="The centre the token acts for.")
+@click.option("--all-centres", is_flag=True, help="A token for every centre (an admin integration).")
+@click.option("--name", required=True, help="Who uses it, e.g. 'DHIS2 sync'.")
+def token(facility_code: str | None, all_centres: bool, name: str) -> None:
+    """Create an API bearer token; it is shown once, only its hash is stored."""
+    from ussd_app.clinic.accounts import AccountError, create_api_token
+
+    if bool(facility_code) == all_centres:
+        raise click.UsageError("give either --facility CODE or --all-centres")
+    with _sessions()() as db:
+        try:
+            row, secret = create_api_token(db, name=name, facility_code=facility_code)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.commit()
+    click.echo(f"token {row.id} for {row.facility_code or 'every centre'}:\n{secret}")

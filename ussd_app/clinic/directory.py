@@ -1,0 +1,125 @@
+"""Scoped reads of the centre's people: enrollments, mothers, children, their reminders.
+
+The health module owns enrollments and facilities; this module only filters them through a
+`Scope`, so staff of one centre never load another centre's rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, or_, select, true
+from werkzeug.exceptions import NotFound
+
+from ussd_app.clinic.models import Appointment, Campaign, CampaignMessage
+from ussd_app.clinic.scope import Scope
+from ussd_app.health.enrollment import Enrollment
+from ussd_app.health.facilities import Facility
+from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.sms.reminder import Reminder
+
+PAGE_SIZE = 50
+
+
+def enrollments(scope: Scope, status: str | None = None, kind: str | None = None):
+    query = select(Enrollment).join(Enrollment.facility).where(scope.where(Facility.code))
+    if status:
+        query = query.where(Enrollment.status == status)
+    if kind:
+        query = query.where(Enrollment.kind == kind)
+    return query
+
+
+def enrollment(db, scope: Scope, reference: str) -> Enrollment:
+    """The enrollment with this reference if it is in scope; 404 otherwise (exists or not)."""
+    found = db.scalar(enrollments(scope).where(Enrollment.reference == reference.strip().upper()))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def facilities(db, scope: Scope) -> list[Facility]:
+    return list(db.scalars(select(Facility).where(scope.where(Facility.code)).order_by(Facility.name)))
+
+
+def facility_by_code(db, code: str | None) -> Facility | None:
+    if not code:
+        return None
+    return db.scalar(select(Facility).where(Facility.code == code))
+
+
+def centre_phones(scope: Scope):
+    """A subquery of the phones of people enrolled at the scope's centre(s)."""
+    return (select(Enrollment.phone).join(Enrollment.facility)
+            .where(scope.where(Facility.code)).distinct())
+
+
+@dataclass
+class Person:
+    phone: str
+    enrollments: list = field(default_factory=list)
+    reminders: list = field(default_factory=list)
+    appointments: list = field(default_factory=list)
+
+    @property
+    def children(self):
+        return [e for e in self.enrollments if e.kind == "child"]
+
+    @property
+    def pregnancies(self):
+        return [e for e in self.enrollments if e.kind == "pregnancy"]
+
+
+def people_page(db, scope: Scope, *, after: str | None = None, search: str = "") -> list[Person]:
+    """Mothers of the centre, by phone (keyset pages), each with her enrollments here."""
+    phones_q = (select(Enrollment.phone).join(Enrollment.facility).where(scope.where(Facility.code))
+                .group_by(Enrollment.phone).order_by(Enrollment.phone).limit(PAGE_SIZE))
+    if after:
+        phones_q = phones_q.where(Enrollment.phone > after)
+    if search:
+        like = f"%{search.strip()}%"
+        phones_q = phones_q.where(or_(Enrollment.phone.like(like), Enrollment.child_name.ilike(like),
+                                      Enrollment.reference == search.strip().upper()))
+    phones = list(db.scalars(phones_q))
+    if not phones:
+        return []
+    people = {p: Person(p) for p in phones}
+    rows = db.scalars(enrollments(scope).where(Enrollment.phone.in_(phones))
+                      .order_by(Enrollment.created_at))
+    for row in rows:
+        people[row.phone].enrollments.append(row)
+    return [people[p] for p in phones]
+
+
+def person(db, scope: Scope, phone: str) -> Person:
+    """One mother: her enrollments, appointments and reminders at the scope's centre(s)."""
+    found = list(db.scalars(enrollments(scope).where(Enrollment.phone == phone).order_by(Enrollment.created_at)))
+    appointments = list(db.scalars(select(Appointment).where(Appointment.phone == phone,
+                                                             scope.where(Appointment.facility_code))
+                                   .order_by(Appointment.visit_date.desc())))
+    if not found and not appointments:
+        raise NotFound()
+    refs = [e.source_ref for e in found] + [a.source_ref for a in appointments]
+    reminders = list(db.scalars(select(Reminder).where(Reminder.source_ref.in_(refs))
+                                .order_by(Reminder.visit_date, Reminder.due_at)))
+    return Person(phone, found, reminders, appointments)
+
+
+def outbox_in_scope(scope: Scope):
+    """Messages a centre may see: its campaigns' and those about its people's care.
+
+    Savings receipts are the group's business, never the clinic's, even to the same phone.
+    """
+    if scope.is_admin:
+        return true()
+    campaign_ids = (select(CampaignMessage.outbox_id).join(Campaign, Campaign.id == CampaignMessage.campaign_id)
+                    .where(scope.where(Campaign.facility_code)))
+    care = and_(OutboxMessage.recipient.in_(centre_phones(scope)),
+                OutboxMessage.kind.in_(("enrollment", "reminder", "immunization", "antenatal", "appointment")))
+    return or_(OutboxMessage.id.in_(campaign_ids), care)
+
+
+def status_counts(db, scope: Scope) -> dict[str, int]:
+    rows = db.execute(select(OutboxMessage.status, func.count()).where(outbox_in_scope(scope))
+                      .group_by(OutboxMessage.status))
+    return {status: count for status, count in rows}

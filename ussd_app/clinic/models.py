@@ -1,0 +1,99 @@
+"""Tables of the clinic side: staff accounts, API tokens, campaigns and their messages.
+
+A centre is named by its facility code (the health module's `facilities.code`); no foreign key,
+so accounts can be created before the facility list is imported.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ussd_app.db import Base, UTCDateTime, utcnow
+
+ROLES = ("staff", "admin")
+CAMPAIGN_STATUSES = ("planning", "planned", "cancelled")
+
+
+class StaffAccount(Base):
+    __tablename__ = "clinic_staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="staff")
+    facility_code: Mapped[str | None] = mapped_column(String(32), index=True)  # None: admin only
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token for one centre (or every centre when `facility_code` is None)."""
+
+    __tablename__ = "clinic_api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    facility_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the secret
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Campaign(Base):
+    __tablename__ = "clinic_campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_code: Mapped[str | None] = mapped_column(String(32), index=True)  # None: all centres
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    created_by: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(120))
+    audience_kind: Mapped[str] = mapped_column(String(32))
+    audience_params: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    message_fr: Mapped[str] = mapped_column(Text)
+    message_bm: Mapped[str] = mapped_column(Text)
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="planning", index=True)
+    audience_total: Mapped[int] = mapped_column(Integer, default=0)  # counted when created
+    planned_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Keyset cursor: the last phone planned, committed with each batch so a restarted job resumes.
+    plan_cursor: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    planning_touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last batch planned
+    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CampaignMessage(Base):
+    """Which outbox rows a campaign produced (the outbox itself knows nothing of campaigns)."""
+
+    __tablename__ = "clinic_campaign_messages"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("clinic_campaigns.id"), primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("sms_outbox.id"), primary_key=True, unique=True)
+
+
+class Appointment(Base):
+    """A visit a centre set for a mother or child; its reminders carry `source_ref`."""
+
+    __tablename__ = "clinic_appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_code: Mapped[str] = mapped_column(String(32), index=True)
+    phone: Mapped[str] = mapped_column(String(16), index=True)  # E.164
+    enrollment_reference: Mapped[str | None] = mapped_column(String(8))
+    visit_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def source_ref(self) -> str:
+        return f"appointment:{self.id}"

@@ -1,0 +1,127 @@
+"""The OpenAPI 3 description of /api/v1, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {"401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"}}
+IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string", "maxLength": 60},
+               "description": "The same key sent again returns the first result instead of acting twice."}
+REFERENCE = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}
+CAMPAIGN_ID = {"name": "campaign_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "ussd_app clinic API", "version": "1",
+                 "description": "For community health centres (CSCom): registrations, appointments and "
+                                "reminder campaigns. A token belongs to one centre and reaches only its "
+                                "people; anything else answers 404."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/enrollments": {"get": {
+                "summary": "Registrations of the token's centre, oldest first",
+                "parameters": [
+                    {"name": "status", "in": "query", "schema": {"type": "string",
+                                                                 "enum": ["pending", "approved", "declined", "ended"]}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                    {"name": "after_id", "in": "query", "schema": {"type": "integer"},
+                     "description": "next_after_id of the previous page"}],
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "items": {"type": "array", "items": _ref("Enrollment")},
+                    "next_after_id": {"type": "integer", "nullable": True}}}), **ERRORS}}},
+            "/enrollments/{reference}": {"get": {
+                "summary": "One registration", "parameters": [REFERENCE],
+                "responses": {"200": _json(_ref("Enrollment")), **ERRORS}}},
+            "/enrollments/{reference}/approve": {"post": {
+                "summary": "Approve a pending registration (the mother is told by SMS; reminders start)",
+                "parameters": [REFERENCE],
+                "responses": {"200": _json(_ref("Enrollment")), "409": _json(_ref("Error"), "Already decided"),
+                              **ERRORS}}},
+            "/enrollments/{reference}/decline": {"post": {
+                "summary": "Decline a registration with a reason (sent to the mother by SMS)",
+                "parameters": [REFERENCE],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["reason"],
+                    "properties": {"reason": {"type": "string", "maxLength": 200}}}}}},
+                "responses": {"200": _json(_ref("Enrollment")), "400": _json(_ref("Error"), "No reason"),
+                              "409": _json(_ref("Error"), "Already decided"), **ERRORS}}},
+            "/appointments": {"post": {
+                "summary": "Set an appointment for a registration; its SMS reminders are planned",
+                "parameters": [IDEMPOTENCY],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["reference", "date"],
+                    "properties": {"reference": {"type": "string"}, "date": {"type": "string", "format": "date"},
+                                   "note": {"type": "string", "maxLength": 200}}}}}},
+                "responses": {"201": _json(_ref("Appointment"), "Created (or the earlier one for this key)"),
+                              "400": _json(_ref("Error"), "Bad date"), **ERRORS}}},
+            "/campaigns": {"post": {
+                "summary": "Create a campaign; its audience is planned into SMS in the background",
+                "parameters": [IDEMPOTENCY],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewCampaign")}}},
+                "responses": {"201": _json(_ref("Campaign"), "Created"),
+                              "200": _json(_ref("Campaign"), "Already created with this key"),
+                              "400": _json(_ref("Error"), "Invalid"), **ERRORS}}},
+            "/campaigns/{campaign_id}": {"get": {
+                "summary": "A campaign's state and counts", "parameters": [CAMPAIGN_ID],
+                "responses": {"200": _json(_ref("Campaign")), **ERRORS}}},
+            "/campaigns/{campaign_id}/cancel": {"post": {
+                "summary": "Cancel: messages not yet handed to the gateway are never sent",
+                "parameters": [CAMPAIGN_ID],
+                "responses": {"200": _json(_ref("Campaign")), **ERRORS}}},
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "Created with `ussd-app staff token --facility CODE`"}},
+            "responses": {
+                "Unauthorized": _json(_ref("Error"), "Missing or unknown token"),
+                "NotFound": _json(_ref("Error"), "Not found, or not of this token's centre")},
+            "schemas": {
+                "Error": {"type": "object", "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+                "Enrollment": {"type": "object", "properties": {
+                    "reference": {"type": "string"}, "kind": {"type": "string", "enum": ["pregnancy", "child"]},
+                    "phone": {"type": "string"}, "status": {"type": "string"}, "facility_code": {"type": "string"},
+                    "child_name": {"type": "string", "nullable": True},
+                    "birth_date": {"type": "string", "format": "date", "nullable": True},
+                    "due_date": {"type": "string", "format": "date", "nullable": True},
+                    "reason": {"type": "string", "nullable": True},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "decided_at": {"type": "string", "format": "date-time", "nullable": True}}},
+                "Appointment": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "reference": {"type": "string"}, "phone": {"type": "string"},
+                    "date": {"type": "string", "format": "date"}, "facility_code": {"type": "string"}}},
+                "Audience": {"type": "object", "required": ["kind"], "properties": {
+                    "kind": {"type": "string", "enum": ["centre", "pregnant", "children_due", "savings"]},
+                    "month_from": {"type": "integer", "minimum": 1, "maximum": 9},
+                    "month_to": {"type": "integer", "minimum": 1, "maximum": 9},
+                    "visit": {"type": "string", "enum": ["birth", "6w", "10w", "14w", "9m", "15m"]},
+                    "due_from": {"type": "string", "format": "date"}, "due_to": {"type": "string", "format": "date"},
+                    "group_id": {"type": "integer"}}},
+                "NewCampaign": {"type": "object", "required": ["title", "audience", "message_fr", "message_bm"],
+                                "properties": {
+                    "title": {"type": "string", "maxLength": 120}, "audience": _ref("Audience"),
+                    "message_fr": {"type": "string"}, "message_bm": {"type": "string"},
+                    "send_at": {"type": "string", "format": "date-time",
+                                "description": "Bamako time (UTC+0); omitted: now. Quiet hours move it to 08:00."},
+                    "facility_code": {"type": "string", "description": "Tokens of every centre only"}}},
+                "Campaign": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "title": {"type": "string"},
+                    "facility_code": {"type": "string", "nullable": True}, "audience": _ref("Audience"),
+                    "send_at": {"type": "string", "format": "date-time"},
+                    "state": {"type": "string", "enum": ["planning", "scheduled", "sending", "done", "cancelled"]},
+                    "recipients": {"type": "integer"}, "planned": {"type": "integer"},
+                    "waiting": {"type": "integer"}, "sent": {"type": "integer"}, "delivered": {"type": "integer"},
+                    "failed": {"type": "integer"}, "cancelled": {"type": "integer"}}},
+            },
+        },
+    }

@@ -1,0 +1,153 @@
+"""Campaigns: audience from filters, bilingual message with a live SMS counter, progress, cancel."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ussd_app.clinic import audience as audiences
+from ussd_app.clinic import campaigns, chart, directory, planner
+from ussd_app.clinic.campaigns import CampaignError
+from ussd_app.clinic.forms import parse_send_at
+from ussd_app.clinic.scope import Scope
+from ussd_app.clinic.web import _, bp
+from ussd_app.db import utcnow
+from ussd_app.savings.models import SavingsGroup
+from ussd_app.sms.schedules import IMMUNIZATION_VISITS
+from ussd_app.text import gsm
+from ussd_app.text.i18n import N_
+
+STATE_LABELS = {"planning": N_("preparing"), "scheduled": N_("scheduled"), "sending": N_("sending"),
+                "done": N_("done"), "cancelled": N_("cancelled")}
+SERIES_LABELS = {"delivered": N_("delivered"), "failed": N_("failed"), "pending": N_("pending")}
+CREATED = N_("Campaign created for {count} people.")
+CANCELLED = N_("Campaign cancelled: {count} message(s) will not be sent.")
+
+
+def gsm_tables() -> Markup:
+    """The GSM-7 tables for the page's counter, from the same source the server folds with."""
+    data = {"basic": "".join(sorted(gsm.GSM_BASIC)), "extension": "".join(sorted(gsm.GSM_EXTENSION)),
+            "fold": gsm.FOLD, "single": [gsm.GSM_SINGLE_PART, gsm.GSM_MULTI_PART],
+            "ucs2": [gsm.UCS2_SINGLE_PART, gsm.UCS2_MULTI_PART]}
+    return Markup(json.dumps(data, ensure_ascii=True).replace("<", "\\u003c"))
+
+
+def _form_scope(form) -> Scope:
+    code = campaigns.facility_for(g.scope, form.get("facility_code"))
+    return Scope(code, code is None)
+
+
+def _groups():
+    return list(g.db.scalars(select(SavingsGroup).where(g.scope.where(SavingsGroup.facility_code))
+                             .order_by(SavingsGroup.name)))
+
+
+def _render_form(form, *, error: str | None = None, count: int | None = None, status: int = 200):
+    return render_template(
+        "clinic/campaign_new.html", form=form, error=error, count=count, kinds=audiences.KINDS,
+        kind_labels=audiences.KIND_LABELS, visits=IMMUNIZATION_VISITS, groups=_groups(),
+        facilities=directory.facilities(g.db, g.scope) if g.scope.is_admin else [],
+        gsm_tables=gsm_tables(), max_parts=campaigns.MAX_PARTS), status
+
+
+@bp.get("/campaigns")
+def campaigns_list():
+    rows = campaigns.listing(g.db, g.scope)
+    states = {}
+    for row in rows:
+        states[row.id] = campaigns.state(row, campaigns.progress(g.db, row))
+    return render_template("clinic/campaigns.html", rows=rows, states=states, state_labels=STATE_LABELS,
+                           kind_labels=audiences.KIND_LABELS)
+
+
+@bp.get("/campaigns/new")
+def campaign_new():
+    form = {"key": uuid.uuid4().hex, "audience": audiences.CENTRE, "month_from": 1, "month_to": 9}
+    form.update({k: v for k, v in request.args.items() if k != "key"})
+    return _render_form(form)[0]
+
+
+@bp.get("/campaigns/audience-count")
+def campaign_audience_count():
+    try:
+        audience = audiences.parse(request.args)
+    except audiences.AudienceError as exc:
+        return jsonify(error=_(exc.message)), 400
+    return jsonify(count=audiences.count(g.db, audience, _form_scope(request.args), utcnow().date()))
+
+
+@bp.post("/campaigns/new")
+def campaign_create():
+    form = request.form.to_dict()
+    now = utcnow()
+    count = None
+    try:
+        audience = audiences.parse(form)
+        count = audiences.count(g.db, audience, _form_scope(form), now.date())
+        if form.get("action") != "send":
+            return _render_form(form, count=count)
+        campaign, created = campaigns.create(
+            g.db, scope=g.scope, idempotency_key=f"web:{g.staff.id}:{form.get('key', '')[:40]}",
+            created_by=g.staff.username, title=form.get("title", ""), audience=audience,
+            message_fr=form.get("message_fr", ""), message_bm=form.get("message_bm", ""),
+            send_at=parse_send_at(form.get("send_at")), now=now,
+            settings=current_app.extensions["ussd_settings"], facility_code=form.get("facility_code"))
+    except audiences.AudienceError as exc:
+        return _render_form(form, error=_(exc.message), status=400)
+    except CampaignError as exc:
+        g.db.rollback()
+        return _render_form(form, error=_(exc.message, **exc.params), count=count, status=400)
+    g.db.commit()
+    if created:
+        planner.enqueue_planning(current_app.extensions["redis"], campaign.id)
+        flash(_(CREATED, count=campaign.audience_total), "ok")
+    return redirect(url_for("clinic.campaign", campaign_id=campaign.id), code=303)
+
+
+def progress_payload(campaign, progress) -> dict:
+    state = campaigns.state(campaign, progress)
+    return {"id": campaign.id, "state": state, "state_label": _(STATE_LABELS[state]), "total": progress.total,
+            "planned": progress.planned, "waiting": progress.waiting, "sent": progress.sent,
+            "delivered": progress.delivered, "failed": progress.failed, "cancelled": progress.cancelled,
+            "planned_percent": progress.percent(progress.planned),
+            "gone_percent": progress.percent(progress.gone + progress.cancelled)}
+
+
+def _restart_if_stale(campaign) -> None:
+    if planner.needs_restart(campaign, utcnow()):
+        campaign.planning_touched_at = utcnow()
+        g.db.commit()
+        planner.enqueue_planning(current_app.extensions["redis"], campaign.id)
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+def campaign(campaign_id: int):
+    row = campaigns.get(g.db, g.scope, campaign_id)
+    _restart_if_stale(row)
+    progress = campaigns.progress(g.db, row)
+    payload = progress_payload(row, progress)
+    finished = payload["state"] in ("done", "cancelled")
+    series = campaigns.timeline(g.db, row, utcnow(), finished)
+    svg = chart.svg(series, {k: _(v) for k, v in SERIES_LABELS.items()}, _("Messages over time"))
+    return render_template("clinic/campaign.html", campaign=row, p=payload, chart_svg=Markup(svg),
+                           finished=finished, kind_labels=audiences.KIND_LABELS,
+                           audience=json.loads(row.audience_params or "{}"))
+
+
+@bp.get("/campaigns/<int:campaign_id>/progress")
+def campaign_progress(campaign_id: int):
+    row = campaigns.get(g.db, g.scope, campaign_id)
+    return jsonify(progress_payload(row, campaigns.progress(g.db, row)))
+
+
+@bp.post("/campaigns/<int:campaign_id>/cancel")
+def campaign_cancel(campaign_id: int):
+    row = campaigns.get(g.db, g.scope, campaign_id)
+    count = campaigns.cancel(g.db, row, utcnow())
+    g.db.commit()
+    flash(_(CANCELLED, count=count), "ok")
+    return redirect(url_for("clinic.campaign", campaign_id=campaign_id), code=303)

@@ -1,0 +1,42 @@
+"""Messages: the centre's outbox with each message's status; retry failed ones."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from ussd_app.clinic import directory, messages
+from ussd_app.clinic.handoff import commit_and_send
+from ussd_app.clinic.web import _, bp
+from ussd_app.db import utcnow
+from ussd_app.sms.outbox import STATUSES
+from ussd_app.text.i18n import N_
+
+STATUS_LABELS = {"pending": N_("waiting"), "queued": N_("queued"), "sent": N_("sent"),
+                 "delivered": N_("delivered"), "failed": N_("failed"), "rejected": N_("rejected")}
+RETRIED = N_("{count} message(s) queued again.")
+
+
+@bp.get("/messages")
+def messages_page():
+    status = request.args.get("status") or None
+    if status not in STATUSES:
+        status = None
+    before = request.args.get("before", type=int)
+    rows = messages.page(g.db, g.scope, status=status, before=before)
+    more = len(rows) == messages.PAGE_SIZE
+    return render_template("clinic/messages.html", rows=rows, status=status, statuses=STATUSES,
+                           status_labels=STATUS_LABELS, counts=directory.status_counts(g.db, g.scope),
+                           retryable=lambda row: messages.retryable(g.db, row),
+                           next_before=rows[-1].id if more else None)
+
+
+@bp.post("/messages/retry")
+def messages_retry():
+    if request.form.get("all_failed"):
+        ids = messages.failed_ids(g.db, g.scope)
+    else:
+        ids = [int(v) for v in request.form.getlist("id") if v.isdigit()]
+    count = messages.retry(g.db, g.scope, ids, utcnow())
+    commit_and_send(g.db)
+    flash(_(RETRIED, count=count), "ok")
+    return redirect(url_for("clinic.messages_page", status=request.form.get("status") or None))

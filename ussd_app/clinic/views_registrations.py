@@ -1,0 +1,84 @@
+"""Registrations: list by status, approve, decline with a reason (the mother is told by SMS)."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from ussd_app.clinic import directory
+from ussd_app.clinic.handoff import commit_and_send
+from ussd_app.clinic.web import _, bp
+from ussd_app.db import utcnow
+from ussd_app.health import enrollment as health
+from ussd_app.health.enrollment import Enrollment
+from ussd_app.text.i18n import N_
+
+STATUSES = (health.PENDING, health.APPROVED, health.DECLINED, health.ENDED)
+STATUS_LABELS = {health.PENDING: N_("pending"), health.APPROVED: N_("approved"),
+                 health.DECLINED: N_("declined"), health.ENDED: N_("closed")}
+KIND_LABELS = {health.PREGNANCY: N_("pregnancy"), health.CHILD: N_("child")}
+APPROVED = N_("Registration {ref} approved. The mother is told by SMS.")
+DECLINED = N_("Registration {ref} declined. The mother is told by SMS.")
+NEED_REASON = N_("Give a reason to decline.")
+CANNOT = N_("Registration {ref} is already {status}.")
+
+
+@bp.get("/registrations")
+def registrations():
+    status = request.args.get("status", health.PENDING)
+    if status not in STATUSES and status != "all":
+        status = health.PENDING
+    before = request.args.get("before", type=int)
+    query = directory.enrollments(g.scope, None if status == "all" else status)
+    if before:
+        query = query.where(Enrollment.id < before)
+    rows = list(g.db.scalars(query.order_by(Enrollment.id.desc()).limit(directory.PAGE_SIZE)))
+    more = len(rows) == directory.PAGE_SIZE
+    return render_template("clinic/registrations.html", rows=rows, status=status, statuses=STATUSES,
+                           status_labels=STATUS_LABELS, kind_labels=KIND_LABELS,
+                           next_before=rows[-1].id if more else None)
+
+
+def _decide(reference: str, action: str):
+    found = directory.enrollment(g.db, g.scope, reference)  # 404 outside the scope
+    now = utcnow()
+    try:
+        if action == "approve":
+            health.approve(g.db, found.reference, now=now)
+            message = _(APPROVED, ref=found.reference)
+        else:
+            reason = " ".join((request.form.get("reason") or "").split())
+            if not reason:
+                flash(_(NEED_REASON), "error")
+                return redirect(_back())
+            health.decline(g.db, found.reference, reason=reason, now=now)
+            message = _(DECLINED, ref=found.reference)
+    except health.EnrollmentError:
+        g.db.rollback()
+        flash(_(CANNOT, ref=found.reference, status=_(STATUS_LABELS.get(found.status, found.status))), "error")
+        return redirect(_back())
+    commit_and_send(g.db)
+    flash(message, "ok")
+    return redirect(_back())
+
+
+def _back() -> str:
+    """Back to the page the form was on (only pages of the dashboard)."""
+    back = request.form.get("back") or ""
+    return back if back.startswith("/clinic/") and not back.startswith("//") else url_for("clinic.registrations")
+
+
+@bp.post("/registrations/<reference>/approve")
+def registration_approve(reference: str):
+    return _decide(reference, "approve")
+
+
+@bp.post("/registrations/<reference>/decline")
+def registration_decline(reference: str):
+    return _decide(reference, "decline")
+
+
+@bp.get("/registrations/<reference>")
+def registration(reference: str):
+    found = directory.enrollment(g.db, g.scope, reference)
+    return redirect(url_for("clinic.person", phone=found.phone.lstrip("+")))
+

@@ -1,0 +1,1 @@
+"""Health: CSComs (facilities), FP/RH information topics, enrollment for subsidized care."""

@@ -1,0 +1,106 @@
+"""`ussd-app facilities import FILE.csv` and `ussd-app enrollments list|approve|decline|end`.
+
+The clinic decides here until the dashboard exists; both go through ussd_app.health.enrollment.
+Each command is one transaction: it commits everything or nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ussd_app.db import utcnow
+from ussd_app.feature_cli import feature_command
+from ussd_app.health import enrollment as enr
+from ussd_app.health.facilities import FacilityImportError, import_csv_text
+
+
+def _session_factory():
+    from ussd_app.cli import settings_from_env
+    from ussd_app.db import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(settings_from_env().database_url))
+
+
+@feature_command
+@click.group("facilities")
+def facilities() -> None:
+    """CSComs offered for registration."""
+
+
+@facilities.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_facilities(csv_file: Path) -> None:
+    """Add or update centres from a CSV (code,name,commune,region,phone); all rows or none."""
+    try:
+        text = csv_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{csv_file} is not UTF-8 text") from None
+    try:
+        with _session_factory()() as db, db.begin():
+            added, updated = import_csv_text(db, text)
+    except FacilityImportError as exc:
+        raise click.ClickException(f"nothing imported, {len(exc.problems)} problem(s):\n"
+                                   + "\n".join(exc.problems)) from None
+    click.echo(f"facilities: {added} added, {updated} updated")
+
+
+@feature_command
+@click.group("enrollments")
+def enrollments() -> None:
+    """Registrations for subsidized care: list them, approve or decline them."""
+
+
+def _line(e: enr.Enrollment) -> str:
+    who = f"child {e.child_name} born {e.birth_date:%d/%m/%Y}" if e.kind == enr.CHILD \
+        else f"pregnancy, due {e.due_date:%d/%m/%Y}"
+    reason = f" ({e.reason})" if e.reason else ""
+    return (f"{e.reference}  {e.status:<8}  {e.created_at:%Y-%m-%d}  {e.phone}  {e.facility.code}  "
+            f"{who}{reason}")
+
+
+@enrollments.command("list")
+@click.option("--status", type=click.Choice([enr.PENDING, enr.APPROVED, enr.DECLINED, enr.ENDED]))
+@click.option("--centre", "centre", help="Only this centre's code (e.g. BKO-C1-SOTUBA).")
+def list_command(status: str | None, centre: str | None) -> None:
+    """Registrations, oldest first."""
+    with _session_factory()() as db:
+        rows = enr.list_enrollments(db, status=status, facility_code=centre)
+        for row in rows:
+            click.echo(_line(row))
+        if not rows:
+            click.echo("no registrations")
+
+
+def _decide(action, reference: str, **kwargs) -> None:
+    try:
+        with _session_factory()() as db, db.begin():
+            enrollment = action(db, reference, now=utcnow(), **kwargs)
+            line = _line(enrollment)
+    except enr.EnrollmentError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{line}\nthe mother is told by SMS")
+
+
+@enrollments.command("approve")
+@click.argument("reference")
+def approve_command(reference: str) -> None:
+    """Approve a pending registration: SMS to the mother, reminders start."""
+    _decide(enr.approve, reference)
+
+
+@enrollments.command("decline")
+@click.argument("reference")
+@click.option("--reason", required=True, help="Told to the mother by SMS, as written.")
+def decline_command(reference: str, reason: str) -> None:
+    """Decline a registration: SMS to the mother with the reason, reminders stop."""
+    _decide(enr.decline, reference, reason=reason)
+
+
+@enrollments.command("end")
+@click.argument("reference")
+@click.option("--reason", default="", help="Kept with the record (birth, loss, moved away).")
+def end_command(reference: str, reason: str) -> None:
+    """Close a pregnancy registration: its reminders stop."""
+    _decide(enr.end_pregnancy, reference, reason=reason)

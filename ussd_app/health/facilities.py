@@ -1,0 +1,157 @@
+"""CSComs (community health centres) where mothers register for subsidized care.
+
+The list ships as data/facilities.csv (see data/README.md for its sources) and can be replaced
+or extended from a CSV with the same columns: `ussd-app facilities import FILE.csv`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Boolean, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ussd_app.db import Base, UTCDateTime, utcnow
+from ussd_app.ussd_request import BadCallback, normalise_phone
+
+SHIPPED_CSV = Path(__file__).resolve().parent / "data" / "facilities.csv"
+COLUMNS = ("code", "name", "commune", "region", "phone")
+CODE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{1,31}$")
+MAX_NAME = 80
+MAX_PLACE = 60
+
+
+class Facility(Base):
+    __tablename__ = "health_facilities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(MAX_NAME))
+    commune: Mapped[str] = mapped_column(String(MAX_PLACE), index=True)  # commune or health district
+    region: Mapped[str] = mapped_column(String(MAX_PLACE))
+    phone: Mapped[str | None] = mapped_column(String(16))  # E.164
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+@dataclass(frozen=True)
+class FacilityRow:
+    code: str
+    name: str
+    commune: str
+    region: str
+    phone: str | None
+
+
+class FacilityImportError(ValueError):
+    """The file has bad rows: every problem is listed, nothing was written."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _clean(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def parse_rows(text: str) -> list[FacilityRow]:
+    """Check every row of a facilities CSV; raise FacilityImportError listing each bad row."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise FacilityImportError([f"header: missing column(s) {', '.join(missing)}; "
+                                   f"expected {','.join(COLUMNS)}"])
+    rows, problems, seen = [], [], {}
+    for line_no, raw in enumerate(reader, start=2):
+        values = {c: _clean(raw.get(c)) for c in COLUMNS}
+        if not any(values.values()):
+            continue
+        errors = []
+        code = values["code"].upper()
+        if not CODE.match(code):
+            errors.append(f"code {values['code']!r} must be 2-32 letters, digits or '-'")
+        elif code in seen:
+            errors.append(f"code {code} already used on line {seen[code]}")
+        for column, limit in (("name", MAX_NAME), ("commune", MAX_PLACE), ("region", MAX_PLACE)):
+            if not values[column]:
+                errors.append(f"{column} is empty")
+            elif len(values[column]) > limit:
+                errors.append(f"{column} is longer than {limit} characters")
+        phone = None
+        if values["phone"]:
+            try:
+                phone = normalise_phone(values["phone"])
+            except BadCallback:
+                errors.append(f"phone {values['phone']!r} is not a valid Mali number")
+        if errors:
+            problems.append(f"line {line_no}: " + "; ".join(errors))
+            continue
+        seen[code] = line_no
+        rows.append(FacilityRow(code, values["name"], values["commune"], values["region"], phone))
+    if problems:
+        raise FacilityImportError(problems)
+    if not rows:
+        raise FacilityImportError(["the file has no facility rows"])
+    return rows
+
+
+def upsert(db, rows: list[FacilityRow]) -> tuple[int, int]:
+    """Add new centres and update known ones (by code). Returns (added, updated)."""
+    known = {f.code: f for f in db.scalars(select(Facility).where(
+        Facility.code.in_([r.code for r in rows])))}
+    added = updated = 0
+    now = utcnow()
+    for row in rows:
+        facility = known.get(row.code)
+        if facility is None:
+            db.add(Facility(code=row.code, name=row.name, commune=row.commune, region=row.region,
+                            phone=row.phone, active=True, created_at=now, updated_at=now))
+            added += 1
+        elif (facility.name, facility.commune, facility.region, facility.phone, facility.active) != \
+                (row.name, row.commune, row.region, row.phone, True):
+            facility.name, facility.commune, facility.region = row.name, row.commune, row.region
+            facility.phone, facility.active, facility.updated_at = row.phone, True, now
+            updated += 1
+    db.flush()
+    return added, updated
+
+
+def import_csv_text(db, text: str) -> tuple[int, int]:
+    return upsert(db, parse_rows(text))
+
+
+def load_shipped(db) -> tuple[int, int]:
+    return import_csv_text(db, SHIPPED_CSV.read_text(encoding="utf-8"))
+
+
+def communes(db) -> list[tuple[str, str]]:
+    """(region, commune) pairs that have an active centre, Bamako first, then in name order."""
+    pairs = db.execute(select(Facility.region, Facility.commune).where(Facility.active)
+                       .distinct()).all()
+    return sorted(((r, c) for r, c in pairs), key=lambda p: (p[0] != "Bamako", p[0], _commune_key(p[1])))
+
+
+def _commune_key(name: str):
+    # "Commune II" sorts before "Commune IV": order by the Roman numeral, not the letters.
+    numerals = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
+    parts = name.split()
+    if len(parts) == 2 and parts[0] == "Commune" and parts[1] in numerals:
+        return (0, numerals[parts[1]], name)
+    return (1, 0, name)
+
+
+def in_commune(db, region: str, commune: str) -> list[Facility]:
+    return list(db.scalars(select(Facility).where(
+        Facility.active, Facility.region == region, Facility.commune == commune)
+        .order_by(Facility.name)))
+
+
+def by_id(db, facility_id: int) -> Facility | None:
+    return db.get(Facility, facility_id)

@@ -1,0 +1,139 @@
+"""`ussd-app groups ...`: set up savings groups without USSD (create, import a roster, roles, PINs)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from ussd_app.feature_cli import feature_command
+from ussd_app.savings.groups import (GroupError, create_group, current_cycle, find_group,
+                                     member_by_number, reset_pin, roster, set_role)
+from ussd_app.savings.ledger import group_balance, member_balance
+from ussd_app.savings.models import ROLES, SavingsGroup
+from ussd_app.savings.receipts import xof
+from ussd_app.savings.roster import RosterError, import_roster
+
+
+@contextmanager
+def _transaction():
+    """One transaction for the command: everything it does is written, or nothing."""
+    from ussd_app.cli import settings_from_env
+    from ussd_app.db import make_engine, make_session_factory
+
+    engine = make_engine(settings_from_env().database_url)
+    try:
+        with make_session_factory(engine)() as db, db.begin():
+            yield db
+    except RosterError as exc:
+        problems = "\n".join(f"  {p}" for p in exc.problems)
+        raise click.ClickException(f"nothing imported, {len(exc.problems)} problem(s):\n{problems}") from exc
+    except GroupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        engine.dispose()
+
+
+@feature_command
+@click.group("groups")
+def groups() -> None:
+    """Savings groups: create, import members, roles, PIN resets."""
+
+
+@groups.command("create")
+@click.option("--name", required=True, help="The group's name, e.g. Benkadi.")
+@click.option("--share-value", type=click.IntRange(min=1), required=True, help="XOF per share.")
+@click.option("--health-fund", type=click.IntRange(min=0), required=True,
+              help="XOF each present member pays into the health fund per meeting.")
+@click.option("--commune", default=None, help="e.g. Commune III.")
+@click.option("--facility", "facility_code", default=None, help="Code of the group's CSCom.")
+@click.option("--min-shares", type=int, default=1, show_default=True)
+@click.option("--max-shares", type=int, default=5, show_default=True)
+def create(name, share_value, health_fund, commune, facility_code, min_shares, max_shares) -> None:
+    """Create a group (its first cycle starts today)."""
+    with _transaction() as db:
+        group = create_group(db, name=name, share_value=share_value,
+                             health_fund_per_meeting=health_fund, commune=commune,
+                             facility_code=facility_code, min_shares=min_shares, max_shares=max_shares)
+        click.echo(f"group {group.id} {group.name!r} created: share {xof(group.share_value)}, "
+                   f"health fund {xof(group.health_fund_per_meeting)} per meeting, "
+                   f"{group.min_shares}-{group.max_shares} shares per meeting")
+
+
+@groups.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--group", "group_ref", required=True, help="Group name or id.")
+def import_csv(csv_file: Path, group_ref: str) -> None:
+    """Add the members listed in CSV_FILE (columns: name, phone[, number, role]); all or none."""
+    try:
+        text = csv_file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{csv_file} is not UTF-8 text (save it as CSV UTF-8)") from exc
+    with _transaction() as db:
+        group = find_group(db, group_ref)
+        members = import_roster(db, group, text)
+        click.echo(f"{len(members)} members added to {group.name}:")
+        for member in members:
+            click.echo(f"  {member.number:02d} {member.name} {member.phone} {member.role}")
+
+
+@groups.command("list")
+def list_groups() -> None:
+    """Every group with its members count."""
+    from sqlalchemy import select
+
+    with _transaction() as db:
+        for group in db.scalars(select(SavingsGroup).order_by(SavingsGroup.id)):
+            click.echo(f"{group.id:>4} {group.name:<24} {len(roster(db, group.id)):>3} members  "
+                       f"{group.commune or '-'}  CSCom {group.facility_code or '-'}")
+
+
+@groups.command("show")
+@click.argument("group_ref")
+def show(group_ref: str) -> None:
+    """A group's members, roles and balances (sums over the ledger)."""
+    with _transaction() as db:
+        group = find_group(db, group_ref)
+        cycle = current_cycle(db, group.id)
+        balance = group_balance(db, group.id, cycle.id)
+        click.echo(f"{group.name} (cycle {cycle.number}): loan fund {xof(balance.loan_fund)}, "
+                   f"health fund {xof(balance.health_fund)}")
+        for member in roster(db, group.id):
+            mine = member_balance(db, member.id, cycle.id)
+            click.echo(f"  {member.number:02d} {member.name:<24} {member.phone} {member.role:<9} "
+                       f"{mine.shares:>3} shares = {xof(mine.savings)}")
+
+
+@groups.command("role")
+@click.argument("group_ref")
+@click.argument("number", type=int)
+@click.argument("role", type=click.Choice(ROLES))
+def role(group_ref: str, number: int, role: str) -> None:
+    """Give member NUMBER of a group a role (a previous treasurer or president becomes a member)."""
+    with _transaction() as db:
+        group = find_group(db, group_ref)
+        member = member_by_number(db, group.id, number)
+        if member is None:
+            raise GroupError(f"{group.name} has no member number {number}")
+        if role != "member":
+            for other in roster(db, group.id):
+                if other.role == role and other.id != member.id:
+                    set_role(db, other, "member")
+                    click.echo(f"{other.number:02d} {other.name} is now a member")
+        set_role(db, member, role)
+        click.echo(f"{member.number:02d} {member.name} is now {role}")
+
+
+@groups.command("reset-pin")
+@click.argument("group_ref")
+@click.argument("number", type=int)
+def reset_pin_command(group_ref: str, number: int) -> None:
+    """Forget a member's PIN and lock; she chooses a new PIN at her next dial."""
+    with _transaction() as db:
+        group = find_group(db, group_ref)
+        member = member_by_number(db, group.id, number)
+        if member is None:
+            raise GroupError(f"{group.name} has no member number {number}")
+        reset_pin(db, member)
+        click.echo(f"PIN of {member.number:02d} {member.name} reset: she sets a new one at her next dial")

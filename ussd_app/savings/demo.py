@@ -1,0 +1,68 @@
+"""Demo savings group for `serve`: 15 members, so a newcomer can try the treasurer and a member."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ussd_app.db import utcnow
+from ussd_app.demo import demo_loader
+from ussd_app.savings import pins
+from ussd_app.savings.groups import GroupError, add_member, create_group, find_group, roster
+from ussd_app.savings.models import Member, PinCredential
+from ussd_app.savings.recording import draft_key, record_meeting
+
+DEMO_GROUP = "Benkadi"
+TREASURER_PHONE = "+22370000101"
+MEMBER_PHONE = "+22370000107"
+PRESIDENT_PHONE = "+22370000102"
+DEMO_MEMBERS = [  # (name, role); phones +223700001NN in this order
+    ("Awa Traoré", "treasurer"), ("Fatoumata Keïta", "president"), ("Mariam Coulibaly", "member"),
+    ("Aminata Diarra", "member"), ("Kadiatou Sangaré", "member"), ("Oumou Dembélé", "member"),
+    ("Salimata Koné", "member"), ("Rokia Touré", "member"), ("Djeneba Sissoko", "member"),
+    ("Assitan Diallo", "member"), ("Hawa Camara", "member"), ("Nana Doumbia", "member"),
+    ("Bintou Sidibé", "member"), ("Mariétou Cissé", "member"), ("Korotoumou Fofana", "member"),
+]
+LAST_WEEK_SHARES = [2, 3, 1, 0, 2, 5, 2, 1, 3, 2, 0, 4, 1, 2, 3]  # 0: absent
+LOCKED_PHONE = "+22370000115"  # PIN 4827 set, locked after wrong tries: shows the lockout
+NEW_GROUP = "Sabati"  # a group just created: only its treasurer is in it so far
+NEW_GROUP_TREASURER = "+22370000201"
+
+
+def demo_phones(db) -> list[str]:
+    """The demo phones that between them open every savings screen (the screen walk dials them)."""
+    wanted = [PRESIDENT_PHONE, LOCKED_PHONE, NEW_GROUP_TREASURER]  # the president has it all
+    present = set(db.scalars(select(Member.phone).where(Member.phone.in_(wanted))))
+    return [phone for phone in wanted if phone in present]
+
+
+@demo_loader
+def load_savings_demo(db) -> str:
+    note = (f"savings group {DEMO_GROUP} (15 members): dial as treasurer {TREASURER_PHONE} or as "
+            f"member {MEMBER_PHONE} (simulate --phone ...); each chooses a PIN at first dial; "
+            f"{LOCKED_PHONE} is locked for 15 min after wrong PINs; group {NEW_GROUP} has only "
+            f"its treasurer {NEW_GROUP_TREASURER}")
+    try:
+        find_group(db, DEMO_GROUP)
+        return note
+    except GroupError:
+        pass
+    now = utcnow()
+    group = create_group(db, name=DEMO_GROUP, share_value=500, health_fund_per_meeting=250,
+                         commune="Commune III", facility_code="BAKON", now=now - timedelta(days=30))
+    for number, (name, role) in enumerate(DEMO_MEMBERS, 1):
+        add_member(db, group, phone=f"+223700001{number:02d}", name=name, number=number, role=role)
+    members = roster(db, group.id)
+    last_week = (now - timedelta(days=7)).date()
+    record_meeting(db, group, day=last_week, key=draft_key(group.id, last_week, "demo"),
+                   shares_by_member={m.id: n for m, n in zip(members, LAST_WEEK_SHARES)},
+                   recorded_by_id=members[0].id, now=now - timedelta(days=7), send_receipts=False)
+    locked = db.get(PinCredential, members[-1].id)
+    pins.set_pin_hash(locked, pins.hash_pin("4827"), now)
+    locked.locked_until, locked.lock_count = now + pins.FIRST_LOCK, 1
+    starting = create_group(db, name=NEW_GROUP, share_value=200, health_fund_per_meeting=100,
+                            commune="Commune III", facility_code="BAKON", now=now)
+    add_member(db, starting, phone=NEW_GROUP_TREASURER, name="Mariam Dembélé", number=1,
+               role="treasurer")
+    return note

@@ -1,0 +1,106 @@
+"""What the savings screens ask the host to write, inside the hop's one transaction.
+
+Each effect is keyed (`hop.key(...)` or the roll-call's draft key) so a resent hop or a
+replayed session writes once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ussd_app.savings import pins
+from ussd_app.savings.groups import reset_pin
+from ussd_app.savings.models import LedgerEntry, Member, PinCredential, SavingsGroup
+from ussd_app.savings.recording import (correct_entry, record_contribution, record_meeting,
+                                        send_statement)
+from ussd_app.menus.screens import Effect
+
+
+def _credential(db, member_id: int) -> PinCredential:
+    # Row lock on PostgreSQL: two sessions of one member cannot both spend the same last try.
+    return db.get(PinCredential, member_id, with_for_update=True)
+
+
+@dataclass(frozen=True)
+class SetPin(Effect):
+    member_id: int
+    pin_hash: str  # argon2: the clear PIN never leaves the hop that typed it
+
+    def apply(self, db, hop) -> None:
+        pins.set_pin_hash(_credential(db, self.member_id), self.pin_hash, hop.now)
+
+
+@dataclass(frozen=True)
+class PinFailed(Effect):
+    member_id: int
+
+    def apply(self, db, hop) -> None:
+        pins.record_failure(_credential(db, self.member_id), hop.now, hop.key("pin"))
+
+
+@dataclass(frozen=True)
+class PinSucceeded(Effect):
+    member_id: int
+
+    def apply(self, db, hop) -> None:
+        pins.record_success(_credential(db, self.member_id), hop.now)
+
+
+@dataclass(frozen=True)
+class ResetMemberPin(Effect):
+    member_id: int
+
+    def apply(self, db, hop) -> None:
+        reset_pin(db, db.get(Member, self.member_id), hop.now)
+
+
+@dataclass(frozen=True)
+class SaveMeeting(Effect):
+    group_id: int
+    day: date
+    draft_key: str
+    shares: tuple[tuple[int, int], ...]  # (member id, shares), 0 = absent
+    recorded_by_id: int
+
+    def apply(self, db, hop) -> None:
+        record_meeting(db, db.get(SavingsGroup, self.group_id), day=self.day, key=self.draft_key,
+                       shares_by_member=dict(self.shares), recorded_by_id=self.recorded_by_id,
+                       now=hop.now)
+
+
+@dataclass(frozen=True)
+class SaveContribution(Effect):
+    member_id: int
+    shares: int
+    recorded_by_id: int
+
+    def apply(self, db, hop) -> None:
+        member = db.get(Member, self.member_id)
+        record_contribution(db, db.get(SavingsGroup, member.group_id), member, shares=self.shares,
+                            key=hop.key("contribution", self.member_id),
+                            recorded_by_id=self.recorded_by_id, now=hop.now)
+
+
+@dataclass(frozen=True)
+class CorrectEntry(Effect):
+    entry_id: int
+    new_shares: int | None
+    recorded_by_id: int
+
+    def apply(self, db, hop) -> None:
+        entry = db.get(LedgerEntry, self.entry_id)
+        correct_entry(db, db.get(SavingsGroup, entry.group_id), entry, new_shares=self.new_shares,
+                      key=hop.key("correct", self.entry_id), recorded_by_id=self.recorded_by_id,
+                      now=hop.now)
+
+
+@dataclass(frozen=True)
+class SendStatement(Effect):
+    member_id: int
+
+    def apply(self, db, hop) -> None:
+        member = db.get(Member, self.member_id)
+        # One statement per member and day, however often she asks: each SMS costs the group.
+        send_statement(db, db.get(SavingsGroup, member.group_id), member,
+                       key=f"statement:{self.member_id}:{hop.now.date().isoformat()}")

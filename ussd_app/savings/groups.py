@@ -1,0 +1,131 @@
+"""Groups, their cycles and members: set-up and look-ups (domain functions never commit)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from ussd_app.db import utcnow
+from ussd_app.savings.models import ROLES, Cycle, Meeting, Member, PinCredential, SavingsGroup
+
+
+class GroupError(ValueError):
+    """A set-up request that cannot be done; the message says why, for the person typing it."""
+
+
+def bamako_today(now: datetime) -> date:
+    return now.date()  # Africa/Bamako is UTC+0 all year
+
+
+def create_group(db, *, name: str, share_value: int, health_fund_per_meeting: int,
+                 commune: str | None = None, facility_code: str | None = None,
+                 min_shares: int = 1, max_shares: int = 5, now: datetime | None = None) -> SavingsGroup:
+    name = " ".join(name.split())
+    if not name:
+        raise GroupError("the group needs a name")
+    if db.scalar(select(SavingsGroup.id).where(func.lower(SavingsGroup.name) == name.lower())):
+        raise GroupError(f"a group named {name!r} already exists")
+    if share_value <= 0 or health_fund_per_meeting < 0:
+        raise GroupError("the share value must be above 0 XOF and the health fund 0 XOF or more")
+    if not 1 <= min_shares <= max_shares <= 9:
+        raise GroupError("shares per meeting must satisfy 1 <= min <= max <= 9")
+    now = now or utcnow()
+    group = SavingsGroup(name=name, commune=commune, facility_code=facility_code,
+                         share_value=share_value, health_fund_per_meeting=health_fund_per_meeting,
+                         min_shares=min_shares, max_shares=max_shares, created_at=now)
+    db.add(group)
+    db.flush()
+    db.add(Cycle(group_id=group.id, number=1, started_on=bamako_today(now)))
+    db.flush()
+    return group
+
+
+def find_group(db, name_or_id: str) -> SavingsGroup:
+    group = None
+    if name_or_id.isdigit():
+        group = db.get(SavingsGroup, int(name_or_id))
+    if group is None:
+        group = db.scalar(select(SavingsGroup).where(
+            func.lower(SavingsGroup.name) == " ".join(name_or_id.split()).lower()))
+    if group is None:
+        raise GroupError(f"no group {name_or_id!r}")
+    return group
+
+
+def current_cycle(db, group_id: int) -> Cycle:
+    cycle = db.scalar(select(Cycle).where(Cycle.group_id == group_id, Cycle.ended_on.is_(None))
+                      .order_by(Cycle.number.desc()).limit(1))
+    if cycle is None:
+        raise GroupError("the group has no open cycle")
+    return cycle
+
+
+def add_member(db, group: SavingsGroup, *, phone: str, name: str, number: int | None = None,
+               role: str = "member", now: datetime | None = None) -> Member:
+    """`phone` must already be E.164 (see ussd_request.normalise_phone)."""
+    if role not in ROLES:
+        raise GroupError(f"role must be one of {', '.join(ROLES)}")
+    if number is None:
+        number = (db.scalar(select(func.max(Member.number)).where(Member.group_id == group.id)) or 0) + 1
+    if not 1 <= number <= 99:
+        raise GroupError("member numbers go from 1 to 99")
+    if db.scalar(select(Member.id).where(Member.group_id == group.id, Member.number == number)):
+        raise GroupError(f"number {number} is already taken in {group.name}")
+    if db.scalar(select(Member.id).where(Member.phone == phone)):
+        raise GroupError(f"{phone} is already a member of a group")
+    member = Member(group_id=group.id, phone=phone, name=" ".join(name.split()), number=number,
+                    role=role, joined_at=now or utcnow())
+    db.add(member)
+    db.flush()
+    db.add(PinCredential(member_id=member.id, pin_hash=None, failed_attempts=0, lock_count=0,
+                         updated_at=now or utcnow()))
+    db.flush()
+    return member
+
+
+def member_by_phone(db, phone: str) -> Member | None:
+    return db.scalar(select(Member).where(Member.phone == phone))
+
+
+def member_by_number(db, group_id: int, number: int) -> Member | None:
+    return db.scalar(select(Member).where(Member.group_id == group_id, Member.number == number))
+
+
+def roster(db, group_id: int) -> list[Member]:
+    return list(db.scalars(select(Member).where(Member.group_id == group_id).order_by(Member.number)))
+
+
+def set_role(db, member: Member, role: str) -> None:
+    if role not in ROLES:
+        raise GroupError(f"role must be one of {', '.join(ROLES)}")
+    member.role = role
+    db.flush()
+
+
+def reset_pin(db, member: Member, now: datetime | None = None) -> None:
+    """Forget the PIN and any lock: the member chooses a new PIN at her next dial."""
+    credential = db.get(PinCredential, member.id)
+    credential.pin_hash = None
+    credential.failed_attempts = 0
+    credential.lock_count = 0
+    credential.locked_until = None
+    credential.updated_at = now or utcnow()
+    db.flush()
+
+
+def meeting_on(db, group_id: int, day: date) -> Meeting | None:
+    return db.scalar(select(Meeting).where(Meeting.group_id == group_id, Meeting.held_on == day))
+
+
+def short_name(name: str) -> str:
+    """"Awa Traoré" -> "Awa T.": enough to recognise someone on a small screen."""
+    parts = name.split()
+    if len(parts) < 2:
+        return name[:16]
+    return f"{parts[0][:14]} {parts[-1][0]}."
+
+
+def member_label(member: Member) -> str:
+    """"07 Awa T.": her number in the group and a short name."""
+    return f"{member.number:02d} {short_name(member.name)}"

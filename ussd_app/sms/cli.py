@@ -1,0 +1,88 @@
+"""`ussd-app outbox` (counts by status, retry failed) and `ussd-app send-test +223… "text"`."""
+
+from __future__ import annotations
+
+import uuid
+
+import click
+from sqlalchemy import func, or_, select
+
+from ussd_app.feature_cli import feature_command
+from ussd_app.sms.outbox import STATUSES, OutboxMessage
+
+
+def _runtime():
+    from ussd_app.cli import settings_from_env
+    from ussd_app.sms import runtime as sms_runtime
+
+    return sms_runtime.from_settings(settings_from_env())
+
+
+def retry_failed_messages(db, now) -> list[int]:
+    """Queue a new row for each failed one (statuses never go back; history stays).
+
+    Messages stopped on purpose (schedule stopped, opted out) are not retried; a failed row is
+    retried once (its copy's dedupe key is derived from it), a failed copy can be retried again.
+    """
+    failed = list(db.scalars(select(OutboxMessage).where(
+        OutboxMessage.status == "failed",
+        or_(OutboxMessage.last_error.is_(None), ~OutboxMessage.last_error.startswith("stopped:")))))
+    copies = []
+    for row in failed:
+        key = f"retry:{row.id}"
+        if db.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None:
+            continue
+        copy = OutboxMessage(recipient=row.recipient, language=row.language, body=row.body, parts=row.parts,
+                             kind=row.kind, dedupe_key=key, status="pending", attempts=0, due_at=now,
+                             created_at=now, updated_at=now)
+        db.add(copy)
+        db.flush()
+        copies.append(copy.id)
+    return copies
+
+
+@feature_command
+@click.command("outbox")
+@click.option("--retry-failed", is_flag=True, help="Give failed messages (not opted-out ones) a new try.")
+def outbox(retry_failed: bool) -> None:
+    """SMS outbox: how many messages in each status."""
+    from ussd_app.sms.handoff import enqueue_outbox
+
+    rt = _runtime()
+    with rt.session_factory() as db:
+        if retry_failed:
+            with db.begin():
+                copies = retry_failed_messages(db, rt.clock())
+            handed = enqueue_outbox(rt.redis, copies)
+            click.echo(f"{len(copies)} failed messages queued again ({handed} handed to workers)")
+        counts = dict(db.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    for status in STATUSES:
+        click.echo(f"{status:<10} {counts.get(status, 0)}")
+
+
+@feature_command
+@click.command("send-test")
+@click.argument("phone")
+@click.argument("text")
+@click.option("--language", type=click.Choice(["fr", "bm"]), default="fr", show_default=True)
+def send_test(phone: str, text: str, language: str) -> None:
+    """Send TEXT to PHONE now through the configured gateway (quiet hours do not apply)."""
+    from ussd_app.sms.outbox import queue_sms
+    from ussd_app.sms.send import deliver
+    from ussd_app.ussd_request import BadCallback, normalise_phone
+
+    try:
+        phone = normalise_phone(phone)
+    except BadCallback as exc:
+        raise click.BadParameter(str(exc), param_hint="PHONE") from exc
+    rt = _runtime()
+    with rt.session_factory() as db, db.begin():
+        row = queue_sms(db, recipient=phone, language=language, message=text, kind="test",
+                        dedupe_key=f"test:{uuid.uuid4().hex}", due_at=rt.clock())
+        outbox_id = row.id
+    outcome = deliver(rt, outbox_id, respect_quiet_hours=False)
+    with rt.session_factory() as db:
+        row = db.get(OutboxMessage, outbox_id)
+        click.echo(f"outbox {outbox_id} via {rt.gateway.name}: {row.status} ({outcome})"
+                   + (f" id={row.provider_message_id}" if row.provider_message_id else "")
+                   + (f" error={row.last_error}" if row.last_error else ""))

@@ -1,0 +1,192 @@
+"""The RQ job `send_sms(outbox_id)`: claim the row (and others with the same text), send, record.
+
+A worker holds the rows it sends (`locked_until`, `lock_token`), so a second job for the same
+row, or the dispatcher, leaves them alone; a dead worker's hold expires and the dispatcher hands
+the row out again. Per recipient: 100/101/102 sent; 401/403/404/407 failed for good; 406 means
+the person blocked us at the gateway (opted out, never retried); anything else, and a failed
+request (HTTP error, timeout, no connection), is retried with exponential backoff and jitter, at
+most MAX_ATTEMPTS attempts, then failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from ussd_app.sms import runtime as sms_runtime
+from ussd_app.sms.gateway import OPTED_OUT_CODE, PERMANENT_CODES, SENT_CODES, GatewayUnavailable
+from ussd_app.sms.optout import opted_out_phones, record_opt_out
+from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.sms.quiet_hours import in_quiet_hours, next_allowed
+from ussd_app.sms.rate_limit import TokenBucket
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 4
+BACKOFF_BASE_S = 30
+BACKOFF_CAP_S = 15 * 60
+HOLD_S = 120  # longer than a send can take (SDK timeouts + rate-limit wait)
+BATCH_MAX = 100
+# Answers to the person's own keyword (STOP, START, HELP) go even when they opted out.
+OPT_OUT_EXEMPT_KINDS = frozenset({"keyword_reply"})
+OPEN = ("pending", "queued")
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+def backoff_seconds(attempt: int, rng: random.Random | None = None) -> float:
+    """Delay before attempt `attempt + 1`: doubling from BACKOFF_BASE_S, capped, with jitter."""
+    ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(0, attempt - 1))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+def send_sms(outbox_id: int) -> str:
+    """RQ job: send one outbox row (and rows with the same text). Returns what happened."""
+    return deliver(sms_runtime.current(), outbox_id)
+
+
+def _free(now: datetime):
+    return or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now)
+
+
+def _companions(db, row: OutboxMessage, now: datetime, limit: int) -> list[int]:
+    """Other due rows with the same text and other recipients: one request for all of them."""
+    if limit <= 0:
+        return []
+    candidates = db.execute(
+        select(OutboxMessage.id, OutboxMessage.recipient)
+        .where(OutboxMessage.body == row.body, OutboxMessage.id != row.id,
+               OutboxMessage.status.in_(OPEN), OutboxMessage.due_at <= now, _free(now))
+        .order_by(OutboxMessage.id).limit(limit * 3)
+    ).all()
+    seen, ids = {row.recipient}, []
+    for outbox_id, recipient in candidates:
+        if recipient not in seen and len(ids) < limit:
+            seen.add(recipient)
+            ids.append(outbox_id)
+    return ids
+
+
+def _claim(rt, outbox_id: int, now: datetime, respect_quiet_hours: bool) -> tuple[str, str | None]:
+    settings = rt.settings
+    with rt.session_factory() as db, db.begin():
+        row = db.get(OutboxMessage, outbox_id)
+        if row is None:
+            return "missing", None
+        if row.status not in OPEN:
+            return "done", None
+        if row.due_at > now:
+            return "not due", None
+        if row.locked_until is not None and row.locked_until > now:
+            return "held", None
+        if row.attempts >= MAX_ATTEMPTS:  # workers kept dying on it: stop here, say why
+            _close(row, "failed", now, f"gave up after {row.attempts} attempts: no answer recorded")
+            return "failed", None
+        if respect_quiet_hours and in_quiet_hours(now, settings.quiet_hours_start, settings.quiet_hours_end):
+            # Deferred to the morning, not dropped: the dispatcher hands it out when it is due.
+            row.due_at = next_allowed(now, settings.quiet_hours_start, settings.quiet_hours_end)
+            row.queued_at = None
+            row.updated_at = now
+            return "deferred", None
+        batch_size = min(BATCH_MAX, settings.sms_rate_per_second)
+        ids = [row.id] + _companions(db, row, now, batch_size - 1)
+        token = uuid.uuid4().hex
+        db.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(OPEN),
+                   OutboxMessage.due_at <= now, OutboxMessage.attempts < MAX_ATTEMPTS, _free(now))
+            .values(status="queued", locked_until=now + timedelta(seconds=HOLD_S), lock_token=token,
+                    attempts=OutboxMessage.attempts + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        claimed = list(db.scalars(select(OutboxMessage).where(OutboxMessage.lock_token == token)
+                                  .execution_options(populate_existing=True)))
+        opted_out = opted_out_phones(db, [r.recipient for r in claimed if r.kind not in OPT_OUT_EXEMPT_KINDS])
+        for r in claimed:
+            if not E164.match(r.recipient):
+                _close(r, "failed", now, "not an E.164 phone number")
+            elif r.recipient in opted_out and r.kind not in OPT_OUT_EXEMPT_KINDS:
+                _close(r, "rejected", now, "recipient opted out")
+        return ("claimed" if claimed else "held"), token
+
+
+def _close(row: OutboxMessage, status: str, now: datetime, error: str | None = None) -> None:
+    row.status, row.final_at, row.updated_at = status, now, now
+    row.last_error = error[:300] if error else row.last_error
+    row.locked_until, row.lock_token = None, None
+
+
+def _retry_or_fail(row: OutboxMessage, now: datetime, error: str) -> None:
+    if row.attempts >= MAX_ATTEMPTS:
+        _close(row, "failed", now, f"gave up after {row.attempts} attempts: {error}")
+        return
+    row.last_error = error[:300]
+    row.due_at = now + timedelta(seconds=backoff_seconds(row.attempts))
+    row.queued_at, row.locked_until, row.lock_token, row.updated_at = None, None, None, now
+
+
+def _record(rt, token: str, results, error: str | None) -> dict[str, int]:
+    now = rt.clock()
+    outcome: dict[str, int] = {}
+    by_number = {r.number: r for r in results}
+    with rt.session_factory() as db, db.begin():
+        for row in db.scalars(select(OutboxMessage).where(OutboxMessage.lock_token == token)):
+            result = by_number.get(row.recipient)
+            if error is not None or result is None:
+                _retry_or_fail(row, now, error or "no answer for this number")
+            elif result.status_code in SENT_CODES:
+                row.status, row.sent_at, row.updated_at = "sent", now, now
+                row.provider_message_id, row.cost = result.message_id, result.cost
+                row.locked_until, row.lock_token = None, None
+            elif result.status_code == OPTED_OUT_CODE:
+                _close(row, "rejected", now, f"{result.status_code} {result.status}")
+                record_opt_out(db, row.recipient, source="gateway", now=now)
+            elif result.status_code in PERMANENT_CODES:
+                _close(row, "failed", now, f"{result.status_code} {result.status}")
+            else:
+                _retry_or_fail(row, now, f"{result.status_code} {result.status}")
+            outcome[row.status] = outcome.get(row.status, 0) + 1
+    return outcome
+
+
+def _record_with_retries(rt, token: str, results, error: str | None, tries: int = 3) -> dict[str, int]:
+    """The gateway has answered: try hard to write it down, or the rows would be sent again."""
+    for attempt in range(1, tries + 1):
+        try:
+            return _record(rt, token, results, error)
+        except SQLAlchemyError:
+            if attempt == tries:
+                raise
+            log.warning("sms: could not record the gateway's answer (try %d of %d)", attempt, tries)
+            time.sleep(0.5 * attempt)
+    return {}
+
+
+def deliver(rt, outbox_id: int, *, respect_quiet_hours: bool = True) -> str:
+    state, token = _claim(rt, outbox_id, rt.clock(), respect_quiet_hours)
+    if state != "claimed":
+        return state
+    with rt.session_factory() as db:
+        rows = list(db.scalars(select(OutboxMessage).where(OutboxMessage.lock_token == token)))
+    if not rows:  # everyone in the batch had opted out
+        return "claimed: nothing to send"
+    sender = rt.settings.at_sender_id or rt.gateway.name
+    TokenBucket(rt.redis, sender, rt.settings.sms_rate_per_second).take(len(rows))
+    results, error = [], None
+    try:
+        results = rt.gateway.send(rows[0].body, [r.recipient for r in rows])
+    except GatewayUnavailable as exc:
+        error = str(exc)
+        log.warning("sms: send of %d messages failed: %s", len(rows), error)
+    except Exception as exc:  # an adapter bug must still end in retry/failed, not a row held forever
+        error = f"gateway adapter error: {type(exc).__name__}"
+        log.exception("sms: gateway adapter raised")
+    outcome = _record_with_retries(rt, token, results, error)
+    log.info("sms: outbox %s batch of %d: %s", outbox_id, len(rows), outcome)
+    return ", ".join(f"{k}={v}" for k, v in sorted(outcome.items()))

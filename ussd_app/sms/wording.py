@@ -1,0 +1,62 @@
+"""Reminder texts: neutral on a shared phone, personalised, dates written the local way.
+
+Neutral means no diagnosis, no pregnancy named, no contraceptive method: whoever reads the
+phone learns only that someone has a visit at a CSCom on a day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ussd_app.text.i18n import N_, T
+
+FRENCH_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+FRENCH_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                 "septembre", "octobre", "novembre", "décembre")
+# native-review: Bambara day and month names as Malian radio and calendars write them
+# (tɛnɛn, tarata, ...; zanwuyekalo, ...); folded to GSM-7 when sent.
+BAMBARA_DAYS = ("tɛnɛn", "tarata", "araba", "alamisa", "juma", "sibiri", "kari")
+BAMBARA_MONTHS = ("zanwuyekalo", "feburuyekalo", "marisikalo", "awirilikalo", "mɛkalo",
+                  "zuwɛnkalo", "zuluyekalo", "utikalo", "sɛtanburukalo", "ɔkutɔburukalo",
+                  "nowanburukalo", "desanburukalo")
+
+
+def local_date(language: str, day: date) -> str:
+    """"mardi 3 mars" in French, "tarata marisikalo tile 3" in Bambara."""
+    if language == "bm":
+        return f"{BAMBARA_DAYS[day.weekday()]} {BAMBARA_MONTHS[day.month - 1]} tile {day.day}"
+    return f"{FRENCH_DAYS[day.weekday()]} {day.day} {FRENCH_MONTHS[day.month - 1]}"
+
+
+IMMUNIZATION = N_("Reminder: {child} has a vaccination visit at {facility} on {date}. "
+                  "Bring the child's health card.")
+ANTENATAL = N_("Reminder: you have a health visit at {facility} on {date}. Bring your health booklet.")
+APPOINTMENT_BEFORE = N_("Reminder: you have an appointment at {facility} on {date}.")
+APPOINTMENT_TODAY = N_("Reminder: your appointment at {facility} is today, {date}.")
+
+
+def reminder_message(reminder) -> T:
+    """The message for a reminder row, in its language (translated when the outbox row is made)."""
+    params = {"facility": reminder.facility_name,
+              "date": local_date(reminder.language, reminder.visit_date)}
+    if reminder.kind == "immunization":
+        return T(IMMUNIZATION, dict(params, child=reminder.child_name or ""))
+    if reminder.kind == "antenatal":
+        return T(ANTENATAL, params)
+    if reminder.step == "day-0":
+        return T(APPOINTMENT_TODAY, params)
+    return T(APPOINTMENT_BEFORE, params)
+
+
+# Short labels for the "My reminders" USSD screen.
+VISIT_LABELS = {
+    "immunization": N_("{date}: vaccination of {child}"),
+    "antenatal": N_("{date}: health visit"),
+    "appointment": N_("{date}: appointment"),
+}
+
+
+def short_date(language: str, day: date) -> str:
+    if language == "bm":
+        return f"{BAMBARA_MONTHS[day.month - 1]} tile {day.day}"
+    return f"{day.day} {FRENCH_MONTHS[day.month - 1]}"
