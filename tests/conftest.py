@@ -19,6 +19,7 @@ from ussd_app import create_app
 from ussd_app.config import Settings
 from ussd_app.migrate import upgrade
 from ussd_app.models import metadata
+from ussd_app.sms.fake_at import FakeAfricasTalking
 
 from tests.dialer import Dialer
 
@@ -48,6 +49,17 @@ def database_url(backend, tmp_path_factory) -> str:
         raise ValueError(f"unknown backend {backend}")
     upgrade(url)
     return url
+
+
+FAKE_AT_API_KEY = "test-api-key"
+
+
+@pytest.fixture
+def fake_at():
+    """The local fake of the Africa's Talking API on a loopback port; the real SDK talks to it."""
+    fake = FakeAfricasTalking(api_key=FAKE_AT_API_KEY).start()
+    yield fake
+    fake.stop()
 
 
 @pytest.fixture

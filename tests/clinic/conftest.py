@@ -16,12 +16,13 @@ from ussd_app.health import enrollment as health
 from ussd_app.health.facilities import Facility
 from ussd_app.jobs import QUEUE_NAMES
 from ussd_app.sms import runtime as sms_runtime
-from ussd_app.sms.fake_at import FakeAfricasTalking
 from ussd_app.sms.gateway import AfricasTalkingGateway
+
+from tests.conftest import FAKE_AT_API_KEY
 from ussd_app.subscribers import get_or_create
 
 PASSWORD = "sage-femme-2026"
-API_KEY = "clinic-test-key"
+API_KEY = FAKE_AT_API_KEY
 CENTRE_A, CENTRE_B = "BKO-C1-SOTUBA", "BKO-C1-BOULK"
 
 
@@ -139,13 +140,6 @@ def tokens(db, world):
         out[label] = {"Authorization": f"Bearer {secret}"}
     db.commit()
     return out
-
-
-@pytest.fixture
-def fake_at():
-    fake = FakeAfricasTalking(api_key=API_KEY).start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

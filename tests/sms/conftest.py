@@ -12,11 +12,12 @@ from rq import Queue, SimpleWorker
 from ussd_app.jobs import QUEUE_NAMES
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.dispatch import run_dispatch
-from ussd_app.sms.fake_at import FakeAfricasTalking
 from ussd_app.sms.gateway import AfricasTalkingGateway
+
+from tests.conftest import FAKE_AT_API_KEY
 from ussd_app.sms.outbox import OutboxMessage
 
-API_KEY = "test-api-key"
+API_KEY = FAKE_AT_API_KEY
 
 
 @dataclass
@@ -40,13 +41,6 @@ def tomorrow_at(hour: int, minute: int = 0) -> datetime:
     """A time after the real clock (rows queued now are due by then), at a given Bamako hour."""
     day = datetime.now(timezone.utc).date() + timedelta(days=1)
     return bamako(day.isoformat(), hour, minute)
-
-
-@pytest.fixture
-def fake_at():
-    fake = FakeAfricasTalking(api_key=API_KEY).start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

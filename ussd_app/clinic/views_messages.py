@@ -9,6 +9,7 @@ from ussd_app.clinic.handoff import commit_and_send
 from ussd_app.clinic.web import _, bp
 from ussd_app.db import utcnow
 from ussd_app.sms.outbox import STATUSES
+from ussd_app.sms.retry import is_retryable
 from ussd_app.text.i18n import N_
 
 STATUS_LABELS = {"pending": N_("waiting"), "queued": N_("queued"), "sent": N_("sent"),
@@ -26,7 +27,7 @@ def messages_page():
     more = len(rows) == messages.PAGE_SIZE
     return render_template("clinic/messages.html", rows=rows, status=status, statuses=STATUSES,
                            status_labels=STATUS_LABELS, counts=directory.status_counts(g.db, g.scope),
-                           retryable=lambda row: messages.retryable(g.db, row),
+                           retryable=lambda row: is_retryable(g.db, row),
                            next_before=rows[-1].id if more else None)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 
 import click
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ussd_app.feature_cli import feature_command
 from ussd_app.sms.outbox import STATUSES, OutboxMessage
+from ussd_app.sms.retry import retry_failed_copy
 
 
 def _runtime():
@@ -19,26 +20,10 @@ def _runtime():
 
 
 def retry_failed_messages(db, now) -> list[int]:
-    """Queue a new row for each failed one (statuses never go back; history stays).
-
-    Messages stopped on purpose (schedule stopped, opted out) are not retried; a failed row is
-    retried once (its copy's dedupe key is derived from it), a failed copy can be retried again.
-    """
-    failed = list(db.scalars(select(OutboxMessage).where(
-        OutboxMessage.status == "failed",
-        or_(OutboxMessage.last_error.is_(None), ~OutboxMessage.last_error.startswith("stopped:")))))
-    copies = []
-    for row in failed:
-        key = f"retry:{row.id}"
-        if db.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None:
-            continue
-        copy = OutboxMessage(recipient=row.recipient, language=row.language, body=row.body, parts=row.parts,
-                             kind=row.kind, dedupe_key=key, status="pending", attempts=0, due_at=now,
-                             created_at=now, updated_at=now)
-        db.add(copy)
-        db.flush()
-        copies.append(copy.id)
-    return copies
+    """Queue a new row for each failed one (see ussd_app.sms.retry); returns the new ids."""
+    failed = list(db.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed").order_by(OutboxMessage.id)))
+    copies = [retry_failed_copy(db, row, now) for row in failed]
+    return [copy.id for copy in copies if copy is not None]
 
 
 @feature_command
