@@ -15,6 +15,7 @@ new session id, as if the caller had dialled again and got there. The number of 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import logging
 import uuid
@@ -34,6 +35,12 @@ from ussd_app.text.gsm import is_gsm
 from ussd_app.text.i18n import LANGUAGES
 
 from tests.test_engine import toy_app  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def settings(settings):
+    """The walk forks stored sessions for minutes on a loaded machine: they must outlive it."""
+    return dataclasses.replace(settings, session_ttl_seconds=3600)
 
 FRESH_PHONE = "+22399000001"  # nobody in the demo data
 MAX_HOPS = 6000

@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = N_("Sorry, the service is not available right now. Please try again in a few minutes.")
 BUSY = N_("Your previous request is still being handled. Please dial again.")
 
-TWIN_WAIT_S = 5.0  # longer than the session lock lives, so a twin can take over a dead hop
+# A resent twin waits for the first copy's answer; a gateway gives up on a hop after about
+# 10 s (FIELD.md), so waiting longer helps nobody. The twin takes over if the lock frees first.
+TWIN_WAIT_S = 10.0
 TWIN_POLL_S = 0.02
 
 
@@ -80,7 +82,7 @@ class UssdHost:
                         lang = session.lang if session else None
                         return self._advance(session_id, phone, text, session)
                 # A resent twin of a hop being answered right now: wait for that answer, or
-                # take over when the first one died and its lock expired.
+                # take over when the first one failed and released the lock.
                 if time.monotonic() >= deadline:
                     return self._end(BUSY, None, phone)
                 time.sleep(TWIN_POLL_S)

@@ -9,15 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import time
 from contextlib import contextmanager
 
 import redis
 
 from ussd_app.menus.engine import SECRET_MASK, Session
 
-LOCK_MS = 3000
-WAIT_FOR_TWIN_S = 1.0  # a resent hop waits this long for the first one's answer
+# Longer than a hop can take at worst (database and Redis timeouts included), so a slow hop is
+# never joined by its resent twin; a hop killed outright frees the session when this runs out.
+LOCK_MS = 15000
 
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -94,12 +94,3 @@ class SessionStore:
         finally:
             if got:
                 self._release(keys=[key], args=[token])
-
-    def wait_for_reply(self, session_id: str, text: str) -> str | None:
-        deadline = time.monotonic() + WAIT_FOR_TWIN_S
-        while time.monotonic() < deadline:
-            reply = self.cached_reply(session_id, text)
-            if reply is not None:
-                return reply
-            time.sleep(0.02)
-        return None
