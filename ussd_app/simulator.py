@@ -49,5 +49,9 @@ def run(call: ServiceCall, phone: str, service_code: str = "*384*123#") -> None:
                 click.echo("\n(hung up)")
                 break
             text = key if text == "" else f"{text}*{key}"
-        if not click.confirm("Dial again?", default=True):
+        try:
+            again = click.confirm("Dial again?", default=True)
+        except click.Abort:  # end of input (Ctrl-D or a script that ran out)
+            again = False
+        if not again:
             return
