@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker
 
 from ussd_app import redis_conn
 
@@ -25,7 +25,12 @@ def worker_redis(settings):
 
 
 def run_worker(settings, burst: bool = False) -> None:
-    """RQ worker with RQ's scheduler, plus the periodic SMS dispatcher (ussd_app.sms.dispatch)."""
+    """RQ worker with RQ's scheduler, plus the periodic SMS dispatcher (ussd_app.sms.dispatch).
+
+    A SimpleWorker runs jobs in its own process: RQ's default Worker forks a child per job, which
+    cost more than most SMS jobs (profile in benchmarks/README.md). Jobs hold no state between
+    runs; a job past its timeout is still stopped (RQ's alarm runs in this main thread).
+    """
     from ussd_app.sms import runtime as sms_runtime
     from ussd_app.sms.dispatch import run_dispatch, start_periodic_dispatch
 
@@ -36,5 +41,5 @@ def run_worker(settings, burst: bool = False) -> None:
         run_dispatch(runtime)  # one pass, so a burst run sends what is due
     else:
         start_periodic_dispatch(connection)
-    worker = Worker(queues(connection), connection=connection)
+    worker = SimpleWorker(queues(connection), connection=connection)
     worker.work(with_scheduler=True, burst=burst)

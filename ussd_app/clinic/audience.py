@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterator
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import and_, case, func, literal, select
 
 from ussd_app.clinic.scope import Scope
 from ussd_app.health.enrollment import ACTIVE, CHILD, PREGNANCY, Enrollment
@@ -145,13 +145,21 @@ def phones(audience: Audience, scope: Scope, today: date):
     return query.distinct()
 
 
-def _recipients(audience: Audience, scope: Scope, today: date):
+def _recipients(audience: Audience, scope: Scope, today: date, after: str | None = None):
     audience_phones = phones(audience, scope, today).subquery()
+    joined = Subscriber.phone == audience_phones.c.phone
+    if after:
+        # On both sides of the join, so each page reads only its own stretch of both indexes
+        # (with it on one side only, every page rescans the subscribers from the first phone).
+        joined = and_(joined, Subscriber.phone > after)
     language = func.coalesce(Subscriber.language, literal(FALLBACK_LANGUAGE))
-    return (select(audience_phones.c.phone, language.label("language"))
-            .select_from(audience_phones)
-            .outerjoin(Subscriber, Subscriber.phone == audience_phones.c.phone)
-            .where(Subscriber.sms_opted_out_at.is_(None))), audience_phones
+    query = (select(audience_phones.c.phone, language.label("language"))
+             .select_from(audience_phones)
+             .outerjoin(Subscriber, joined)
+             .where(Subscriber.sms_opted_out_at.is_(None)))
+    if after:
+        query = query.where(audience_phones.c.phone > after)
+    return query, audience_phones
 
 
 def count(db, audience: Audience, scope: Scope, today: date) -> int:
@@ -159,14 +167,20 @@ def count(db, audience: Audience, scope: Scope, today: date) -> int:
     return db.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
+def page_after(audience: Audience, scope: Scope, today: date, after: str | None, size: int = BATCH):
+    """A query of the next `size` recipients (columns `phone`, `language`) after phone `after`,
+    in phone order; `language` is always one of LANGUAGES."""
+    query, audience_phones = _recipients(audience, scope, today, after)
+    page = query.order_by(audience_phones.c.phone).limit(size).subquery()
+    known = case((page.c.language.in_(LANGUAGES), page.c.language), else_=literal(FALLBACK_LANGUAGE))
+    return select(page.c.phone, known.label("language"))
+
+
 def batch_after(db, audience: Audience, scope: Scope, today: date, after: str | None,
                 size: int = BATCH) -> list[tuple[str, str]]:
     """The next `size` recipients (phone, language) after phone `after`, in phone order."""
-    query, audience_phones = _recipients(audience, scope, today)
-    if after:
-        query = query.where(audience_phones.c.phone > after)
-    rows = db.execute(query.order_by(audience_phones.c.phone).limit(size)).all()
-    return [(phone, lang if lang in LANGUAGES else FALLBACK_LANGUAGE) for phone, lang in rows]
+    page = page_after(audience, scope, today, after, size).subquery()
+    return [tuple(row) for row in db.execute(select(page.c.phone, page.c.language).order_by(page.c.phone))]
 
 
 def batches(db, audience: Audience, scope: Scope, today: date, size: int = BATCH) -> Iterator[list[tuple[str, str]]]:

@@ -1,8 +1,9 @@
 """The RQ job that turns a campaign's audience into outbox rows, one batch per transaction.
 
-The audience is read in keyset pages (by phone), each page INSERTed in one statement with its
-links, and the cursor saved in the same transaction: a million recipients never sit in memory,
-and a job that dies resumes after the last committed batch without writing anyone twice.
+The audience is read in keyset pages (by phone), each page INSERTed by the database itself
+(INSERT ... SELECT) with its links, and the cursor saved in the same transaction: a million
+recipients never pass through Python, and a job that dies resumes after the last committed
+batch without writing anyone twice.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy import insert, select
+from sqlalchemy import case, insert, literal, select, text
 
 from ussd_app.clinic import audience as audiences
 from ussd_app.clinic.models import Campaign, CampaignMessage
 from ussd_app.clinic.scope import Scope
+from ussd_app.db import UTCDateTime
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.text.gsm import sms_size, to_gsm
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 QUEUE = "default"
 JOB = "ussd_app.clinic.planner.plan_campaign"
 STALE_AFTER = timedelta(minutes=2)  # a planning campaign untouched this long gets a new job
+BATCH = 5000  # recipients per transaction: fewer round trips and commits, still a bounded page
 
 
 def enqueue_planning(connection, campaign_id: int) -> bool:
@@ -44,36 +47,69 @@ def needs_restart(campaign: Campaign, now: datetime) -> bool:
     return campaign.status == "planning" and now - touched > STALE_AFTER
 
 
-def _rows(campaign: Campaign, recipients: list[tuple[str, str]], now: datetime) -> list[dict]:
+def _outbox_rows(campaign: Campaign, page, now: datetime):
+    """The page of recipients as outbox rows, built by the database (INSERT ... SELECT)."""
     bodies = {"fr": to_gsm(campaign.message_fr), "bm": to_gsm(campaign.message_bm)}
-    parts = {lang: sms_size(body).parts for lang, body in bodies.items()}
-    return [dict(recipient=phone, language=lang, body=bodies[lang], parts=parts[lang], kind="campaign",
-                 dedupe_key=f"campaign:{campaign.id}:{phone}", status="pending", attempts=0,
-                 due_at=campaign.send_at, created_at=now, updated_at=now)
-            for phone, lang in recipients]
+    french = page.c.language == "fr"
+    stamp = literal(now, UTCDateTime())
+    columns = {
+        "recipient": page.c.phone,
+        "language": page.c.language,
+        "body": case((french, literal(bodies["fr"])), else_=literal(bodies["bm"])),
+        "parts": case((french, literal(sms_size(bodies["fr"]).parts)), else_=literal(sms_size(bodies["bm"]).parts)),
+        "kind": literal("campaign"),
+        "dedupe_key": literal(_key_prefix(campaign)) + page.c.phone,
+        "status": literal("pending"),
+        "attempts": literal(0),
+        "due_at": literal(campaign.send_at, UTCDateTime()),
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    return list(columns), select(*(value.label(name) for name, value in columns.items()))
 
 
-def plan_batch(db, campaign_id: int, now: datetime, size: int = audiences.BATCH) -> tuple[bool, list[int]]:
-    """Plan the next batch: (more to do, new outbox ids). The caller commits."""
+def _key_prefix(campaign: Campaign) -> str:
+    return f"campaign:{campaign.id}:"
+
+
+def plan_batch(db, campaign_id: int, now: datetime, size: int = BATCH) -> tuple[bool, list[int]]:
+    """Plan the next batch: (more to do, new outbox ids). The caller commits.
+
+    The rows are written by one INSERT ... SELECT of the audience page (no row is built in
+    Python); their links to the campaign by one more, over the batch's range of ids.
+    """
     campaign = db.scalar(select(Campaign).where(Campaign.id == campaign_id).with_for_update())
     if campaign is None or campaign.status != "planning":
         return False, []
+    if db.get_bind().dialect.name == "postgresql":
+        # A batch lost in a server crash is planned again from the cursor committed with it, so
+        # this transaction need not wait for its WAL flush (PostgreSQL: asynchronous commit).
+        db.execute(text("SET LOCAL synchronous_commit TO OFF"))
     audience = audiences.Audience.from_json(campaign.audience_kind, campaign.audience_params)
     scope = Scope(campaign.facility_code, campaign.facility_code is None)
-    recipients = audiences.batch_after(db, audience, scope, campaign.created_at.date(),
-                                       campaign.plan_cursor, size)
+    page = audiences.page_after(audience, scope, campaign.created_at.date(), campaign.plan_cursor,
+                                size).subquery()
+    names, rows = _outbox_rows(campaign, page, now)
+    written = db.execute(insert(OutboxMessage).from_select(names, rows)
+                         .returning(OutboxMessage.id, OutboxMessage.recipient)).all()
     campaign.planning_touched_at = now
-    if not recipients:
+    if not written:
         campaign.status, campaign.planned_at = "planned", now
         return False, []
-    ids = list(db.scalars(insert(OutboxMessage).returning(OutboxMessage.id), _rows(campaign, recipients, now)))
-    db.execute(insert(CampaignMessage), [{"campaign_id": campaign.id, "outbox_id": i} for i in ids])
-    campaign.plan_cursor = recipients[-1][0]
+    ids = sorted(outbox_id for outbox_id, _ in written)
+    # This campaign's rows within the batch's id range are this batch's rows: earlier batches
+    # committed (under the campaign's row lock) before these ids were drawn.
+    db.execute(insert(CampaignMessage).from_select(
+        ["campaign_id", "outbox_id"],
+        select(literal(campaign.id), OutboxMessage.id)
+        .where(OutboxMessage.id.between(ids[0], ids[-1]),
+               OutboxMessage.dedupe_key.startswith(_key_prefix(campaign)))))
+    campaign.plan_cursor = max(phone for _, phone in written)
     campaign.planned_count += len(ids)
     return True, ids
 
 
-def plan_campaign(campaign_id: int, batch_size: int = audiences.BATCH) -> int:
+def plan_campaign(campaign_id: int, batch_size: int = BATCH) -> int:
     """RQ job: plan every remaining batch of the campaign; returns how many rows it wrote."""
     from ussd_app.sms import runtime
 

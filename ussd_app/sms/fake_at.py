@@ -3,8 +3,9 @@
 It answers `POST /version1/messaging` (form fields `username`, `to`, `message`, `from`,
 `bulkSMSMode`, `enqueue`) the way the real API does: JSON `SMSMessageData` with one entry per
 recipient (`statusCode` 101 "Success", `messageId` "ATXid_…", `cost`). Failures can be injected:
-HTTP 500s, answers slower than the client's timeout, a per-number statusCode (406 blacklisted,
-403 invalid number, 500 …) and latency.
+HTTP 500s, answers slower than the client's timeout (for the next requests, or for a share of all
+requests at random), a per-number statusCode (406 blacklisted, 403 invalid number, 500 …) and
+latency.
 
 Run it: `python -m ussd_app.sms.fake_at --port 8765`, then point the service at it with
 `SMS_GATEWAY=africastalking AT_API_KEY=anything AT_API_BASE_URL=http://127.0.0.1:8765`.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import threading
 import time
 import uuid
@@ -38,6 +40,8 @@ class FakeAfricasTalking:
         self.blacklist: set[str] = set()  # numbers answered with 406
         self._faults: deque[tuple[str, float]] = deque()  # ("http", status) or ("hang", seconds)
         self.requests: list[dict] = []  # every messaging request, as form fields
+        self.received = 0  # requests that reached the server, answered or not
+        self._random_faults: tuple[float, float, random.Random] | None = None
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
@@ -67,6 +71,11 @@ class FakeAfricasTalking:
         with self._lock:
             self._faults.extend([("hang", seconds)] * count)
 
+    def fail_randomly(self, share: float, hang_seconds: float = 2.0, seed: int = 0) -> None:
+        """From now on, a `share` of requests fail: half with HTTP 500, half answered too late."""
+        with self._lock:
+            self._random_faults = (share, hang_seconds, random.Random(seed)) if share > 0 else None
+
     def sent_to(self, number: str) -> list[str]:
         """Messages accepted for `number` (requests that got a Success for it)."""
         with self._lock:
@@ -75,7 +84,14 @@ class FakeAfricasTalking:
 
     def _next_fault(self):
         with self._lock:
-            return self._faults.popleft() if self._faults else None
+            self.received += 1
+            if self._faults:
+                return self._faults.popleft()
+            if self._random_faults is not None:
+                share, hang_seconds, rng = self._random_faults
+                if rng.random() < share:
+                    return ("hang", hang_seconds) if rng.random() < 0.5 else ("http", 500)
+            return None
 
     def _answer(self, form: dict) -> tuple[int, dict | str]:
         numbers = [n.strip() for n in form.get("to", "").split(",") if n.strip()]

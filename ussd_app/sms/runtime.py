@@ -43,7 +43,7 @@ def from_settings(settings) -> SmsRuntime:
     from ussd_app.jobs import worker_redis
 
     engine = make_engine(settings.database_url)
-    # RQ's Worker forks a child per job: the child must not reuse the parent's pooled connections.
+    # Should a forking RQ worker run these jobs, a child must not reuse the parent's pooled connections.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     return SmsRuntime(settings, make_session_factory(engine), worker_redis(settings), make_gateway(settings))
 

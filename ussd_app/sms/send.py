@@ -55,16 +55,22 @@ def _free(now: datetime):
     return or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now)
 
 
-def _companions(db, row: OutboxMessage, now: datetime, limit: int) -> list[int]:
-    """Other due rows with the same text and other recipients: one request for all of them."""
+def batch_size(settings) -> int:
+    """Recipients in one request: never more than the rate lets go in a second."""
+    return min(BATCH_MAX, settings.sms_rate_per_second)
+
+
+def _companions(db, row: OutboxMessage, now: datetime, limit: int, among=None) -> list[int]:
+    """Other due rows with the same text and other recipients (only `among` when given): one
+    request for all of them."""
     if limit <= 0:
         return []
-    candidates = db.execute(
-        select(OutboxMessage.id, OutboxMessage.recipient)
-        .where(OutboxMessage.body == row.body, OutboxMessage.id != row.id,
-               OutboxMessage.status.in_(OPEN), OutboxMessage.due_at <= now, _free(now))
-        .order_by(OutboxMessage.id).limit(limit * 3)
-    ).all()
+    query = (select(OutboxMessage.id, OutboxMessage.recipient)
+             .where(OutboxMessage.body == row.body, OutboxMessage.id != row.id,
+                    OutboxMessage.status.in_(OPEN), OutboxMessage.due_at <= now, _free(now)))
+    if among is not None:
+        query = query.where(OutboxMessage.id.in_(among))
+    candidates = db.execute(query.order_by(OutboxMessage.id).limit(limit * 3)).all()
     seen, ids = {row.recipient}, []
     for outbox_id, recipient in candidates:
         if recipient not in seen and len(ids) < limit:
@@ -73,7 +79,7 @@ def _companions(db, row: OutboxMessage, now: datetime, limit: int) -> list[int]:
     return ids
 
 
-def _claim(rt, outbox_id: int, now: datetime, respect_quiet_hours: bool) -> tuple[str, str | None]:
+def _claim(rt, outbox_id: int, now: datetime, respect_quiet_hours: bool, among=None) -> tuple[str, str | None]:
     settings = rt.settings
     with rt.session_factory() as db, db.begin():
         row = db.get(OutboxMessage, outbox_id)
@@ -94,8 +100,7 @@ def _claim(rt, outbox_id: int, now: datetime, respect_quiet_hours: bool) -> tupl
             row.queued_at = None
             row.updated_at = now
             return "deferred", None
-        batch_size = min(BATCH_MAX, settings.sms_rate_per_second)
-        ids = [row.id] + _companions(db, row, now, batch_size - 1)
+        ids = [row.id] + _companions(db, row, now, batch_size(settings) - 1, among)
         token = uuid.uuid4().hex
         db.execute(
             update(OutboxMessage)
@@ -169,13 +174,20 @@ def _record_with_retries(rt, token: str, results, error: str | None, tries: int 
 
 
 def deliver(rt, outbox_id: int, *, respect_quiet_hours: bool = True) -> str:
-    state, token = _claim(rt, outbox_id, rt.clock(), respect_quiet_hours)
+    return deliver_with_companions(rt, outbox_id, respect_quiet_hours=respect_quiet_hours)[0]
+
+
+def deliver_with_companions(rt, outbox_id: int, *, respect_quiet_hours: bool = True,
+                            among=None) -> tuple[str, list[int]]:
+    """Send the row and its same-text companions (taken only from `among` when given, so that
+    concurrent senders take disjoint batches): (what happened, ids of the rows it sent)."""
+    state, token = _claim(rt, outbox_id, rt.clock(), respect_quiet_hours, among)
     if state != "claimed":
-        return state
+        return state, []
     with rt.session_factory() as db:
         rows = list(db.scalars(select(OutboxMessage).where(OutboxMessage.lock_token == token)))
     if not rows:  # everyone in the batch had opted out
-        return "claimed: nothing to send"
+        return "claimed: nothing to send", []
     sender = rt.settings.at_sender_id or rt.gateway.name
     TokenBucket(rt.redis, sender, rt.settings.sms_rate_per_second).take(len(rows))
     results, error = [], None
@@ -189,4 +201,4 @@ def deliver(rt, outbox_id: int, *, respect_quiet_hours: bool = True) -> str:
         log.exception("sms: gateway adapter raised")
     outcome = _record_with_retries(rt, token, results, error)
     log.info("sms: outbox %s batch of %d: %s", outbox_id, len(rows), outcome)
-    return ", ".join(f"{k}={v}" for k, v in sorted(outcome.items()))
+    return ", ".join(f"{k}={v}" for k, v in sorted(outcome.items())), [r.id for r in rows]

@@ -1,0 +1,25 @@
+"""A small terminal progress bar for long benchmark runs (no dependency)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+class ProgressBar:
+    def __init__(self, total: int, label: str = "", width: int = 30, stream=sys.stderr):
+        self.total, self.label, self.width, self.stream = max(total, 1), label, width, stream
+        self.started = time.monotonic()
+        self.done = 0
+
+    def update(self, done: int) -> None:
+        self.done = done
+        filled = int(self.width * min(done, self.total) / self.total)
+        rate = done / max(time.monotonic() - self.started, 1e-9)
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] "
+                          f"{done}/{self.total} {rate:,.0f}/s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
