@@ -11,7 +11,6 @@ request after `--latency-ms`. Prints a table and writes JSON to benchmarks/resul
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -24,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.progress import ProgressBar  # noqa: E402
-from benchmarks.ussd_hop import BENCH_REDIS, RESULTS, VENV_BIN, prepare_database  # noqa: E402
+from benchmarks.report import write_results  # noqa: E402
+from benchmarks.ussd_hop import BENCH_REDIS, VENV_BIN, prepare_database  # noqa: E402
 
 
 def fill_outbox(url: str, count: int, personalised: bool) -> list[int]:
@@ -146,12 +146,7 @@ def main() -> None:
     for r in rows:
         print(f"{r['scenario']:<10} {r['database']:<11} {r['workers']:>7} {r['messages']:>9} {r['sent']:>7} "
               f"{r['seconds']:>8} {r['messages_per_s']:>8} {r['gateway_requests']:>9}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"dispatch-{stamp}.json"
-    out.write_text(json.dumps({"when": stamp, "cores": os.cpu_count(), "args": vars(args), "results": rows},
-                              indent=2))
-    print(f"\nwritten {out.relative_to(ROOT)}")
+    write_results("dispatch", args, rows)
 
 
 if __name__ == "__main__":

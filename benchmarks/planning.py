@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.progress import ProgressBar  # noqa: E402
-from benchmarks.ussd_hop import BENCH_REDIS, RESULTS, prepare_database  # noqa: E402
+from benchmarks.report import write_results  # noqa: E402
+from benchmarks.ussd_hop import BENCH_REDIS, prepare_database  # noqa: E402
 
 FACILITY = "BENCH"
 OPTED_OUT_EVERY = 50
@@ -173,12 +174,7 @@ def main() -> None:
     for r in rows:
         print(f"{r['database']:<11} {r['audience']:>9} {r['planned']:>9} {r['seconds']:>8} "
               f"{r['recipients_per_s']:>13} {r['rss_peak_mb']:>12} {r['maxrss_mb']:>10}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"planning-{stamp}.json"
-    out.write_text(json.dumps({"when": stamp, "cores": os.cpu_count(), "args": vars(args), "results": rows},
-                              indent=2))
-    print(f"\nwritten {out.relative_to(ROOT)}")
+    write_results("planning", args, rows)
 
 
 if __name__ == "__main__":

@@ -21,12 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.report import write_results  # noqa: E402
 BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 BENCH_POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/bench")
 # New input of each hop after the first (empty) one: French, then through the menus and back.
@@ -173,12 +174,7 @@ def main() -> None:
     for row in rows:
         ratio = f"{row.get('ratio_to_bare', 1.0) * 100:.0f} %"
         print(f"{row['label']:<28} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {ratio:>8}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"ussd_hop-{stamp}.json"
-    out.write_text(json.dumps({"when": stamp, "cores": os.cpu_count(), "args": vars(args),
-                               "results": rows}, indent=2))
-    print(f"\nwritten {out.relative_to(ROOT)}")
+    write_results("ussd_hop", args, rows)
 
 
 if __name__ == "__main__":
