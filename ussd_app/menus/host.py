@@ -74,8 +74,8 @@ class UssdHost:
         try:
             deadline = time.monotonic() + TWIN_WAIT_S
             while True:
-                with self.store.lock(session_id) as holder:
-                    cached, session = self._lookup(session_id, text)
+                with self.store.locked(session_id, text) as (holder, cached, session):
+                    cached, session = self._lookup(session_id, text, cached, session)
                     if cached is not None:
                         return cached
                     if holder:
@@ -96,9 +96,8 @@ class UssdHost:
             log.error("ussd: unexpected error at session=%s: %s", session_id, redacted_traceback(exc))
             return self._end(UNAVAILABLE, lang, phone)
 
-    def _lookup(self, session_id: str, text: str):
+    def _lookup(self, session_id: str, text: str, cached: str | None, session):
         """The cached answer to this exact hop (if any) and the stored session (if usable)."""
-        cached, session = self.store.load(session_id, text)
         if cached is None and session is not None:
             # A PIN is kept masked in Redis: the stored text and cache key hide it.
             masked = mask_like(session.text, text)

@@ -19,6 +19,14 @@ from ussd_app.menus.engine import SECRET_MASK, Session
 # never joined by its resent twin; a hop killed outright frees the session when this runs out.
 LOCK_MS = 15000
 
+# Take the session's lock and read this hop's cached answer and the stored session: one round
+# trip for what every hop needs first. KEYS: lock, reply, session; ARGV: token, lock ms.
+_LOCK_AND_LOAD = """
+local got = redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+local values = redis.call('mget', KEYS[2], KEYS[3])
+return {got and 1 or 0, values[1], values[2]}
+"""
+
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
@@ -35,6 +43,7 @@ class SessionStore:
         self.session_ttl = session_ttl
         self.resume_ttl = resume_ttl
         self._release = client.register_script(_RELEASE)
+        self._lock_and_load = client.register_script(_LOCK_AND_LOAD)
 
     @staticmethod
     def _session_key(session_id: str) -> str:
@@ -47,12 +56,6 @@ class SessionStore:
     @staticmethod
     def _resume_key(phone: str) -> str:
         return f"ussd:resume:{phone}"
-
-    def load(self, session_id: str, text: str) -> tuple[str | None, Session | None]:
-        """The cached answer for this exact hop, and the stored session, in one round trip."""
-        reply, raw = self.redis.mget(self._reply_key(session_id, text), self._session_key(session_id))
-        session = Session.from_dict(json.loads(raw)) if raw else None
-        return (reply.decode("utf-8") if reply else None), session
 
     def cached_reply(self, session_id: str, text: str) -> str | None:
         raw = self.redis.get(self._reply_key(session_id, text))
@@ -85,12 +88,19 @@ class SessionStore:
         self.redis.delete(self._reply_key(session.id, session.text), self._session_key(session.id))
 
     @contextmanager
-    def lock(self, session_id: str):
-        """Yield True if this hop holds the session; False if a twin of it is being answered."""
+    def locked(self, session_id: str, text: str):
+        """Yield (holder, cached answer to this exact hop, stored session), read in one round trip.
+
+        `holder` is True if this hop holds the session, False if a twin of it is being answered;
+        the lock is released when the block ends.
+        """
         key, token = f"ussd:lock:{session_id}", secrets.token_hex(8)
-        got = bool(self.redis.set(key, token, nx=True, px=LOCK_MS))
+        got, reply, raw = self._lock_and_load(
+            keys=[key, self._reply_key(session_id, text), self._session_key(session_id)],
+            args=[token, LOCK_MS])
         try:
-            yield got
+            session = Session.from_dict(json.loads(raw)) if raw else None
+            yield bool(got), (reply.decode("utf-8") if reply else None), session
         finally:
             if got:
                 self._release(keys=[key], args=[token])
