@@ -13,13 +13,14 @@ quiet hours and "status only moves forward" hold unchanged.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.outbox import OutboxMessage
-from ussd_app.sms.send import OPEN, batch_size, deliver_with_companions
+from ussd_app.sms.send import OPEN, batch_size, deliver_with_companions, describe
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +45,15 @@ def requests_for(rt, outbox_ids: list[int]) -> list[list[int]]:
     return [ids[start:start + size] for ids in by_text.values() for start in range(0, len(ids), size)]
 
 
-def _deliver_request(rt, ids: list[int]) -> dict[str, int]:
-    outcome: dict[str, int] = {}
+def _deliver_request(rt, ids: list[int]) -> Counter:
+    outcome: Counter = Counter()
     handled: set[int] = set()
     for outbox_id in ids:  # usually one pass; more when some rows were held or deferred
         if outbox_id in handled:
             continue
-        state, sent_with = deliver_with_companions(rt, outbox_id, among=ids)
+        counts, sent_with = deliver_with_companions(rt, outbox_id, among=ids)
         handled.update(sent_with)
-        for part in state.split(", "):
-            key, _, count = part.partition("=")
-            outcome[key] = outcome.get(key, 0) + (int(count) if count.isdigit() else 1)
+        outcome.update(counts)
     return outcome
 
 
@@ -70,9 +69,6 @@ def deliver_batch(rt, outbox_ids: list[int]) -> str:
         finally:
             # On a job timeout or an error, requests not started stay for the dispatcher.
             pool.shutdown(wait=True, cancel_futures=True)
-    total: dict[str, int] = {}
-    for outcome in results:
-        for key, count in outcome.items():
-            total[key] = total.get(key, 0) + count
-    log.info("sms: job of %d rows in %d requests: %s", len(outbox_ids), len(requests), total)
-    return ", ".join(f"{k}={v}" for k, v in sorted(total.items()))
+    total = sum(results, Counter())
+    log.info("sms: job of %d rows in %d requests: %s", len(outbox_ids), len(requests), describe(total))
+    return describe(total)

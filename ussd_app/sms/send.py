@@ -173,21 +173,26 @@ def _record_with_retries(rt, token: str, results, error: str | None, tries: int 
     return {}
 
 
+def describe(outcome: dict[str, int]) -> str:
+    """Counts per outcome as people read them: "failed=1, sent=99"."""
+    return ", ".join(f"{k}={v}" for k, v in sorted(outcome.items()))
+
+
 def deliver(rt, outbox_id: int, *, respect_quiet_hours: bool = True) -> str:
-    return deliver_with_companions(rt, outbox_id, respect_quiet_hours=respect_quiet_hours)[0]
+    return describe(deliver_with_companions(rt, outbox_id, respect_quiet_hours=respect_quiet_hours)[0])
 
 
 def deliver_with_companions(rt, outbox_id: int, *, respect_quiet_hours: bool = True,
-                            among=None) -> tuple[str, list[int]]:
+                            among=None) -> tuple[dict[str, int], list[int]]:
     """Send the row and its same-text companions (taken only from `among` when given, so that
-    concurrent senders take disjoint batches): (what happened, ids of the rows it sent)."""
+    concurrent senders take disjoint batches): (count per outcome, ids of the rows it sent)."""
     state, token = _claim(rt, outbox_id, rt.clock(), respect_quiet_hours, among)
     if state != "claimed":
-        return state, []
+        return {state: 1}, []
     with rt.session_factory() as db:
         rows = list(db.scalars(select(OutboxMessage).where(OutboxMessage.lock_token == token)))
     if not rows:  # everyone in the batch had opted out
-        return "claimed: nothing to send", []
+        return {"nothing to send": 1}, []
     sender = rt.settings.at_sender_id or rt.gateway.name
     TokenBucket(rt.redis, sender, rt.settings.sms_rate_per_second).take(len(rows))
     results, error = [], None
@@ -200,5 +205,5 @@ def deliver_with_companions(rt, outbox_id: int, *, respect_quiet_hours: bool = T
         error = f"gateway adapter error: {type(exc).__name__}"
         log.exception("sms: gateway adapter raised")
     outcome = _record_with_retries(rt, token, results, error)
-    log.info("sms: outbox %s batch of %d: %s", outbox_id, len(rows), outcome)
-    return ", ".join(f"{k}={v}" for k, v in sorted(outcome.items())), [r.id for r in rows]
+    log.info("sms: outbox %s batch of %d: %s", outbox_id, len(rows), describe(outcome))
+    return outcome, [r.id for r in rows]
