@@ -3,7 +3,6 @@
 import os
 
 from alembic import context
-from sqlalchemy import pool
 
 from ussd_app.db import make_engine
 from ussd_app.models import metadata

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 import redis as redis_lib

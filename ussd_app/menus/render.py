@@ -131,8 +131,3 @@ def render_page(lang: str, view: View, can_go_back: bool, page: int,
     if hint is None or view.end:
         return "\n".join(t for t, _ in pages[page]), page
     return _with_hint(text_of(lang, hint), pages[page]), page
-
-
-def with_hint(lang: str, hint: Label, page: str) -> str:
-    """A hint above an already rendered page, cut to the limit (prefer `render_page`)."""
-    return f"{text_of(lang, hint)}\n{page}"[:BODY_LIMIT]
