@@ -442,6 +442,34 @@ def test_concurrent_twins_apply_once_and_all_get_the_answer(toy_app):
     assert [v for _, v in effect_rows(toy_app)] == ["one=5"]
 
 
+def test_session_round_trips_through_its_stored_form():
+    s = walk("fr", "3", "5").session
+    s.data["nested"] = {"a": [1, 2]}
+    assert set(s.to_dict()) == {f.name for f in dataclasses.fields(s)}
+    assert type(s).from_dict(s.to_dict()) == s
+
+
+def test_a_hop_that_writes_holds_the_session_until_its_commit(toy_app, toy_dial, redis_client):
+    """A resent twin must not be answered from Redis before the data behind the answer commits."""
+    from sqlalchemy import event
+
+    sessions = toy_app.extensions["db_sessions"]
+    locked_at_commit: list[bool] = []
+
+    def before_commit(db):
+        locked_at_commit.append(bool(redis_client.exists(f"ussd:lock:{d.session_id}")))
+
+    d = french_dialer(toy_dial).press("3")
+    event.listen(sessions, "before_commit", before_commit)
+    try:
+        d.press("5").sees("Step two")  # writes a row (an effect)
+        d.press("0")  # navigation only: nothing to commit
+    finally:
+        event.remove(sessions, "before_commit", before_commit)
+    assert locked_at_commit == [True, False]  # the read-only hop freed it with its save
+    assert not redis_client.exists(f"ussd:lock:{d.session_id}")  # and every hop frees it
+
+
 def test_database_error_mid_hop_writes_nothing_and_ends_politely(toy_app, toy_dial, redis_client):
     d = french_dialer(toy_dial).press("4").sees("Will fail")
     d.press("1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping
 
 import phonenumbers
@@ -21,6 +22,7 @@ class BadCallback(ValueError):
     """The callback is not one the gateway would send: answered with 400."""
 
 
+@lru_cache(maxsize=4096)  # every hop of a session parses the same number again
 def normalise_phone(raw: str, region: str = "ML") -> str:
     """E.164 form of a phone number (Mali when no country code is given)."""
     if not PHONE_CHARS.match(raw.strip()):

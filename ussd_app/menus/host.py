@@ -74,13 +74,13 @@ class UssdHost:
         try:
             deadline = time.monotonic() + TWIN_WAIT_S
             while True:
-                with self.store.locked(session_id, text) as (holder, cached, session):
-                    cached, session = self._lookup(session_id, text, cached, session)
+                with self.store.locked(session_id, phone, text) as lease:
+                    cached = self._lookup(lease, text)
                     if cached is not None:
                         return cached
-                    if holder:
-                        lang = session.lang if session else None
-                        return self._advance(session_id, phone, text, session)
+                    if lease.held:
+                        lang = lease.session.lang if lease.session else None
+                        return self._advance(lease, phone, text)
                 # A resent twin of a hop being answered right now: wait for that answer, or
                 # take over when the first one failed and released the lock.
                 if time.monotonic() >= deadline:
@@ -96,18 +96,20 @@ class UssdHost:
             log.error("ussd: unexpected error at session=%s: %s", session_id, redacted_traceback(exc))
             return self._end(UNAVAILABLE, lang, phone)
 
-    def _lookup(self, session_id: str, text: str, cached: str | None, session):
-        """The cached answer to this exact hop (if any) and the stored session (if usable)."""
+    def _lookup(self, lease, text: str) -> str | None:
+        """The answer already given to this exact hop, if any; drops a stored session it cannot use."""
+        session, cached = lease.session, lease.cached
         if cached is None and session is not None:
             # A PIN is kept masked in Redis: the stored text and cache key hide it.
             masked = mask_like(session.text, text)
             if masked != text:
-                cached = self.store.cached_reply(session_id, masked)
+                cached = self.store.cached_reply(lease.session_id, masked)
         if session is not None and session.screen not in self.registry:
-            session = None  # stored by a release that had this screen: rebuild from `text`
-        return cached, session
+            lease.session = None  # stored by a release that had this screen: rebuild from `text`
+        return cached
 
-    def _advance(self, session_id, phone, text, session) -> str:
+    def _advance(self, lease, phone, text) -> str:
+        session_id, session = lease.session_id, lease.session
         now = self.clock()
         saved = None
         try:
@@ -121,7 +123,7 @@ class UssdHost:
                     kept = masked[:len(masked) - len(added)]
                     result.session.text = kept + (mask(added) if secret else added)
                 else:
-                    result = self._rebuild(ctx, db, session_id, phone, text)
+                    result = self._rebuild(ctx, db, lease, phone, text)
                 # The hop's number is the count of inputs in `text`: the same for a resent hop
                 # and for a replayed session, so effects keyed on it apply once.
                 hop = Hop(session_id, phone, len(split_inputs(text)), now)
@@ -130,8 +132,10 @@ class UssdHost:
                 db.flush()
                 wire = result.reply.wire()
                 # Redis before the commit: if Redis fails, the transaction rolls back and the
-                # caller is told to try again with nothing written.
-                self.store.save(result.session, wire, self._resume_point(result))
+                # caller is told to try again with nothing written. A hop that writes nothing
+                # frees the session in the same call; one that writes frees it after the commit.
+                self.store.save(result.session, wire, self._resume_point(result),
+                                release=None if result.effects else lease)
                 saved = result.session
                 new_sms = take_new_outbox_ids(db)
         except SQLAlchemyError:
@@ -146,13 +150,14 @@ class UssdHost:
         log.info("ussd hop session=%s hop=%d screen=%s", session_id, hop.index, result.session.screen)
         return wire
 
-    def _rebuild(self, ctx, db, session_id, phone, text) -> StepResult:
+    def _rebuild(self, ctx, db, lease, phone, text) -> StepResult:
+        session_id = lease.session_id
         lang = starting_language(db, phone, session_id)
         inputs = split_inputs(text)
         if inputs:
             log.info("ussd: rebuilding session=%s from %d inputs", session_id, len(inputs))
             return replay(self.registry, ctx, session_id, phone, lang, inputs, text)
-        resumable = self.store.resumable(phone, session_id) if lang else None
+        resumable = self.store.resumable(lease) if lang else None
         if resumable is not None and resumable.get("screen") not in self.registry:
             resumable = None
         return open_session(self.registry, ctx, session_id, phone, lang, resumable)

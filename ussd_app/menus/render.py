@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from ussd_app.menus.screens import Label, Numbered, Raw, View
 from ussd_app.text.gsm import to_gsm
@@ -20,7 +21,15 @@ BACK = N_("0 Back")
 MORE = N_("98 More")
 
 
+@lru_cache(maxsize=4096)
+def _fixed_text(lang: str, msgid: str) -> str:
+    """A plain msgid in GSM-7: the same on every screen that shows it, so folded once."""
+    return to_gsm(translate(lang, msgid))
+
+
 def text_of(lang: str, label: Label) -> str:
+    if isinstance(label, str):
+        return _fixed_text(lang, label)
     if isinstance(label, Raw):
         return to_gsm(label.text)
     if isinstance(label, Numbered):

@@ -31,7 +31,12 @@ AFTER_PIN = (HOME, *RESUMABLE)
 
 
 def is_group_member(ctx, s) -> bool:
-    return member_by_phone(ctx.db, s.phone) is not None
+    # Asked each time the main menu is drawn; kept for the session, which spares a query on
+    # most hops. A member added meanwhile sees "My group" from her next dial; one removed
+    # meanwhile is refused at the PIN, which looks the member up again.
+    if "_member" not in s.data:
+        s.data["_member"] = member_by_phone(ctx.db, s.phone) is not None
+    return s.data["_member"]
 
 
 def me(ctx, s) -> Member:

@@ -2,6 +2,11 @@
 
 Everything here may vanish (flush, restart): a lost session is rebuilt from the gateway's
 `text`, a lost replay cache only costs a recomputation whose effects are idempotent.
+
+A hop costs two Redis round trips when it writes nothing to the database (most hops: menus,
+health pages): one script takes the lock and reads what the hop needs, one stores the result and
+frees the lock. A hop that writes keeps its save before the database commit and frees the lock
+after it, so a resent twin never sees an answer whose data is not committed: three round trips.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import hashlib
 import json
 import secrets
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import redis
 
@@ -19,12 +25,21 @@ from ussd_app.menus.engine import SECRET_MASK, Session
 # never joined by its resent twin; a hop killed outright frees the session when this runs out.
 LOCK_MS = 15000
 
-# Take the session's lock and read this hop's cached answer and the stored session: one round
-# trip for what every hop needs first. KEYS: lock, reply, session; ARGV: token, lock ms.
+# KEYS: lock, reply, session, resume snapshot; ARGV: token, lock ms.
 _LOCK_AND_LOAD = """
 local got = redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
-local values = redis.call('mget', KEYS[2], KEYS[3])
-return {got and 1 or 0, values[1], values[2]}
+local values = redis.call('mget', KEYS[2], KEYS[3], KEYS[4])
+return {got and 1 or 0, values[1], values[2], values[3]}
+"""
+
+# KEYS: reply, session, resume snapshot, lock. ARGV: reply, session JSON ('' deletes it),
+# resume JSON ('' deletes it), session ttl, resume ttl, lock token ('' keeps the lock).
+_SAVE = """
+redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[4])
+if ARGV[2] == '' then redis.call('del', KEYS[2]) else redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[4]) end
+if ARGV[3] == '' then redis.call('del', KEYS[3]) else redis.call('set', KEYS[3], ARGV[3], 'EX', ARGV[5]) end
+if ARGV[6] ~= '' and redis.call('get', KEYS[4]) == ARGV[6] then redis.call('del', KEYS[4]) end
+return 1
 """
 
 _RELEASE = """
@@ -37,6 +52,20 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
+@dataclass
+class Lease:
+    """What `locked` read for one hop, and its hold on the session."""
+
+    held: bool  # False: a resent twin of this hop is being answered right now
+    cached: str | None  # the answer already given to this exact hop
+    session: Session | None
+    resume_raw: bytes | None  # the phone's resume snapshot, as stored
+    session_id: str
+    key: str
+    token: str
+    released: bool = False
+
+
 class SessionStore:
     def __init__(self, client: redis.Redis, session_ttl: int = 300, resume_ttl: int = 600):
         self.redis = client
@@ -44,6 +73,7 @@ class SessionStore:
         self.resume_ttl = resume_ttl
         self._release = client.register_script(_RELEASE)
         self._lock_and_load = client.register_script(_LOCK_AND_LOAD)
+        self._save = client.register_script(_SAVE)
 
     @staticmethod
     def _session_key(session_id: str) -> str:
@@ -61,46 +91,56 @@ class SessionStore:
         raw = self.redis.get(self._reply_key(session_id, text))
         return raw.decode("utf-8") if raw else None
 
-    def resumable(self, phone: str, session_id: str) -> dict | None:
-        raw = self.redis.get(self._resume_key(phone))
-        if not raw:
+    @staticmethod
+    def resumable(lease: Lease) -> dict | None:
+        """The snapshot of this phone's dropped session, unless it is this very session."""
+        if not lease.resume_raw:
             return None
-        saved = json.loads(raw)
-        return None if saved.get("session_id") == session_id else saved
+        saved = json.loads(lease.resume_raw)
+        return None if saved.get("session_id") == lease.session_id else saved
 
-    def save(self, session: Session, wire_reply: str, resume_snapshot: dict | None) -> None:
-        """Store the session, the answer to this hop and the resume snapshot atomically."""
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.set(self._reply_key(session.id, session.text), wire_reply, ex=self.session_ttl)
+    def save(self, session: Session, wire_reply: str, resume_snapshot: dict | None,
+             release: Lease | None = None) -> None:
+        """Store the session, the answer to this hop and the resume snapshot atomically.
+
+        With `release`, free the session's lock in the same call (a hop with nothing to commit).
+        """
         if session.ended and SECRET_MASK not in session.text:
-            pipe.delete(self._session_key(session.id))
+            session_json = ""
         else:  # kept when its text hides a PIN: a resent last hop is matched through it
-            pipe.set(self._session_key(session.id), json.dumps(session.to_dict()), ex=self.session_ttl)
+            session_json = json.dumps(session.to_dict())
+        resume_json = ""
         if resume_snapshot is not None:
-            payload = dict(resume_snapshot, session_id=session.id, lang=session.lang)
-            pipe.set(self._resume_key(session.phone), json.dumps(payload), ex=self.resume_ttl)
-        else:
-            pipe.delete(self._resume_key(session.phone))
-        pipe.execute()
+            resume_json = json.dumps(dict(resume_snapshot, session_id=session.id, lang=session.lang))
+        self._save(
+            keys=[self._reply_key(session.id, session.text), self._session_key(session.id),
+                  self._resume_key(session.phone), release.key if release else ""],
+            args=[wire_reply, session_json, resume_json, self.session_ttl, self.resume_ttl,
+                  release.token if release else ""])
+        if release is not None:
+            release.released = True
 
     def forget(self, session: Session) -> None:
         """Drop what `save` stored for this hop (its database commit failed): the next hop rebuilds."""
         self.redis.delete(self._reply_key(session.id, session.text), self._session_key(session.id))
 
     @contextmanager
-    def locked(self, session_id: str, text: str):
-        """Yield (holder, cached answer to this exact hop, stored session), read in one round trip.
+    def locked(self, session_id: str, phone: str, text: str):
+        """Yield a `Lease`: the session's lock (if free) and what the hop reads, in one round trip.
 
-        `holder` is True if this hop holds the session, False if a twin of it is being answered;
-        the lock is released when the block ends.
+        The lock is released when the block ends, unless `save` released it already.
         """
         key, token = f"ussd:lock:{session_id}", secrets.token_hex(8)
-        got, reply, raw = self._lock_and_load(
-            keys=[key, self._reply_key(session_id, text), self._session_key(session_id)],
+        got, reply, raw, resume_raw = self._lock_and_load(
+            keys=[key, self._reply_key(session_id, text), self._session_key(session_id),
+                  self._resume_key(phone)],
             args=[token, LOCK_MS])
+        lease = None
         try:
-            session = Session.from_dict(json.loads(raw)) if raw else None
-            yield bool(got), (reply.decode("utf-8") if reply else None), session
+            lease = Lease(held=bool(got), cached=reply.decode("utf-8") if reply else None,
+                          session=Session.from_dict(json.loads(raw)) if raw else None,
+                          resume_raw=resume_raw, session_id=session_id, key=key, token=token)
+            yield lease
         finally:
-            if got:
+            if got and not (lease and lease.released):
                 self._release(keys=[key], args=[token])
