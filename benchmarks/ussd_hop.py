@@ -147,33 +147,59 @@ def measure(label: str, app_spec: str, env: dict, args, wrk: str) -> dict:
     return result
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median throughput, with every round's figure kept beside it."""
+    chosen = dict(sorted(runs, key=lambda r: r["rps"])[len(runs) // 2])
+    chosen["rounds_rps"] = [r["rps"] for r in runs]
+    return chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="run every app this many times, in turn; the median run is reported "
+                             "(a shared machine's speed drifts during a run)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent sessions")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (both apps)")
     parser.add_argument("--hops", default=DEFAULT_HOPS, help="inputs after the first hop, '|'-separated")
+    parser.add_argument("--floors", default="1,2",
+                        help="also run the bare endpoint with this many Redis GETs per request "
+                             "(comma-separated; empty for none)")
     args = parser.parse_args()
     wrk = ensure_wrk()
     print(f"USSD hop benchmark: {args.connections} concurrent sessions, {args.seconds} s, "
-          f"gunicorn --workers {args.workers}, {os.cpu_count()} cores")
+          f"{args.rounds} rounds, gunicorn --workers {args.workers}, {os.cpu_count()} cores")
     base_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    bare = measure("bare Flask endpoint", "benchmarks.bare_app:create_app()", base_env, args, wrk)
-    rows = [bare]
+    bare_spec = "benchmarks.bare_app:create_app()"
+    apps = [("bare Flask endpoint", bare_spec, base_env)]
+    # What Redis round trips alone cost here: no USSD service keeps its state in fewer than two
+    # (read before the step, write after it).
+    for trips in [int(n) for n in args.floors.split(",") if n.strip()]:
+        env = dict(base_env, BARE_REDIS_ROUND_TRIPS=str(trips), BARE_REDIS_URL=BENCH_REDIS)
+        apps.append((f"bare + {trips} Redis GET{'s' if trips > 1 else ''}", bare_spec, env))
     with tempfile.TemporaryDirectory() as tmp:
         for kind in [d.strip() for d in args.databases.split(",") if d.strip()]:
             url = prepare_database(kind, Path(tmp))
             env = dict(base_env, DATABASE_URL=url, REDIS_URL=BENCH_REDIS, SECRET_KEY="bench",
                        USSD_INSTANCE_PATH=tmp)
-            row = measure(f"ussd_app ({kind})", "ussd_app:create_app()", env, args, wrk)
-            row["ratio_to_bare"] = round(row["rps"] / bare["rps"], 3)
-            rows.append(row)
-    print()
-    print(f"{'app':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8}")
+            apps.append((f"ussd_app ({kind})", "ussd_app:create_app()", env))
+        runs: dict[str, list[dict]] = {label: [] for label, _, _ in apps}
+        for round_number in range(1, args.rounds + 1):
+            print(f"round {round_number}/{args.rounds}", flush=True)
+            for label, spec, env in apps:
+                runs[label].append(measure(label, spec, env, args, wrk))
+    rows = [median_run(runs[label]) for label, _, _ in apps]
+    bare = rows[0]
     for row in rows:
-        ratio = f"{row.get('ratio_to_bare', 1.0) * 100:.0f} %"
-        print(f"{row['label']:<28} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {ratio:>8}")
+        row["ratio_to_bare"] = round(row["rps"] / bare["rps"], 3)
+    print()
+    print(f"{'app':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8}   rounds (req/s)")
+    for row in rows:
+        rounds = " ".join(f"{r:.0f}" for r in row["rounds_rps"])
+        print(f"{row['label']:<28} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+              f"{row['ratio_to_bare'] * 100:>6.0f} %   {rounds}")
     write_results("ussd_hop", args, rows)
 
 
