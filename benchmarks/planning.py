@@ -105,11 +105,13 @@ def planned_count(url: str, campaign_id: int) -> tuple[int, str]:
 
 
 def run_planner_child(campaign_id: int) -> None:
-    """In the child: the planner job as a worker runs it; prints seconds, rows and ru_maxrss."""
+    """In the child: the planner job as a started worker runs it; prints seconds, rows, ru_maxrss."""
     import resource
 
     from ussd_app.clinic.planner import plan_campaign
+    from ussd_app.sms import runtime
 
+    runtime.current()  # a worker sets up its database engine and Redis client once, not per job
     started = time.perf_counter()
     written = plan_campaign(campaign_id)
     elapsed = time.perf_counter() - started

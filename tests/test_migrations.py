@@ -80,3 +80,54 @@ def test_the_comparison_sees_a_missing_table(empty_database):
     diff = differences(empty_database)
     missing = {d[1].name for d in diff if d[0] == "add_table"}
     assert set(metadata.tables) <= missing
+
+
+def _index_sql(engine, name: str) -> str:
+    query = ("SELECT indexdef FROM pg_indexes WHERE indexname = :n" if engine.dialect.name == "postgresql"
+             else "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :n")
+    with engine.connect() as conn:
+        return conn.execute(text(query), {"n": name}).scalar_one()
+
+
+def test_outbox_indexes_skip_the_rows_that_have_no_value(empty_database):
+    """A planned row has no provider id and no lock: the indexes on them leave it out, so a
+    campaign's big INSERT does not write index entries nobody looks up (benchmarks/README.md)."""
+    upgrade(empty_database)
+    engine = make_engine(empty_database)
+    try:
+        for column in ("provider_message_id", "lock_token"):
+            sql = _index_sql(engine, f"ix_sms_outbox_{column}").replace('"', "").lower()
+            assert f"where {column} is not null" in sql or f"where ({column} is not null)" in sql, sql
+    finally:
+        engine.dispose()
+
+
+def test_campaign_links_move_onto_their_outbox_rows_and_back(empty_database):
+    """0006 moves each campaign link onto its outbox row; its downgrade puts the links back."""
+    from alembic import command
+
+    upgrade(empty_database, "0005")
+    engine = make_engine(empty_database)
+    stamp = "2026-11-22 08:00:00"
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO clinic_campaigns (id, title, audience_kind, audience_params, "
+                              "message_fr, message_bm, created_by, idempotency_key, send_at, status, "
+                              "audience_total, planned_count, created_at) VALUES (7, 'T', 'centre', '{}', "
+                              f"'fr', 'bm', 'x', 'k', '{stamp}', 'planned', 1, 1, '{stamp}')"))
+            for outbox_id in (1, 2):
+                conn.execute(text("INSERT INTO sms_outbox (id, recipient, language, body, parts, kind, "
+                                  "dedupe_key, status, attempts, due_at, created_at, updated_at) VALUES "
+                                  f"({outbox_id}, '+22376000001', 'fr', 'b', 1, 'campaign', 'k{outbox_id}', "
+                                  f"'pending', 0, '{stamp}', '{stamp}', '{stamp}')"))
+            conn.execute(text("INSERT INTO clinic_campaign_messages (campaign_id, outbox_id) VALUES (7, 1)"))
+        upgrade(empty_database, "0006")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, campaign_id FROM sms_outbox ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [(1, 7), (2, None)]
+        command.downgrade(alembic_config(empty_database), "0005")
+        with engine.connect() as conn:
+            links = conn.execute(text("SELECT campaign_id, outbox_id FROM clinic_campaign_messages")).all()
+        assert [tuple(r) for r in links] == [(7, 1)]
+    finally:
+        engine.dispose()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from ussd_app.clinic import audience as audiences
 from ussd_app.clinic import campaigns, planner
-from ussd_app.clinic.models import Campaign, CampaignMessage
+from ussd_app.clinic.models import Campaign
 from ussd_app.clinic.scope import Scope
 from ussd_app.db import utcnow
 from ussd_app.savings.groups import add_member, create_group
@@ -34,8 +34,8 @@ def form(**extra):
 
 def campaign_rows(db, campaign_id):
     db.expire_all()
-    return list(db.scalars(select(OutboxMessage).join(CampaignMessage, CampaignMessage.outbox_id == OutboxMessage.id)
-                           .where(CampaignMessage.campaign_id == campaign_id).order_by(OutboxMessage.recipient)))
+    return list(db.scalars(select(OutboxMessage)
+                           .where(OutboxMessage.campaign_id == campaign_id).order_by(OutboxMessage.recipient)))
 
 
 # Audiences -------------------------------------------------------------------------------------
@@ -145,6 +145,22 @@ def test_campaign_runs_to_completion_in_each_language(signed_in, world, db, work
     text = page(b.get(f"/clinic/campaigns/{campaign.id}"))
     assert "terminée" in text and "<svg" in text and 'data-series="delivered"' in text
     assert b.get(f"/clinic/campaigns/{campaign.id}/progress").get_json()["delivered"] == 2
+
+
+def test_a_retried_campaign_message_stays_in_its_campaign(signed_in, world, db, work, fake_at):
+    b = signed_in("awa")
+    b.get("/clinic/campaigns/new")
+    b.post("/clinic/campaigns/new", form())
+    work()
+    campaign = db.scalar(select(Campaign))
+    failed = campaign_rows(db, campaign.id)[0]
+    failed.status, failed.last_error, failed.final_at = "failed", "500 gateway error", utcnow()
+    db.commit()
+    b.get("/clinic/messages")
+    b.post("/clinic/messages/retry", {"id": str(failed.id)})
+    rows = campaign_rows(db, campaign.id)
+    assert sorted(r.dedupe_key for r in rows if r.dedupe_key.startswith("retry:")) == [f"retry:{failed.id}"]
+    assert campaigns.progress(db, campaign).planned == 3  # the two planned and the copy
 
 
 def test_opted_out_people_get_nothing(signed_in, world, db, work):

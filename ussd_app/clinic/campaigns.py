@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select, update
 
 from ussd_app.clinic import audience as audiences
-from ussd_app.clinic.models import Campaign, CampaignMessage
+from ussd_app.clinic.models import Campaign
 from ussd_app.clinic.scope import Scope
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.sms.quiet_hours import next_allowed
@@ -98,7 +98,7 @@ def listing(db, scope: Scope, limit: int = 100) -> list[Campaign]:
 
 
 def _campaign_rows(campaign_id: int):
-    return select(CampaignMessage.outbox_id).where(CampaignMessage.campaign_id == campaign_id)
+    return OutboxMessage.campaign_id == campaign_id
 
 
 def cancel(db, campaign: Campaign, now: datetime) -> int:
@@ -108,7 +108,7 @@ def cancel(db, campaign: Campaign, now: datetime) -> int:
     campaign.status, campaign.cancelled_at = "cancelled", now
     stopped = db.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(_campaign_rows(campaign.id)),
+        .where(_campaign_rows(campaign.id),
                OutboxMessage.status.in_(("pending", "queued")),
                (OutboxMessage.locked_until.is_(None)) | (OutboxMessage.locked_until < now))
         .values(status="failed", last_error=CANCELLED_ERROR, final_at=now, updated_at=now)
@@ -145,8 +145,7 @@ def progress(db, campaign: Campaign) -> Progress:
                func.sum(case((OutboxMessage.status == "delivered", 1), else_=0)),
                func.sum(case((cancelled, 1), else_=0)),
                func.sum(case((OutboxMessage.status.in_(("failed", "rejected")), 1), else_=0)))
-        .join(CampaignMessage, CampaignMessage.outbox_id == OutboxMessage.id)
-        .where(CampaignMessage.campaign_id == campaign.id)).one()
+        .where(_campaign_rows(campaign.id))).one()
     planned, waiting, sent, delivered, cancelled_n, failed = (int(v or 0) for v in row)
     return Progress(total=max(campaign.audience_total, planned), planned=planned, waiting=waiting, sent=sent,
                     delivered=delivered, failed=failed - cancelled_n, cancelled=cancelled_n)
@@ -169,9 +168,7 @@ def timeline(db, campaign: Campaign, now: datetime, finished: bool,
              points: int = CHART_POINTS) -> list[tuple[datetime, int, int, int]]:
     """(time, delivered, failed, pending) at `points` moments from creation to now (or the end)."""
     start = campaign.created_at
-    last_final = db.scalar(select(func.max(OutboxMessage.final_at))
-                           .join(CampaignMessage, CampaignMessage.outbox_id == OutboxMessage.id)
-                           .where(CampaignMessage.campaign_id == campaign.id))
+    last_final = db.scalar(select(func.max(OutboxMessage.final_at)).where(_campaign_rows(campaign.id)))
     end = last_final if finished and last_final is not None else now
     end = max(end, start + timedelta(seconds=points))
     step = (end - start) / (points - 1)
@@ -184,8 +181,7 @@ def timeline(db, campaign: Campaign, now: datetime, finished: bool,
         columns += [func.sum(case((OutboxMessage.created_at <= moment, 1), else_=0)),
                     func.sum(case((delivered & (final <= moment), 1), else_=0)),
                     func.sum(case((failed & (final <= moment), 1), else_=0))]
-    row = db.execute(select(*columns).join(CampaignMessage, CampaignMessage.outbox_id == OutboxMessage.id)
-                     .where(CampaignMessage.campaign_id == campaign.id)).one()
+    row = db.execute(select(*columns).where(_campaign_rows(campaign.id))).one()
     series = []
     for i, moment in enumerate(moments):
         planned, done_ok, done_bad = (int(v or 0) for v in row[3 * i:3 * i + 3])

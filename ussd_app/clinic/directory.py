@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, or_, select, true
 from werkzeug.exceptions import NotFound
 
-from ussd_app.clinic.models import Appointment, Campaign, CampaignMessage
+from ussd_app.clinic.models import Appointment, Campaign
 from ussd_app.clinic.scope import Scope
 from ussd_app.health.enrollment import Enrollment
 from ussd_app.health.facilities import Facility
@@ -112,11 +112,10 @@ def outbox_in_scope(scope: Scope):
     """
     if scope.is_admin:
         return true()
-    campaign_ids = (select(CampaignMessage.outbox_id).join(Campaign, Campaign.id == CampaignMessage.campaign_id)
-                    .where(scope.where(Campaign.facility_code)))
+    campaign_ids = select(Campaign.id).where(scope.where(Campaign.facility_code))
     care = and_(OutboxMessage.recipient.in_(centre_phones(scope)),
                 OutboxMessage.kind.in_(("enrollment", "reminder", "immunization", "antenatal", "appointment")))
-    return or_(OutboxMessage.id.in_(campaign_ids), care)
+    return or_(OutboxMessage.campaign_id.in_(campaign_ids), care)
 
 
 def status_counts(db, scope: Scope) -> dict[str, int]:

@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ussd_app.clinic.directory import outbox_in_scope
-from ussd_app.clinic.models import CampaignMessage
 from ussd_app.clinic.scope import Scope
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.sms.retry import retry_failed_copy
@@ -36,9 +35,6 @@ def retry(db, scope: Scope, outbox_ids: list[int], now: datetime) -> int:
         copy = retry_failed_copy(db, row, now)
         if copy is None:
             continue
-        campaign_id = db.scalar(select(CampaignMessage.campaign_id).where(CampaignMessage.outbox_id == row.id))
-        if campaign_id is not None:
-            db.add(CampaignMessage(campaign_id=campaign_id, outbox_id=copy.id))
         count += 1
     db.flush()
     return count

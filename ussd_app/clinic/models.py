@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ussd_app.db import Base, UTCDateTime, utcnow
@@ -67,15 +67,6 @@ class Campaign(Base):
     planning_touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last batch planned
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class CampaignMessage(Base):
-    """Which outbox rows a campaign produced (the outbox itself knows nothing of campaigns)."""
-
-    __tablename__ = "clinic_campaign_messages"
-
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("clinic_campaigns.id"), primary_key=True)
-    outbox_id: Mapped[int] = mapped_column(ForeignKey("sms_outbox.id"), primary_key=True, unique=True)
 
 
 class Appointment(Base):

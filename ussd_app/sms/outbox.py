@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ussd_app.db import Base, UTCDateTime, utcnow
@@ -22,8 +22,20 @@ RANK = {"pending": 0, "queued": 1, "sent": 2, "delivered": 3, "failed": 3, "reje
 NEW_OUTBOX_IDS = "sms.new_outbox_ids"
 
 
+def _where_set(column: str) -> dict:
+    """Index only the rows where `column` has a value: every lookup compares it with a value,
+    and NULL entries would only slow inserts down (a campaign writes its audience at once)."""
+    where = text(f"{column} IS NOT NULL")
+    return {"postgresql_where": where, "sqlite_where": where}
+
+
 class OutboxMessage(Base):
     __tablename__ = "sms_outbox"
+    __table_args__ = (
+        Index("ix_sms_outbox_provider_message_id", "provider_message_id", **_where_set("provider_message_id")),
+        Index("ix_sms_outbox_lock_token", "lock_token", **_where_set("lock_token")),
+        Index("ix_sms_outbox_campaign_id", "campaign_id", **_where_set("campaign_id")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(16), index=True)  # E.164
@@ -38,12 +50,15 @@ class OutboxMessage(Base):
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     final_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    provider_message_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(100))
     cost: Mapped[str | None] = mapped_column(String(32))  # as the gateway states it ("XOF 25.0000")
     last_error: Mapped[str | None] = mapped_column(String(300))
     # A worker holds the row while it sends (until `locked_until`); a dead worker's hold expires.
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    lock_token: Mapped[str | None] = mapped_column(String(32), index=True)
+    lock_token: Mapped[str | None] = mapped_column(String(32))
+    # The clinic campaign that planned the row, if any: the dashboard counts a campaign's rows by
+    # it. Sending never reads it.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("clinic_campaigns.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

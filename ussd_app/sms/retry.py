@@ -34,7 +34,7 @@ def retry_failed_copy(db, row: OutboxMessage, now: datetime) -> OutboxMessage | 
         return None
     copy = OutboxMessage(recipient=row.recipient, language=row.language, body=row.body, parts=row.parts,
                          kind=row.kind, dedupe_key=key, status="pending", attempts=0, due_at=now,
-                         created_at=now, updated_at=now)
+                         campaign_id=row.campaign_id, created_at=now, updated_at=now)
     db.add(copy)
     db.flush()
     db.info.setdefault(NEW_OUTBOX_IDS, []).append(copy.id)
