@@ -15,6 +15,7 @@ import random
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -63,7 +64,7 @@ def batch_size(settings) -> int:
 def _companions(db, row: OutboxMessage, now: datetime, limit: int, among=None) -> list[int]:
     """Other due rows with the same text and other recipients (only `among` when given): one
     request for all of them."""
-    if limit <= 0:
+    if limit <= 0 or (among is not None and len(among) <= 1):  # a request of its own text
         return []
     query = (select(OutboxMessage.id, OutboxMessage.recipient)
              .where(OutboxMessage.body == row.body, OutboxMessage.id != row.id,
@@ -79,46 +80,58 @@ def _companions(db, row: OutboxMessage, now: datetime, limit: int, among=None) -
     return ids
 
 
-def _claim(rt, outbox_id: int, now: datetime, respect_quiet_hours: bool, among=None) -> tuple[str, str | None]:
+@dataclass(frozen=True)
+class Claim:
+    state: str  # "claimed", or why nothing was: "done", "held", "not due", "deferred", ...
+    token: str | None = None
+    body: str = ""
+    recipients: tuple[str, ...] = ()  # of the claimed rows still to send (opted out: closed)
+    ids: tuple[int, ...] = ()
+
+
+def _claim(rt, outbox_id: int, now: datetime, respect_quiet_hours: bool, among=None) -> Claim:
     settings = rt.settings
     with rt.session_factory() as db, db.begin():
         row = db.get(OutboxMessage, outbox_id)
         if row is None:
-            return "missing", None
+            return Claim("missing")
         if row.status not in OPEN:
-            return "done", None
+            return Claim("done")
         if row.due_at > now:
-            return "not due", None
+            return Claim("not due")
         if row.locked_until is not None and row.locked_until > now:
-            return "held", None
+            return Claim("held")
         if row.attempts >= MAX_ATTEMPTS:  # workers kept dying on it: stop here, say why
             _close(row, "failed", now, f"gave up after {row.attempts} attempts: no answer recorded")
-            return "failed", None
+            return Claim("failed")
         if respect_quiet_hours and in_quiet_hours(now, settings.quiet_hours_start, settings.quiet_hours_end):
             # Deferred to the morning, not dropped: the dispatcher hands it out when it is due.
             row.due_at = next_allowed(now, settings.quiet_hours_start, settings.quiet_hours_end)
             row.queued_at = None
             row.updated_at = now
-            return "deferred", None
+            return Claim("deferred")
         ids = [row.id] + _companions(db, row, now, batch_size(settings) - 1, among)
         token = uuid.uuid4().hex
-        db.execute(
+        claimed = list(db.scalars(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(OPEN),
                    OutboxMessage.due_at <= now, OutboxMessage.attempts < MAX_ATTEMPTS, _free(now))
             .values(status="queued", locked_until=now + timedelta(seconds=HOLD_S), lock_token=token,
                     attempts=OutboxMessage.attempts + 1, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        claimed = list(db.scalars(select(OutboxMessage).where(OutboxMessage.lock_token == token)
-                                  .execution_options(populate_existing=True)))
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False, populate_existing=True)))
         opted_out = opted_out_phones(db, [r.recipient for r in claimed if r.kind not in OPT_OUT_EXEMPT_KINDS])
         for r in claimed:
             if not E164.match(r.recipient):
                 _close(r, "failed", now, "not an E.164 phone number")
             elif r.recipient in opted_out and r.kind not in OPT_OUT_EXEMPT_KINDS:
                 _close(r, "rejected", now, "recipient opted out")
-        return ("claimed" if claimed else "held"), token
+        if not claimed:
+            return Claim("held")
+        # What the request needs, read here rather than in another transaction after this one.
+        to_send = [r for r in claimed if r.lock_token == token]
+        return Claim("claimed", token, row.body, tuple(r.recipient for r in to_send),
+                     tuple(r.id for r in to_send))
 
 
 def _close(row: OutboxMessage, status: str, now: datetime, error: str | None = None) -> None:
@@ -186,24 +199,22 @@ def deliver_with_companions(rt, outbox_id: int, *, respect_quiet_hours: bool = T
                             among=None) -> tuple[dict[str, int], list[int]]:
     """Send the row and its same-text companions (taken only from `among` when given, so that
     concurrent senders take disjoint batches): (count per outcome, ids of the rows it sent)."""
-    state, token = _claim(rt, outbox_id, rt.clock(), respect_quiet_hours, among)
-    if state != "claimed":
-        return {state: 1}, []
-    with rt.session_factory() as db:
-        rows = list(db.scalars(select(OutboxMessage).where(OutboxMessage.lock_token == token)))
-    if not rows:  # everyone in the batch had opted out
+    claim = _claim(rt, outbox_id, rt.clock(), respect_quiet_hours, among)
+    if claim.state != "claimed":
+        return {claim.state: 1}, []
+    if not claim.ids:  # everyone in the batch had opted out
         return {"nothing to send": 1}, []
     sender = rt.settings.at_sender_id or rt.gateway.name
-    TokenBucket(rt.redis, sender, rt.settings.sms_rate_per_second).take(len(rows))
+    TokenBucket(rt.redis, sender, rt.settings.sms_rate_per_second).take(len(claim.ids))
     results, error = [], None
     try:
-        results = rt.gateway.send(rows[0].body, [r.recipient for r in rows])
+        results = rt.gateway.send(claim.body, list(claim.recipients))
     except GatewayUnavailable as exc:
         error = str(exc)
-        log.warning("sms: send of %d messages failed: %s", len(rows), error)
+        log.warning("sms: send of %d messages failed: %s", len(claim.ids), error)
     except Exception as exc:  # an adapter bug must still end in retry/failed, not a row held forever
         error = f"gateway adapter error: {type(exc).__name__}"
         log.exception("sms: gateway adapter raised")
-    outcome = _record_with_retries(rt, token, results, error)
-    log.info("sms: outbox %s batch of %d: %s", outbox_id, len(rows), describe(outcome))
-    return outcome, [r.id for r in rows]
+    outcome = _record_with_retries(rt, claim.token, results, error)
+    log.info("sms: outbox %s batch of %d: %s", outbox_id, len(claim.ids), describe(outcome))
+    return outcome, list(claim.ids)
