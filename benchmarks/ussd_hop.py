@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -157,9 +158,10 @@ def median_run(runs: list[dict]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="run every app this many times, in turn; the median run is reported "
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="run every app this many times, in turn; reported: the median run, "
+                             "and the median of each round's ratio to that round's bare endpoint "
                              "(a shared machine's speed drifts during a run)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent sessions")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (both apps)")
@@ -191,13 +193,17 @@ def main() -> None:
             for label, spec, env in apps:
                 runs[label].append(measure(label, spec, env, args, wrk))
     rows = [median_run(runs[label]) for label, _, _ in apps]
-    bare = rows[0]
-    for row in rows:
-        row["ratio_to_bare"] = round(row["rps"] / bare["rps"], 3)
+    bare_runs = runs[apps[0][0]]
+    for row, (label, _, _) in zip(rows, apps):
+        # Against the bare endpoint of the same round: both saw the machine at the same speed.
+        ratios = [app["rps"] / bare["rps"] for app, bare in zip(runs[label], bare_runs)]
+        row["rounds_ratio_to_bare"] = [round(r, 3) for r in ratios]
+        row["ratio_to_bare"] = round(statistics.median(ratios), 3)
     print()
-    print(f"{'app':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8}   rounds (req/s)")
+    print(f"{'app':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8}   rounds: req/s (vs bare)")
     for row in rows:
-        rounds = " ".join(f"{r:.0f}" for r in row["rounds_rps"])
+        rounds = "  ".join(f"{r:.0f} ({q * 100:.0f} %)"
+                           for r, q in zip(row["rounds_rps"], row["rounds_ratio_to_bare"]))
         print(f"{row['label']:<28} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
               f"{row['ratio_to_bare'] * 100:>6.0f} %   {rounds}")
     write_results("ussd_hop", args, rows)
