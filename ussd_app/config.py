@@ -12,6 +12,15 @@ def _int(env: dict, name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _flag(env: dict, name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"{name} must be 1 or 0, not {raw!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     instance_path: Path
@@ -29,6 +38,8 @@ class Settings:
     quiet_hours_start: int = 20  # 20:00 Africa/Bamako
     quiet_hours_end: int = 8  # 08:00 Africa/Bamako
     sms_rate_per_second: int = 10
+    # Behind HTTPS (production), the dashboard's cookie must never travel over plain HTTP.
+    secure_cookies: bool = False
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -55,6 +66,7 @@ class Settings:
             quiet_hours_start=_int(env, "SMS_QUIET_START_HOUR", 20),
             quiet_hours_end=_int(env, "SMS_QUIET_END_HOUR", 8),
             sms_rate_per_second=_int(env, "SMS_RATE_PER_SECOND", 10),
+            secure_cookies=_flag(env, "SECURE_COOKIES"),
         )
         values.update(overrides)
         return cls(**values)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from ussd_app import create_app
 from ussd_app.clinic.accounts import authenticate, set_password
 from ussd_app.clinic.models import StaffAccount
 from ussd_app.clinic.ratelimit import MAX_ATTEMPTS
+from ussd_app.config import Settings
 
 from tests.clinic.conftest import PASSWORD, Browser, page
 
@@ -143,3 +148,21 @@ def test_demo_accounts_for_local_runs(app, db):
     assert "sage-femme" in load_demo_staff(db)
     assert load_demo_staff(db) is None  # idempotent
     assert authenticate(db, "sage-femme", DEMO_PASSWORD).facility_code == "BKO-C1-SOTUBA"
+
+
+def test_session_cookie_is_https_only_when_configured(app, settings, world):
+    plain = app.test_client().get("/clinic/login").headers.get("Set-Cookie", "")
+    assert "clinic_session=" in plain and "Secure" not in plain  # local http://localhost works
+    secure_app = create_app(replace(settings, secure_cookies=True))
+    try:
+        cookie = secure_app.test_client().get("/clinic/login", base_url="https://localhost").headers["Set-Cookie"]
+    finally:
+        secure_app.extensions["db_engine"].dispose()
+    assert "clinic_session=" in cookie and "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_secure_cookies_setting_refuses_a_value_it_cannot_read(tmp_path):
+    assert Settings.from_env(tmp_path, env={"SECURE_COOKIES": "1"}).secure_cookies is True
+    assert Settings.from_env(tmp_path, env={}).secure_cookies is False
+    with pytest.raises(ValueError, match="SECURE_COOKIES"):
+        Settings.from_env(tmp_path, env={"SECURE_COOKIES": "maybe"})

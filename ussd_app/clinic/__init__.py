@@ -10,6 +10,6 @@ def register_clinic(app) -> None:
     from ussd_app.clinic.api import api
     from ussd_app.clinic.web import bp, configure
 
-    configure(app)
+    configure(app, app.extensions["ussd_settings"])
     app.register_blueprint(bp)
     app.register_blueprint(api)

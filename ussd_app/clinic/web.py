@@ -101,7 +101,8 @@ def admin_required(view):
     return wrapper
 
 
-def configure(app) -> None:
+def configure(app, settings) -> None:
     app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=settings.secure_cookies,
                       SESSION_COOKIE_NAME="clinic_session")
