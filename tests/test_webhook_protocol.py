@@ -99,6 +99,31 @@ def test_callback_token(token_client, query, status):
         assert assert_plain(response, 403) == "forbidden"
 
 
+def test_development_server_log_hides_the_callback_token(settings, caplog):
+    """`ussd-app serve` logs each request; the gateway's token must not be in that log."""
+    import threading
+
+    import requests
+    from werkzeug.serving import make_server
+
+    from ussd_app.dev_server import RedactingRequestHandler
+
+    app = create_app(dataclasses.replace(settings, ussd_callback_token="s3cret-token"))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=RedactingRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with caplog.at_level(logging.INFO, logger="werkzeug"):
+            response = requests.post(f"http://127.0.0.1:{server.server_port}/ussd?token=s3cret-token&x=1",
+                                     data=dict(GOOD), timeout=10)
+    finally:
+        server.shutdown()
+        app.extensions["db_engine"].dispose()
+    assert response.status_code == 200 and response.text.startswith("CON ")
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "werkzeug")
+    assert "POST /ussd?token=<hidden>&x=1" in logged and "s3cret" not in logged
+
+
 def test_no_token_configured_accepts_any_query(client):
     assert_ussd(post(client, GOOD, "?token=whatever"))
 

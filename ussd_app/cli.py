@@ -52,6 +52,7 @@ def db_upgrade() -> None:
 def serve(host: str, port: int, worker: bool) -> None:
     """Run everything locally on embedded defaults (SQLite, embedded Redis)."""
     from ussd_app.demo import load_demo
+    from ussd_app.dev_server import RedactingRequestHandler
     from ussd_app.migrate import upgrade
     from ussd_app.redis_conn import resolve_redis_url, stop_embedded
 
@@ -72,7 +73,8 @@ def serve(host: str, port: int, worker: bool) -> None:
     # SIGTERM must unwind like Ctrl-C so the worker and the embedded Redis stop with us.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        app.run(host=host, port=port, threaded=True, use_reloader=False,
+                request_handler=RedactingRequestHandler)
     finally:
         if child is not None:
             child.terminate()
