@@ -29,6 +29,7 @@ from ussd_app.text.gsm import is_gsm
 from ussd_app.text.i18n import N_
 
 from tests.dialer import Dialer
+from tests.http_server import serving
 
 # --- a small menu graph ---------------------------------------------------------------------
 
@@ -410,13 +411,9 @@ def test_concurrent_twins_apply_once_and_all_get_the_answer(toy_app):
     import threading
 
     import requests
-    from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, toy_app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}/ussd"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(toy_app) as base_url:
+        url = base_url + "/ussd"
         form = {"sessionId": "twins-" + uuid.uuid4().hex[:8], "serviceCode": "*384*123#",
                 "phoneNumber": "+22376123456", "networkCode": "61002"}
         for text_ in ("", "2", "2*3"):
@@ -434,8 +431,6 @@ def test_concurrent_twins_apply_once_and_all_get_the_answer(toy_app):
             t.start()
         for t in threads:
             t.join()
-    finally:
-        server.shutdown()
     assert len(answers) == 3
     assert {a[:2] for a in answers} == {(200, "text/plain; charset=utf-8")}
     assert len({a[2] for a in answers}) == 1 and answers[0][2].startswith("CON Step two")

@@ -12,6 +12,8 @@ from ussd_app.menus.render import SCREEN_LIMIT
 from ussd_app.text.gsm import is_gsm
 from ussd_app.ussd_request import BadCallback, UssdRequest, normalise_phone
 
+from tests.http_server import serving
+
 GOOD = {"sessionId": "ATUid_1234abcd", "serviceCode": "*384*123#", "phoneNumber": "+22376123456",
         "networkCode": "61002", "text": ""}
 
@@ -101,23 +103,16 @@ def test_callback_token(token_client, query, status):
 
 def test_development_server_log_hides_the_callback_token(settings, caplog):
     """`ussd-app serve` logs each request; the gateway's token must not be in that log."""
-    import threading
-
     import requests
-    from werkzeug.serving import make_server
 
     from ussd_app.dev_server import RedactingRequestHandler
 
     app = create_app(dataclasses.replace(settings, ussd_callback_token="s3cret-token"))
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=RedactingRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        with caplog.at_level(logging.INFO, logger="werkzeug"):
-            response = requests.post(f"http://127.0.0.1:{server.server_port}/ussd?token=s3cret-token&x=1",
-                                     data=dict(GOOD), timeout=10)
+        with serving(app, request_handler=RedactingRequestHandler) as url, \
+                caplog.at_level(logging.INFO, logger="werkzeug"):
+            response = requests.post(f"{url}/ussd?token=s3cret-token&x=1", data=dict(GOOD), timeout=10)
     finally:
-        server.shutdown()
         app.extensions["db_engine"].dispose()
     assert response.status_code == 200 and response.text.startswith("CON ")
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "werkzeug")
@@ -214,45 +209,29 @@ def test_request_carries_the_normalised_phone(client, db):
 
 def test_chunked_body_over_the_limit_is_413_over_real_http(app):
     """No Content-Length (chunked transfer): the limit still holds when the body is read."""
-    import threading
-
     import requests
-    from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        def body():
-            yield b"sessionId=ATUid_1&serviceCode=*384*123%23&phoneNumber=%2B22376123456&text="
-            for _ in range(20):
-                yield b"1" * 1024
+    def body():
+        yield b"sessionId=ATUid_1&serviceCode=*384*123%23&phoneNumber=%2B22376123456&text="
+        for _ in range(20):
+            yield b"1" * 1024
 
-        response = requests.post(f"http://127.0.0.1:{server.server_port}/ussd", data=body(),
+    with serving(app) as url:
+        response = requests.post(f"{url}/ussd", data=body(),
                                  headers={"Content-Type": "application/x-www-form-urlencoded"},
                                  timeout=10)
-    finally:
-        server.shutdown()
     assert response.status_code == 413, response.text
     assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
 
 
 def test_chunked_body_within_the_limit_is_answered_over_real_http(app):
-    import threading
-
     import requests
-    from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        def body():
-            yield b"sessionId=ATUid_2&serviceCode=*384*123%23&phoneNumber=%2B22376123456&text="
+    def body():
+        yield b"sessionId=ATUid_2&serviceCode=*384*123%23&phoneNumber=%2B22376123456&text="
 
-        response = requests.post(f"http://127.0.0.1:{server.server_port}/ussd", data=body(),
+    with serving(app) as url:
+        response = requests.post(f"{url}/ussd", data=body(),
                                  headers={"Content-Type": "application/x-www-form-urlencoded"},
                                  timeout=10)
-    finally:
-        server.shutdown()
     assert response.status_code == 200 and response.text.startswith("CON ")

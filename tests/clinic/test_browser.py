@@ -5,12 +5,10 @@ runs to completion through the real SDK against the local fake SMS API."""
 from __future__ import annotations
 
 import shutil
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from ussd_app.clinic.models import Campaign
 from ussd_app.db import utcnow
@@ -18,6 +16,7 @@ from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.text.gsm import sms_size, to_gsm
 
 from tests.clinic.conftest import PASSWORD, enroll
+from tests.http_server import serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -30,12 +29,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture
