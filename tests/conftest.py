@@ -1,30 +1,43 @@
-"""Fixtures on real services: Redis (REDIS_URL, db 15 by default) and each database backend.
+"""Fixtures on real services: Redis and each database backend.
 
 Every test that uses `app` runs once per backend in TEST_DATABASES (default: sqlite,postgresql).
-PostgreSQL comes from TEST_POSTGRES_URL (default: the machine's `test` database).
+The run's Redis database and PostgreSQL database are its own (tests/isolation.py), so suites run
+side by side; TEST_REDIS_URL and TEST_POSTGRES_URL choose them explicitly.
+
+Time: the app, the SMS runtime and the tests read one `clock` (ussd_app/clock.py), which starts
+at TEST_NOW (default below) and moves only when a test moves it. `scripts/test` runs the
+date-sensitive tests again with TEST_NOW at awkward moments (month and year ends, 29 February,
+Bamako midnight): a test must derive every date it expects from the clock.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 import redis as redis_lib
 from sqlalchemy import create_engine, text
 
+from tests.dialer import Dialer
+from tests.isolation import RunResources
 from ussd_app import create_app
+from ussd_app.clock import ManualClock, parse_start
 from ussd_app.config import Settings
 from ussd_app.migrate import upgrade
 from ussd_app.models import metadata
 from ussd_app.sms.fake_at import FakeAfricasTalking
 
-from tests.dialer import Dialer
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+RUN = RunResources()
+REDIS_URL = RUN.redis_url
+# A Sunday morning in Bamako, inside the hours SMS may go out.
+TEST_NOW = parse_start(os.environ.get("TEST_NOW") or "2026-11-22T10:00:00Z")
 BACKENDS = [b.strip() for b in os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
+
+
+def pytest_unconfigure(config):
+    RUN.release()
 
 
 def pytest_generate_tests(metafunc):
@@ -38,7 +51,7 @@ def database_url(backend, tmp_path_factory) -> str:
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     elif backend == "postgresql":
-        url = POSTGRES_URL
+        url = RUN.postgres()
         engine = create_engine(url)
         with engine.begin() as conn:  # start from nothing: the migrations must build it all
             conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -88,8 +101,14 @@ def settings(database_url, redis_client, tmp_path) -> Settings:
 
 
 @pytest.fixture
-def app(settings):
-    app = create_app(settings)
+def clock() -> ManualClock:
+    """The one clock of the app under test, its SMS runtime and the test itself."""
+    return ManualClock(TEST_NOW)
+
+
+@pytest.fixture
+def app(settings, clock):
+    app = create_app(settings, clock=clock)
     app.config["TESTING"] = True
     _empty_tables(app.extensions["db_engine"])
     yield app
@@ -121,5 +140,5 @@ def dial(client):
 
 
 @pytest.fixture
-def now() -> datetime:
-    return datetime.now(timezone.utc)
+def now(clock) -> datetime:
+    return clock.now

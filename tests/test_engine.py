@@ -16,20 +16,36 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, text
 
-from ussd_app.menus.engine import (CHOOSE_LANGUAGE, MAIN, RESUME, Ctx, Hop, ResumeOffer,
-                                   open_session, step)
+from tests.dialer import Dialer
+from tests.http_server import serving
+from ussd_app.menus.engine import (
+    CHOOSE_LANGUAGE,
+    MAIN,
+    RESUME,
+    Ctx,
+    Hop,
+    ResumeOffer,
+    open_session,
+    step,
+)
 from ussd_app.menus.host import UssdHost, new_input
 from ussd_app.menus.main import LanguageChoice
 from ussd_app.menus.render import SCREEN_LIMIT
-from ussd_app.menus.screens import (INVALID_CHOICE, Effect, End, Go, Invalid, Menu, Option, Prompt,
-                                    Raw)
+from ussd_app.menus.screens import (
+    INVALID_CHOICE,
+    Effect,
+    End,
+    Go,
+    Invalid,
+    Menu,
+    Option,
+    Prompt,
+    Raw,
+)
 from ussd_app.menus.store import SessionStore
 from ussd_app.subscribers import Subscriber
 from ussd_app.text.gsm import is_gsm
 from ussd_app.text.i18n import N_
-
-from tests.dialer import Dialer
-from tests.http_server import serving
 
 # --- a small menu graph ---------------------------------------------------------------------
 

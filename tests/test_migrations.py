@@ -9,11 +9,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from tests.conftest import BACKENDS, RUN
 from ussd_app.db import make_engine
 from ussd_app.migrate import alembic_config, upgrade
 from ussd_app.models import metadata
-
-from tests.conftest import BACKENDS, POSTGRES_URL
 
 
 def test_single_head():
@@ -34,7 +33,7 @@ def empty_database(request, tmp_path) -> str:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    url = make_url(POSTGRES_URL)
+    url = make_url(RUN.postgres())
     name = f"{url.database}_migrations"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -6,7 +6,9 @@ import dataclasses
 import urllib.parse
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from ussd_app import create_app
 from ussd_app.menus.render import SCREEN_LIMIT

@@ -18,13 +18,18 @@ from dataclasses import dataclass
 import pytest
 import redis as redis_lib
 
+from tests.test_engine import (
+    LogRow,
+    effect_meta,
+    effect_rows,
+    toy_screens,
+    use_registry,
+)
 from ussd_app import create_app
 from ussd_app.menus.engine import CHOOSE_LANGUAGE, MAIN, RESUME
 from ussd_app.menus.registry import Registry
 from ussd_app.menus.screens import Effect, End, Menu, Option, Raw
 from ussd_app.text.i18n import N_
-
-from tests.test_engine import LogRow, effect_meta, effect_rows, toy_screens, use_registry
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")]

@@ -24,17 +24,15 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from tests.test_engine import toy_app  # noqa: F401  (fixture)
 from ussd_app.demo import load_demo
 from ussd_app.menus import flow_modules
 from ussd_app.menus.engine import CHOOSE_LANGUAGE, MAIN, RESUME, Ctx, Session, step
 from ussd_app.menus.render import SCREEN_LIMIT
 from ussd_app.menus.screens import Branch, Choice, Menu, Prompt
 from ussd_app.subscribers import Subscriber, find_by_phone
-from ussd_app.db import utcnow
 from ussd_app.text.gsm import is_gsm
 from ussd_app.text.i18n import LANGUAGES
-
-from tests.test_engine import toy_app  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -120,7 +118,7 @@ class Walk:
     def predict(self, session: Session, key: str) -> str:
         """The screen a key leads to (for END screens, whose session Redis does not keep)."""
         with self.app.extensions["db_sessions"]() as db:
-            ctx = Ctx(db, utcnow(), self.app.extensions["ussd_settings"])
+            ctx = Ctx(db, self.app.extensions["clock"](), self.app.extensions["ussd_settings"])
             try:
                 return step(self.registry, ctx, copy.deepcopy(session), key).session.screen
             except Exception as exc:  # the hop itself will show what goes wrong
@@ -134,10 +132,10 @@ class Walk:
         keys: list[str] = []
         if not isinstance(screen, Prompt):
             with self.app.extensions["db_sessions"]() as db:
-                view = screen.view(Ctx(db, utcnow(), self.app.extensions["ussd_settings"]), session)
+                view = screen.view(Ctx(db, self.app.extensions["clock"](), self.app.extensions["ussd_settings"]), session)
             keys += [str(n) for n in range(1, len(view.items) + 1)]  # the numbers a caller sees
         else:
-            keys += list(screen.examples)
+            keys += list(screen.examples(self.app.extensions["clock"]()))
         keys += self.answers.get(session.screen, [])
         if isinstance(screen, (Menu, Choice)) or session.screen in (CHOOSE_LANGUAGE, RESUME):
             keys.append("97")  # an invalid choice: the hint screen must fit too
@@ -237,7 +235,7 @@ def set_language(app, phone: str, lang: str) -> None:
     with app.extensions["db_sessions"]() as db, db.begin():
         subscriber = find_by_phone(db, phone)
         if subscriber is None:
-            db.add(Subscriber(phone=phone, language=lang, created_at=utcnow()))
+            db.add(Subscriber(phone=phone, language=lang, created_at=app.extensions["clock"]()))
         else:
             subscriber.language = lang
             subscriber.language_session_id = None
@@ -262,7 +260,7 @@ def walk_hooks(app) -> tuple[list[str], dict[str, list[str]]]:
 def test_walk_every_screen_in_both_languages(app, redis_client, caplog):
     from ussd_app.menus import registry
 
-    load_demo(app.extensions["db_sessions"])
+    load_demo(app.extensions["db_sessions"], app.extensions["clock"]())
     phones, answers = walk_hooks(app)
     caplog.set_level(logging.INFO)
     walk = Walk(app, app.test_client(), redis_client, registry(), answers, caplog)
@@ -300,11 +298,10 @@ def test_walk_every_screen_in_both_languages(app, redis_client, caplog):
 
 def test_the_walk_reports_what_it_must(toy_app, redis_client, caplog):
     """On a graph with an END screen too long to show and a screen that crashes."""
+    from tests.test_engine import toy_screens, use_registry
     from ussd_app.menus.registry import Registry
     from ussd_app.menus.screens import End, Option, Raw
     from ussd_app.text.i18n import N_
-
-    from tests.test_engine import toy_screens, use_registry
 
     def crash(ctx, s):
         raise RuntimeError("a flow bug")

@@ -7,12 +7,11 @@ import logging
 
 import pytest
 
+from tests.http_server import serving
 from ussd_app import create_app
 from ussd_app.menus.render import SCREEN_LIMIT
 from ussd_app.text.gsm import is_gsm
 from ussd_app.ussd_request import BadCallback, UssdRequest, normalise_phone
-
-from tests.http_server import serving
 
 GOOD = {"sessionId": "ATUid_1234abcd", "serviceCode": "*384*123#", "phoneNumber": "+22376123456",
         "networkCode": "61002", "text": ""}

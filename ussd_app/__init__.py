@@ -11,8 +11,12 @@ from werkzeug.exceptions import HTTPException
 MAX_BODY_BYTES = 16 * 1024
 
 
-def create_app(settings=None, **overrides) -> Flask:
-    """WSGI factory: `gunicorn 'ussd_app:create_app()'`. Reads the environment here, not at import."""
+def create_app(settings=None, clock=None, **overrides) -> Flask:
+    """WSGI factory: `gunicorn 'ussd_app:create_app()'`. Reads the environment here, not at import.
+
+    `clock` (ussd_app/clock.py) is where every request reads the time; by default the system's.
+    """
+    from ussd_app import clock as clocks
     from ussd_app import redis_conn
     from ussd_app.clinic import register_clinic
     from ussd_app.config import Settings
@@ -33,13 +37,15 @@ def create_app(settings=None, **overrides) -> Flask:
     session_factory = make_session_factory(engine)
     redis_client = redis_conn.connect(redis_conn.resolve_redis_url(settings.redis_url, settings.instance_path))
     store = SessionStore(redis_client, settings.session_ttl_seconds, settings.resume_window_seconds)
+    clock = clock or clocks.from_settings(settings)
 
     app.extensions.update(
         ussd_settings=settings,
         db_engine=engine,
         db_sessions=session_factory,
         redis=redis_client,
-        ussd_host=UssdHost(registry(), store, session_factory, settings),
+        clock=clock,
+        ussd_host=UssdHost(registry(), store, session_factory, settings, clock),
     )
     app.register_blueprint(webhook_bp)
     register_clinic(app)

@@ -6,16 +6,10 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import click
 
-from ussd_app.config import Settings
-
-
-def settings_from_env() -> Settings:
-    instance = Path(os.environ.get("USSD_INSTANCE_PATH", Path.cwd() / "instance"))
-    return Settings.from_env(instance)
+from ussd_app.config import Settings, settings_from_env
 
 
 def make_app(settings: Settings | None = None):
@@ -62,7 +56,7 @@ def serve(host: str, port: int, worker: bool) -> None:
     os.environ["REDIS_URL"] = redis_url
     upgrade(settings.database_url)
     app = make_app(settings)
-    for note in load_demo(app.extensions["db_sessions"]):
+    for note in load_demo(app.extensions["db_sessions"], app.extensions["clock"]()):
         click.echo(f"demo: {note}")
     child = None
     if worker:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+
+from ussd_app.clock import from_settings as clock_from_settings, parse_start
 
 
 def _int(env: dict, name: str, default: int) -> int:
@@ -19,6 +22,16 @@ def _flag(env: dict, name: str) -> bool:
     if raw in ("1", "true", "yes", "on"):
         return True
     raise ValueError(f"{name} must be 1 or 0, not {raw!r}")
+
+
+def settings_from_env() -> "Settings":
+    """Settings of a command-line process: the instance folder is USSD_INSTANCE_PATH or ./instance."""
+    return Settings.from_env(Path(os.environ.get("USSD_INSTANCE_PATH", Path.cwd() / "instance")))
+
+
+def cli_now() -> datetime:
+    """Now, for a command-line process (the settings' clock: USSD_CLOCK_START or the system's)."""
+    return clock_from_settings(settings_from_env())()
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,8 @@ class Settings:
     sms_rate_per_second: int = 10
     # Behind HTTPS (production), the dashboard's cookie must never travel over plain HTTP.
     secure_cookies: bool = False
+    # Local runs and shifted-date test runs only (ussd_app/clock.py): the clock reads this at start.
+    clock_start: datetime | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -67,6 +82,7 @@ class Settings:
             quiet_hours_end=_int(env, "SMS_QUIET_END_HOUR", 8),
             sms_rate_per_second=_int(env, "SMS_RATE_PER_SECOND", 10),
             secure_cookies=_flag(env, "SECURE_COOKIES"),
+            clock_start=parse_start(env["USSD_CLOCK_START"]) if env.get("USSD_CLOCK_START") else None,
         )
         values.update(overrides)
         return cls(**values)

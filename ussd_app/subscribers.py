@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ussd_app.db import Base, UTCDateTime, utcnow
+from ussd_app.clock import system_now
+from ussd_app.db import Base, UTCDateTime
 from ussd_app.menus.screens import Effect
 
 
@@ -21,7 +22,7 @@ class Subscriber(Base):
     # The USSD session in which the language was chosen: replaying a session Redis lost must
     # start on the language screen if that is where it started.
     language_session_id: Mapped[str | None] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the person opts out of SMS (keyword, USSD, or the gateway's blacklist): every
     # sender honours it (ussd_app.sms); "sms", "ussd" or "gateway" says how.
@@ -33,10 +34,10 @@ def find_by_phone(db, phone: str) -> Subscriber | None:
     return db.scalar(select(Subscriber).where(Subscriber.phone == phone))
 
 
-def get_or_create(db, phone: str) -> Subscriber:
+def get_or_create(db, phone: str, now: datetime) -> Subscriber:
     subscriber = find_by_phone(db, phone)
     if subscriber is None:
-        subscriber = Subscriber(phone=phone, created_at=utcnow())
+        subscriber = Subscriber(phone=phone, created_at=now)
         db.add(subscriber)
         db.flush()
     return subscriber
@@ -56,7 +57,7 @@ class SetLanguage(Effect):
     first_choice: bool = False
 
     def apply(self, db, hop) -> None:
-        subscriber = get_or_create(db, hop.phone)
+        subscriber = get_or_create(db, hop.phone, hop.now)
         subscriber.language = self.language
         subscriber.last_seen_at = hop.now
         if self.first_choice:

@@ -6,19 +6,18 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import pytest
 from rq import Queue, SimpleWorker
 
+from tests.conftest import FAKE_AT_API_KEY, TEST_NOW
 from ussd_app.clinic.accounts import create_api_token, create_staff
 from ussd_app.health import enrollment as health
 from ussd_app.health.facilities import Facility
 from ussd_app.jobs import QUEUE_NAMES
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.gateway import AfricasTalkingGateway
-
-from tests.conftest import FAKE_AT_API_KEY
 from ussd_app.subscribers import get_or_create
 
 PASSWORD = "sage-femme-2026"
@@ -37,7 +36,7 @@ class World:
 
 
 def add_facility(db, code: str, name: str) -> Facility:
-    now = datetime.now(timezone.utc)
+    now = TEST_NOW
     facility = Facility(code=code, name=name, commune="Commune I", region="Bamako", phone=None,
                         active=True, created_at=now, updated_at=now)
     db.add(facility)
@@ -52,10 +51,10 @@ def enroll(db, facility: Facility, phone: str, *, kind: str = "pregnancy", langu
            child_name: str | None = None, birth_date: date | None = None, due_date: date | None = None,
            now: datetime | None = None):
     """A registration made the way the USSD flow makes it (health's own function)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or TEST_NOW
     _seq[0] += 1
     key = f"test:{phone}:{_seq[0]}"
-    subscriber = get_or_create(db, phone)
+    subscriber = get_or_create(db, phone, now=TEST_NOW)
     subscriber.language = language
     if kind == "pregnancy" and due_date is None:
         due_date = now.date() + timedelta(days=150)
@@ -71,9 +70,9 @@ def world(db) -> World:
     a_pending = [enroll(db, a, "+22376000001"), enroll(db, a, "+22376000002", language="bm")]
     b_pending = [enroll(db, b, "+22366000001"), enroll(db, b, "+22366000002", kind="child",
                                                        child_name="Fanta", birth_date=date(2025, 1, 10))]
-    create_staff(db, username="awa", password=PASSWORD, facility_code=CENTRE_A, display_name="Awa Diarra")
-    create_staff(db, username="bintou", password=PASSWORD, facility_code=CENTRE_B)
-    create_staff(db, username="admin", password=PASSWORD, role="admin")
+    create_staff(db, username="awa", password=PASSWORD, facility_code=CENTRE_A, display_name="Awa Diarra", now=TEST_NOW)
+    create_staff(db, username="bintou", password=PASSWORD, facility_code=CENTRE_B, now=TEST_NOW)
+    create_staff(db, username="admin", password=PASSWORD, role="admin", now=TEST_NOW)
     db.commit()
     return World(a, b, a_pending, b_pending)
 
@@ -136,7 +135,7 @@ def signed_in(app):
 def tokens(db, world):
     out = {}
     for label, code in (("a", CENTRE_A), ("b", CENTRE_B), ("all", None)):
-        _row, secret = create_api_token(db, name=f"test {label}", facility_code=code)
+        _row, secret = create_api_token(db, name=f"test {label}", facility_code=code, now=TEST_NOW)
         out[label] = {"Authorization": f"Bearer {secret}"}
     db.commit()
     return out
@@ -151,7 +150,8 @@ def sms_rt(app, redis_client, fake_at):
     settings = replace(app.extensions["ussd_settings"], sms_rate_per_second=500,
                        quiet_hours_start=0, quiet_hours_end=0)
     app.extensions["ussd_settings"] = settings
-    rt = sms_runtime.SmsRuntime(settings, app.extensions["db_sessions"], redis_client, gateway)
+    rt = sms_runtime.SmsRuntime(settings, app.extensions["db_sessions"], redis_client, gateway,
+                                app.extensions["clock"])
     sms_runtime.install(rt)
     yield rt
     sms_runtime.install(None)

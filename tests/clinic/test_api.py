@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import TEST_NOW
 from ussd_app.clinic.accounts import token_for
 from ussd_app.clinic.models import ApiToken, Appointment, Campaign
-from ussd_app.db import utcnow
 from ussd_app.sms.outbox import OutboxMessage
+
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 CAMPAIGN = {"title": "Journée de vaccination", "audience": {"kind": "centre"},
             "message_fr": "Vaccination samedi au CSCom.", "message_bm": "Boloci sibiri kɛnɛya so la."}
@@ -26,12 +29,12 @@ def test_tokens_are_stored_hashed(db, tokens):
     secret = tokens["a"]["Authorization"].split()[1]
     stored = db.scalars(select(ApiToken.token_hash)).all()
     assert secret not in stored and all(len(h) == 64 for h in stored)
-    assert token_for(db, secret) is not None
+    assert token_for(db, secret, now=TEST_NOW) is not None
 
 
 def test_revoked_token_is_refused(client, db, tokens):
     for row in db.scalars(select(ApiToken)):
-        row.revoked_at = utcnow()
+        row.revoked_at = TEST_NOW
     db.commit()
     assert client.get("/api/v1/enrollments", headers=tokens["a"]).status_code == 401
 
@@ -64,7 +67,7 @@ def test_approve_and_decline(client, world, tokens, db):
 
 
 def test_create_appointment_is_idempotent(client, world, tokens, db):
-    when = (utcnow().date() + timedelta(days=7)).isoformat()
+    when = (TEST_NOW.date() + timedelta(days=7)).isoformat()
     body = {"reference": world.a_pending[0].reference, "date": when, "note": "CPN2"}
     headers = {**tokens["a"], "Idempotency-Key": "appt-1"}
     first = client.post("/api/v1/appointments", json=body, headers=headers)
@@ -80,7 +83,7 @@ def test_create_appointment_is_idempotent(client, world, tokens, db):
 
 
 def test_campaign_create_status_cancel(client, world, tokens, db):
-    later = (utcnow() + timedelta(days=3)).replace(hour=10, minute=0).strftime("%Y-%m-%dT%H:%M")
+    later = (TEST_NOW + timedelta(days=3)).replace(hour=10, minute=0).strftime("%Y-%m-%dT%H:%M")
     headers = {**tokens["a"], "Idempotency-Key": "camp-1"}
     created = client.post("/api/v1/campaigns", json={**CAMPAIGN, "send_at": later}, headers=headers)
     assert created.status_code == 201
@@ -134,7 +137,7 @@ def test_the_midwife_day_through_the_api(client, world, tokens, db, work, fake_a
     headers = tokens["a"]
     for e in world.a_pending:
         assert client.post(f"/api/v1/enrollments/{e.reference}/approve", headers=headers).status_code == 200
-    when = (utcnow().date() + timedelta(days=4)).isoformat()
+    when = (TEST_NOW.date() + timedelta(days=4)).isoformat()
     appointment = client.post("/api/v1/appointments", json={"reference": world.a_pending[0].reference, "date": when},
                               headers={**headers, "Idempotency-Key": "day-appt"})
     assert appointment.status_code == 201

@@ -8,13 +8,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from tests.clinic.conftest import PASSWORD, Browser, page
+from tests.conftest import TEST_NOW
 from ussd_app import create_app
 from ussd_app.clinic.accounts import authenticate, set_password
 from ussd_app.clinic.models import StaffAccount
 from ussd_app.clinic.ratelimit import MAX_ATTEMPTS
 from ussd_app.config import Settings
-
-from tests.clinic.conftest import PASSWORD, Browser, page
 
 
 def test_anonymous_visitor_is_sent_to_the_login_page(client, world):
@@ -104,7 +104,7 @@ def test_disabled_account_cannot_sign_in_or_stay(signed_in, world, db):
     account.active = False
     db.commit()
     assert b.get("/clinic/registrations").status_code == 302
-    assert authenticate(db, "awa", PASSWORD) is None
+    assert authenticate(db, "awa", PASSWORD, now=TEST_NOW) is None
 
 
 def test_next_parameter_cannot_send_to_another_site(browser, world):
@@ -145,9 +145,9 @@ def test_staff_create_command(app, world, monkeypatch):
 def test_demo_accounts_for_local_runs(app, db):
     from ussd_app.clinic.demo import DEMO_PASSWORD, load_demo_staff
 
-    assert "sage-femme" in load_demo_staff(db)
-    assert load_demo_staff(db) is None  # idempotent
-    assert authenticate(db, "sage-femme", DEMO_PASSWORD).facility_code == "BKO-C1-SOTUBA"
+    assert "sage-femme" in load_demo_staff(db, TEST_NOW)
+    assert load_demo_staff(db, TEST_NOW) is None  # idempotent
+    assert authenticate(db, "sage-femme", DEMO_PASSWORD, now=TEST_NOW).facility_code == "BKO-C1-SOTUBA"
 
 
 def test_session_cookie_is_https_only_when_configured(app, settings, world):

@@ -10,13 +10,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.clinic.conftest import PASSWORD, enroll
+from tests.conftest import TEST_NOW
+from tests.http_server import serving
 from ussd_app.clinic.models import Campaign
-from ussd_app.db import utcnow
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.text.gsm import sms_size, to_gsm
-
-from tests.clinic.conftest import PASSWORD, enroll
-from tests.http_server import serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -47,7 +46,7 @@ def chromium():
 
 def test_midwife_day_in_the_browser(live_server, chromium, world, db, work, fake_at, tmp_path):
     enroll(db, world.a, "+22376000003", kind="child", child_name="Moussa",
-           birth_date=utcnow().date() - timedelta(days=300))
+           birth_date=TEST_NOW.date() - timedelta(days=300))
     db.commit()
     context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")  # a phone
     page = context.new_page()
@@ -73,7 +72,7 @@ def test_midwife_day_in_the_browser(live_server, chromium, world, db, work, fake
 
     # Set an appointment for the first mother.
     page.goto(f"{live_server}/clinic/people/{world.a_pending[0].phone.lstrip('+')}")
-    when = utcnow().date() + timedelta(days=5)
+    when = TEST_NOW.date() + timedelta(days=5)
     page.fill("input[name=date]", when.isoformat())
     page.click("text=Fixer le rendez-vous")
     page.wait_for_selector(".flash:has-text('Rendez-vous fixé')")

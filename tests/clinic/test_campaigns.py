@@ -4,21 +4,22 @@ through the real SDK to the local fake API, quiet hours, cancel, progress and th
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.clinic.conftest import CENTRE_A, enroll, page
+from tests.conftest import TEST_NOW
 from ussd_app.clinic import audience as audiences
 from ussd_app.clinic import campaigns, planner
 from ussd_app.clinic.models import Campaign
 from ussd_app.clinic.scope import Scope
-from ussd_app.db import utcnow
 from ussd_app.savings.groups import add_member, create_group
-from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.sms.optout import record_opt_out
+from ussd_app.sms.outbox import OutboxMessage
 
-from tests.clinic.conftest import CENTRE_A, enroll, page
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 FR = "Journée de vaccination samedi au CSCom. Venez avec le carnet."
 BM = "Boloci don ye sibiri ye kɛnɛya so la. Aw ka na ni kayiye ye."
@@ -41,9 +42,9 @@ def campaign_rows(db, campaign_id):
 # Audiences -------------------------------------------------------------------------------------
 
 def test_centre_audience_is_her_centres_active_registrations_minus_opted_out(db, world):
-    today = utcnow().date()
+    today = TEST_NOW.date()
     assert audiences.count(db, audiences.Audience("centre"), SCOPE_A, today) == 2
-    record_opt_out(db, "+22376000002", source="sms", now=utcnow())
+    record_opt_out(db, "+22376000002", source="sms", now=TEST_NOW)
     db.flush()
     assert audiences.count(db, audiences.Audience("centre"), SCOPE_A, today) == 1
     assert audiences.count(db, audiences.Audience("centre"), Scope(None, True), today) == 3
@@ -84,13 +85,13 @@ def test_children_due_for_a_visit_in_a_window(db, world):
 
 
 def test_savings_group_members_of_the_centre(db, world):
-    mine = create_group(db, name="Benkadi", share_value=500, health_fund_per_meeting=100, facility_code=CENTRE_A)
-    other = create_group(db, name="Jigiya", share_value=500, health_fund_per_meeting=100, facility_code="BKO-C1-BOULK")
-    add_member(db, mine, phone="+22376000031", name="Awa T.")
-    add_member(db, mine, phone="+22376000032", name="Fanta K.")
-    add_member(db, other, phone="+22366000031", name="Oumou D.")
+    mine = create_group(db, name="Benkadi", share_value=500, health_fund_per_meeting=100, facility_code=CENTRE_A, now=TEST_NOW)
+    other = create_group(db, name="Jigiya", share_value=500, health_fund_per_meeting=100, facility_code="BKO-C1-BOULK", now=TEST_NOW)
+    add_member(db, mine, phone="+22376000031", name="Awa T.", now=TEST_NOW)
+    add_member(db, mine, phone="+22376000032", name="Fanta K.", now=TEST_NOW)
+    add_member(db, other, phone="+22366000031", name="Oumou D.", now=TEST_NOW)
     db.flush()
-    today = utcnow().date()
+    today = TEST_NOW.date()
     assert audiences.count(db, audiences.parse({"audience": "savings"}), SCOPE_A, today) == 2
     assert audiences.count(db, audiences.parse({"audience": "savings", "group_id": str(other.id)}), SCOPE_A, today) == 0
 
@@ -154,7 +155,7 @@ def test_a_retried_campaign_message_stays_in_its_campaign(signed_in, world, db, 
     work()
     campaign = db.scalar(select(Campaign))
     failed = campaign_rows(db, campaign.id)[0]
-    failed.status, failed.last_error, failed.final_at = "failed", "500 gateway error", utcnow()
+    failed.status, failed.last_error, failed.final_at = "failed", "500 gateway error", TEST_NOW
     db.commit()
     b.get("/clinic/messages")
     b.post("/clinic/messages/retry", {"id": str(failed.id)})
@@ -164,7 +165,7 @@ def test_a_retried_campaign_message_stays_in_its_campaign(signed_in, world, db, 
 
 
 def test_opted_out_people_get_nothing(signed_in, world, db, work):
-    record_opt_out(db, "+22376000002", source="sms", now=utcnow())
+    record_opt_out(db, "+22376000002", source="sms", now=TEST_NOW)
     db.commit()
     b = signed_in("awa")
     b.get("/clinic/campaigns/new")
@@ -178,7 +179,7 @@ def test_planning_goes_in_batches_and_resumes_without_doubles(app, db, world, sm
     for i in range(7):
         enroll(db, world.a, f"+2237610000{i}")
     db.commit()
-    now = utcnow()
+    now = TEST_NOW
     campaign, _ = campaigns.create(db, scope=SCOPE_A, idempotency_key="k", created_by="t", title="T",
                                    audience=audiences.Audience("centre"), message_fr=FR, message_bm=BM,
                                    send_at=now + timedelta(days=1), now=now, settings=sms_rt.settings)
@@ -198,17 +199,17 @@ def test_planning_goes_in_batches_and_resumes_without_doubles(app, db, world, sm
 
 def test_quiet_hours_move_the_sending_time_to_the_morning(app, db, world):
     settings = replace(app.extensions["ussd_settings"], quiet_hours_start=20, quiet_hours_end=8)
-    evening = datetime.now(timezone.utc).replace(hour=21, minute=30, second=0, microsecond=0) + timedelta(days=1)
+    evening = TEST_NOW.replace(hour=21, minute=30, second=0, microsecond=0) + timedelta(days=1)
     campaign, _ = campaigns.create(db, scope=SCOPE_A, idempotency_key="q", created_by="t", title="T",
                                    audience=audiences.Audience("centre"), message_fr=FR, message_bm=BM,
-                                   send_at=evening, now=utcnow(), settings=settings)
+                                   send_at=evening, now=TEST_NOW, settings=settings)
     assert campaign.send_at == (evening + timedelta(days=1)).replace(hour=8, minute=0)
 
 
 def test_cancel_stops_what_has_not_gone(signed_in, world, db, work, fake_at):
     b = signed_in("awa")
     b.get("/clinic/campaigns/new")
-    later = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT10:00")
+    later = (TEST_NOW + timedelta(days=2)).strftime("%Y-%m-%dT10:00")
     response = b.post("/clinic/campaigns/new", form(send_at=later))
     work()  # planned, not due yet
     campaign = db.scalar(select(Campaign))
@@ -240,7 +241,7 @@ def test_campaign_list_and_new_form_render(signed_in, world):
 
 def test_planning_lost_with_redis_is_restarted_when_the_campaign_is_looked_at(signed_in, world, db, work):
     # Created while Redis was unreachable: nobody is planning it.
-    now = utcnow()
+    now = TEST_NOW
     campaign, _ = campaigns.create(db, scope=SCOPE_A, idempotency_key="lost", created_by="awa", title="T",
                                    audience=audiences.Audience("centre"), message_fr=FR, message_bm=BM,
                                    send_at=None, now=now - timedelta(minutes=10), settings=sms_settings(db))

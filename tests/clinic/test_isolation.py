@@ -12,17 +12,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.clinic.conftest import CENTRE_B, page
+from tests.conftest import TEST_NOW
 from ussd_app.clinic import audience as audiences
 from ussd_app.clinic import campaigns
 from ussd_app.clinic.appointments import set_appointment
 from ussd_app.clinic.models import Appointment, Campaign
 from ussd_app.clinic.scope import Scope
-from ussd_app.db import utcnow
 from ussd_app.health.enrollment import Enrollment
 from ussd_app.savings.groups import add_member, create_group
 from ussd_app.sms.outbox import OutboxMessage
-
-from tests.clinic.conftest import CENTRE_B, page
 
 SECRET_TITLE = "Campagne secrète de Boulkassoumbougou"
 
@@ -30,7 +29,7 @@ SECRET_TITLE = "Campagne secrète de Boulkassoumbougou"
 @pytest.fixture
 def other_centre(db, world, app):
     """Centre B's records of every kind the clinic side knows."""
-    now = utcnow()
+    now = TEST_NOW
     scope_b = Scope(CENTRE_B)
     campaign, _ = campaigns.create(db, scope=scope_b, idempotency_key="b-1", created_by="bintou",
                                    title=SECRET_TITLE, audience=audiences.Audience("centre"),
@@ -41,8 +40,8 @@ def other_centre(db, world, app):
     appointment = set_appointment(db, scope=scope_b, enrollment=target, phone=target.phone,
                                   when=now.date() + timedelta(days=3), note="", created_by="bintou",
                                   idempotency_key="b-appt", now=now)
-    group = create_group(db, name="Jigiya", share_value=500, health_fund_per_meeting=100, facility_code=CENTRE_B)
-    add_member(db, group, phone="+22366000099", name="Oumou D.")
+    group = create_group(db, name="Jigiya", share_value=500, health_fund_per_meeting=100, facility_code=CENTRE_B, now=TEST_NOW)
+    add_member(db, group, phone="+22366000099", name="Oumou D.", now=TEST_NOW)
     failed = db.scalar(select(OutboxMessage).where(OutboxMessage.recipient == target.phone))
     failed.status, failed.last_error, failed.final_at = "failed", "403 InvalidPhoneNumber", now
     db.commit()
@@ -94,7 +93,7 @@ def hostile_form(world, other) -> dict:
     return {"reference": b.reference, "source_ref": f"enrollment:{b.reference}", "id": str(other["failed"].id),
             "all_failed": "1", "facility_code": CENTRE_B, "audience": "centre", "title": "x",
             "message_fr": "x", "message_bm": "x", "key": "hostile", "action": "send",
-            "date": (utcnow().date() + timedelta(days=2)).isoformat(), "form_key": "hostile",
+            "date": (TEST_NOW.date() + timedelta(days=2)).isoformat(), "form_key": "hostile",
             "reason": "x", "lang": "fr"}
 
 
@@ -139,7 +138,7 @@ def test_tokens_of_one_centre_reach_nothing_of_another(app, client, world, other
     values = path_values(world, other_centre)
     secret = markers(world, other_centre)
     before = snapshot(db, world, other_centre)
-    body = {"reference": world.b_pending[0].reference, "date": (utcnow().date() + timedelta(days=2)).isoformat(),
+    body = {"reference": world.b_pending[0].reference, "date": (TEST_NOW.date() + timedelta(days=2)).isoformat(),
             "reason": "x", "title": "x", "audience": {"kind": "centre"}, "message_fr": "x", "message_bm": "x",
             "facility_code": CENTRE_B}
     tried = 0

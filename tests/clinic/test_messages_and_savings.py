@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
-from ussd_app.db import utcnow
+from tests.clinic.conftest import CENTRE_A, CENTRE_B, page
+from tests.conftest import TEST_NOW
 from ussd_app.savings import ledger
 from ussd_app.savings.groups import add_member, create_group, current_cycle
 from ussd_app.sms.outbox import OutboxMessage, queue_sms
 
-from tests.clinic.conftest import CENTRE_A, CENTRE_B, page
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 
 def _fail(db, row, error="403 InvalidPhoneNumber"):
-    row.status, row.last_error, row.final_at = "failed", error, utcnow()
+    row.status, row.last_error, row.final_at = "failed", error, TEST_NOW
 
 
 def test_messages_page_shows_her_centres_messages_with_status(signed_in, world, db):
@@ -27,7 +29,7 @@ def test_messages_page_shows_her_centres_messages_with_status(signed_in, world, 
 
 def test_savings_receipts_are_not_shown_to_the_clinic(signed_in, world, db):
     queue_sms(db, recipient=world.a_pending[0].phone, language="fr", message="Recu 5000 FCFA",
-              kind="savings_receipt", dedupe_key="receipt:1")
+              kind="savings_receipt", dedupe_key="receipt:1", now=TEST_NOW)
     db.commit()
     assert "Recu 5000 FCFA" not in page(signed_in("awa").get("/clinic/messages"))
 
@@ -66,14 +68,14 @@ def test_retry_all_failed_covers_only_her_centre(signed_in, world, db):
 
 
 def test_savings_page_totals_equal_the_ledger(signed_in, world, db):
-    group = create_group(db, name="Benkadi", share_value=500, health_fund_per_meeting=200, facility_code=CENTRE_A)
-    other = create_group(db, name="Jigiya", share_value=1000, health_fund_per_meeting=100, facility_code=CENTRE_B)
-    awa = add_member(db, group, phone="+22376000031", name="Awa T.")
-    fanta = add_member(db, group, phone="+22376000032", name="Fanta K.")
+    group = create_group(db, name="Benkadi", share_value=500, health_fund_per_meeting=200, facility_code=CENTRE_A, now=TEST_NOW)
+    other = create_group(db, name="Jigiya", share_value=1000, health_fund_per_meeting=100, facility_code=CENTRE_B, now=TEST_NOW)
+    awa = add_member(db, group, phone="+22376000031", name="Awa T.", now=TEST_NOW)
+    fanta = add_member(db, group, phone="+22376000032", name="Fanta K.", now=TEST_NOW)
     cycle = current_cycle(db, group.id)
-    ledger.add_entry(db, member=awa, cycle_id=cycle.id, kind="shares", amount=1500, shares=3, idempotency_key="e1")
-    ledger.add_entry(db, member=fanta, cycle_id=cycle.id, kind="shares", amount=1000, shares=2, idempotency_key="e2")
-    ledger.add_entry(db, member=awa, cycle_id=cycle.id, kind="health_fund", amount=200, idempotency_key="e3")
+    ledger.add_entry(db, member=awa, cycle_id=cycle.id, kind="shares", amount=1500, shares=3, idempotency_key="e1", now=TEST_NOW)
+    ledger.add_entry(db, member=fanta, cycle_id=cycle.id, kind="shares", amount=1000, shares=2, idempotency_key="e2", now=TEST_NOW)
+    ledger.add_entry(db, member=awa, cycle_id=cycle.id, kind="health_fund", amount=200, idempotency_key="e3", now=TEST_NOW)
     db.commit()
     balance = ledger.group_balance(db, group.id, cycle.id)
     text = page(signed_in("awa").get("/clinic/savings"))

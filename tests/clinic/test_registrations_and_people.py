@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from tests.clinic.conftest import enroll, page
+from tests.conftest import TEST_NOW
 from ussd_app.clinic.models import Appointment
-from ussd_app.db import utcnow
 from ussd_app.health.enrollment import Enrollment
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.sms.reminder import Reminder
 
-from tests.clinic.conftest import enroll, page
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 
 def _sms_to(db, phone):
@@ -98,7 +100,7 @@ def test_set_appointment_plans_reminders_once(signed_in, world, db):
     b = signed_in("awa")
     target = world.a_pending[0]
     b.get("/clinic/people/22376000001")
-    when = (utcnow().date() + timedelta(days=10)).isoformat()
+    when = (TEST_NOW.date() + timedelta(days=10)).isoformat()
     form = {"reference": target.reference, "date": when, "note": "CPN", "form_key": "k1"}
     assert b.post("/clinic/people/22376000001/appointments", form).status_code == 302
     assert b.post("/clinic/people/22376000001/appointments", form).status_code == 302  # double submit

@@ -7,8 +7,7 @@ import pytest
 
 from tests.http_server import serving
 from tests.savings.conftest import make_group  # noqa: F401
-from tests.sms.conftest import (clock, dispatch_and_work, gateway, outbox_row,  # noqa: F401
-                                sms_rt, work)
+from tests.sms.conftest import dispatch_and_work, gateway, outbox_row, sms_rt, work  # noqa: F401
 
 
 @pytest.fixture

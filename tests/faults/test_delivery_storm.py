@@ -10,6 +10,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from tests.conftest import TEST_NOW
 from ussd_app.sms.outbox import RANK, OutboxMessage, queue_sms
 
 pytestmark = pytest.mark.slow
@@ -21,7 +22,7 @@ def test_duplicated_and_reordered_reports_end_at_the_true_final_status(served_ap
     final = {}
     for n in range(30):
         row = queue_sms(db, recipient=f"+2237640{n:04d}", language="fr", message="Rappel", kind="reminder",
-                        dedupe_key=f"storm:{n}")
+                        dedupe_key=f"storm:{n}", now=TEST_NOW)
         row.status, row.provider_message_id, row.attempts = "sent", f"ATXid_storm{n}", 1
         final[row.provider_message_id] = rng.choice(("Success", "Failed"))
     db.commit()

@@ -11,10 +11,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from tests.savings.conftest import PIN, phone_of
 from ussd_app.savings.models import LedgerEntry, Meeting
 from ussd_app.sms.outbox import OutboxMessage
-
-from tests.savings.conftest import PIN, phone_of
 
 pytestmark = pytest.mark.slow
 SHARES = ["2", "3", "0", "1", "5", "2", "2", "0", "4", "1", "3", "2", "1", "5", "2"]

@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from ussd_app.sms.handoff import commit_and_enqueue
-from ussd_app.sms.outbox import queue_sms
-
 from tests.conftest import REDIS_URL
 from tests.sms.conftest import API_KEY
+from ussd_app.sms.handoff import commit_and_enqueue
+from ussd_app.sms.outbox import queue_sms
 
 pytestmark = pytest.mark.slow
 USSD_APP = Path(sys.executable).parent / "ussd-app"
@@ -38,13 +37,13 @@ def wait_until(condition, timeout: float, what: str) -> None:
 def test_worker_killed_mid_send_the_rows_go_exactly_once(database_url, db, redis_client, sms_rt, fake_at,
                                                          clock, dispatch_and_work, outbox_row, tmp_path):
     ids = [queue_sms(db, recipient=n, language="fr", message="Reunion du groupe Benkadi demain 9h.",
-                     kind="campaign", dedupe_key=f"killed:{n}").id for n in NUMBERS]
+                     kind="campaign", dedupe_key=f"killed:{n}", now=clock.now).id for n in NUMBERS]
     commit_and_enqueue(db, redis_client)
     fake_at.hang_next(1, seconds=20)  # the worker's request is never answered in time
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=REDIS_URL, SMS_GATEWAY="africastalking",
                AT_USERNAME="sandbox", AT_API_KEY=API_KEY, AT_API_BASE_URL=fake_at.url,
                AT_SENDER_ID="SANTE", USSD_INSTANCE_PATH=str(tmp_path / "instance"),
-               SMS_QUIET_START_HOUR="0", SMS_QUIET_END_HOUR="0")
+               SMS_QUIET_START_HOUR="0", SMS_QUIET_END_HOUR="0", USSD_CLOCK_START=clock.now.isoformat())
     # Its own process group: the worker's scheduler child dies with it.
     worker = subprocess.Popen([str(USSD_APP), "worker"], env=env, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -59,7 +58,8 @@ def test_worker_killed_mid_send_the_rows_go_exactly_once(database_url, db, redis
     assert len({r.lock_token for r in rows}) == 1 and rows[0].lock_token is not None  # one request
     assert fake_at.requests == []
 
-    # The runtime clock is a day ahead of the dead worker's: its hold has long passed.
+    # An hour later by the test's clock, the dead worker's hold has long passed.
+    clock.advance(hours=1)
     assert clock.now > rows[0].locked_until + timedelta(seconds=1)
     dispatch_and_work()
     for outbox_id, number in zip(ids, NUMBERS):

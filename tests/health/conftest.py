@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from tests.conftest import TEST_NOW
 from ussd_app.health.facilities import Facility, load_shipped
 from ussd_app.menus.render import text_of
 from ussd_app.sms.outbox import OutboxMessage
@@ -19,24 +20,25 @@ REFERENCE = re.compile(r"\b[ACDEFGHJKMNPQRTUVWXY34679]{6}\b")
 
 @pytest.fixture
 def facilities(app, db):
-    load_shipped(db)
+    load_shipped(db, now=TEST_NOW)
     db.commit()
     return {f.code: f for f in db.scalars(select(Facility))}
 
 
 @pytest.fixture
-def today() -> date:
-    return datetime.now(timezone.utc).date()
+def today(clock) -> date:
+    return clock.now.date()
 
 
 @pytest.fixture
-def cli(database_url, tmp_path):
+def cli(database_url, tmp_path, clock):
     """Run `ussd-app ...` against the test database, as clinic staff would."""
     from ussd_app.cli import main
 
     def run(*args: str):
         result = CliRunner().invoke(main, list(args), env={
-            "DATABASE_URL": database_url, "USSD_INSTANCE_PATH": str(tmp_path / "cli")})
+            "DATABASE_URL": database_url, "USSD_INSTANCE_PATH": str(tmp_path / "cli"),
+            "USSD_CLOCK_START": clock.now.isoformat()})
         return result
 
     return run

@@ -9,6 +9,8 @@ from babel.messages.pofile import read_po
 from ussd_app.health.topics import ALL
 from ussd_app.text.i18n import LANGUAGES, po_path
 
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
+
 TOPICS_MODULE = Path(__file__).resolve().parents[2] / "ussd_app" / "health" / "topics.py"
 CONTENT = {msgid for t in ALL for msgid in (t.title, t.body)}
 

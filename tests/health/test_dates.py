@@ -7,6 +7,8 @@ import pytest
 from ussd_app.health import dates
 from ussd_app.health.dates import DateProblem
 
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
+
 TODAY = date(2026, 11, 22)
 
 

@@ -1,17 +1,19 @@
 """Clinic decisions: approve, decline, close a pregnancy; each tells her by SMS, reminders follow."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import TEST_NOW
+from tests.health.conftest import outbox
 from ussd_app.health import enrollment as enr
 from ussd_app.sms.reminder import PLANNED, STOPPED, Reminder
 from ussd_app.subscribers import get_or_create
 
-from tests.health.conftest import outbox
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
-NOW = datetime.now(timezone.utc)
+NOW = TEST_NOW
 PHONE = "+22376000030"
 
 
@@ -60,7 +62,7 @@ def test_approving_a_pregnancy_tells_her_and_starts_antenatal_reminders(db, faci
 
 def test_approving_a_child_starts_immunization_reminders_in_her_current_language(db, facilities):
     e = _child(db, facilities, language="fr")
-    get_or_create(db, PHONE).language = "bm"  # she switched language since registering
+    get_or_create(db, PHONE, now=TEST_NOW).language = "bm"  # she switched language since registering
     db.commit()
     enr.approve(db, e.reference, now=NOW)
     db.commit()

@@ -2,15 +2,21 @@
 
 import pytest
 
+from tests.health.conftest import LANG_KEY, label, outbox, pick, read_all_pages
 from ussd_app.health.topics import ALL, GENERAL, IMPLANT, METHODS, SMS_HEADING
 from ussd_app.menus import registry
-from ussd_app.menus.health_info import SEND_BY_SMS, SENT_TEXT, topic_screen_id, topic_sms
+from ussd_app.menus.health_info import (
+    SEND_BY_SMS,
+    SENT_TEXT,
+    topic_screen_id,
+    topic_sms,
+)
 from ussd_app.menus.render import paginate
 from ussd_app.sms.outbox import render_sms
 from ussd_app.text.gsm import is_gsm, sms_size
 from ussd_app.text.i18n import LANGUAGES
 
-from tests.health.conftest import LANG_KEY, label, outbox, pick, read_all_pages
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 
 class _Session:

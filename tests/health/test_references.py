@@ -2,10 +2,13 @@
 
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import select
 
 from ussd_app.health import enrollment as enr
 from ussd_app.health import references
+
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 LOOK_ALIKES = set("0O1IL5S2Z8B")
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)

@@ -1,9 +1,8 @@
-"""Savings fixtures: a group with its roster on the test database, a settable clock, a login."""
+"""Savings fixtures: a group with its roster on the test database, a login."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -20,40 +19,21 @@ def phone_of(number: int) -> str:
     return f"+2237600{number:04d}"
 
 
-@dataclass
-class Clock:
-    now: datetime = field(default_factory=lambda: datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc))
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
-def clock(app) -> Clock:
-    """The USSD host's clock, set by the test (lockouts, meeting dates)."""
-    fixed = Clock()
-    app.extensions["ussd_host"].clock = fixed
-    return fixed
-
-
-@pytest.fixture
-def make_group(db):
+def make_group(db, clock):
     """make_group(size=15, treasurer=1, president=2, health=500): a committed group; its members."""
 
     def make(size: int = 15, treasurer: int | None = 1, president: int | None = 2,
              share_value: int = 500, health: int = 250, name: str = "Benkadi"):
         group = create_group(db, name=name, share_value=share_value, health_fund_per_meeting=health,
                              commune="Commune III", facility_code="BAKON",
-                             now=datetime(2026, 10, 1, tzinfo=timezone.utc))
+                             now=clock.now - timedelta(days=50))
         members = []
         for number in range(1, size + 1):
             role = ("treasurer" if number == treasurer else
                     "president" if number == president else "member")
             members.append(add_member(db, group, phone=phone_of(number), name=NAMES[number - 1],
-                                      number=number, role=role))
+                                      number=number, role=role, now=clock.now - timedelta(days=50)))
         db.commit()
         return group, members
 

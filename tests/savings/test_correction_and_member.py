@@ -5,15 +5,23 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import TEST_NOW
+from tests.savings.conftest import phone_of
 from ussd_app.savings.groups import add_member, create_group
 from ussd_app.savings.ledger import member_balance, reference
 from ussd_app.savings.models import LedgerEntry
-from ussd_app.savings.recording import correct_entry, draft_key, record_meeting, send_statement
+from ussd_app.savings.receipts import day_month
+from ussd_app.savings.recording import (
+    correct_entry,
+    draft_key,
+    record_meeting,
+    send_statement,
+)
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.subscribers import get_or_create
 from ussd_app.text.gsm import is_gsm, sms_size
 
-from tests.savings.conftest import phone_of
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 
 def _sms_to(db, phone):
@@ -58,11 +66,11 @@ def test_cancelling_a_roll_call_entry_takes_back_the_health_fund(make_group, log
     d = login(phone_of(1), first=False).press("4").sees("caisse de pret 1 500 FCFA", "Caisse santé 500 FCFA")
 
 
-def test_member_sees_her_balances_equal_to_the_ledger_in_bambara(make_group, login, dial, db):
+def test_member_sees_her_balances_equal_to_the_ledger_in_bambara(make_group, login, dial, db, clock):
     make_group(size=4)
     login(phone_of(1)).press("1", "1", "2", "3", "4", "1")
     d = login(phone_of(3), lang="bm").sees("Mariam C.", "niyòrò 3 = 1 500 FCFA", "1 000 FCFA",
-                                              "Laban: 22/11, niyòrò 3")
+                                              f"Laban: {day_month(clock.now.date())}, niyòrò 3")
     d.press("1").sees("jatebò")
     login(phone_of(3), lang="bm", first=False).press("1")  # asked again the same day: one SMS
     statement = _sms_to(db, phone_of(3))[-1]
@@ -70,14 +78,14 @@ def test_member_sees_her_balances_equal_to_the_ledger_in_bambara(make_group, log
     assert statement.language == "bm" and "waati 1" in statement.body and statement.parts == 1
 
 
-def test_single_contribution_then_its_receipt(make_group, login, db):
+def test_single_contribution_then_its_receipt(make_group, login, db, clock):
     make_group(size=3)
     d = login(phone_of(1)).press("2", "9").sees("Aucune membre").press("3").sees("03 Mariam C.")
     d.press("7").sees("Entrez de 1 à 5").press("2").sees("2 parts = 1 000 FCFA").press("1")
     d.sees("Enregistré")
     assert d.resend() == d.answer
     sms = _sms_to(db, phone_of(3))
-    assert len(sms) == 1 and sms[0].body.startswith("Benkadi 22/11: 2 parts = 1 000 FCFA.")
+    assert len(sms) == 1 and sms[0].body.startswith(f"Benkadi {day_month(clock.now.date())}: 2 parts = 1 000 FCFA.")
 
 
 def test_members_cannot_reach_the_treasurer_menu(make_group, login):
@@ -89,10 +97,10 @@ def test_members_cannot_reach_the_treasurer_menu(make_group, login):
 @pytest.mark.parametrize("lang", ["fr", "bm"])
 def test_the_longest_receipts_fit_one_gsm_part(db, app, lang):
     group = create_group(db, name="Groupe des femmes de Boulkassoumbougou", share_value=10000,
-                         health_fund_per_meeting=10000, max_shares=9)
+                         health_fund_per_meeting=10000, max_shares=9, now=TEST_NOW)
     member = add_member(db, group, phone=phone_of(1), name="Korotoumou Ramatoulaye Bagayoko-Fofana",
-                        number=99)
-    get_or_create(db, phone_of(1)).language = lang
+                        number=99, now=TEST_NOW)
+    get_or_create(db, phone_of(1), now=TEST_NOW).language = lang
     now = datetime(2026, 11, 22, 9, tzinfo=timezone.utc)
     for week in range(1, 30):  # a long cycle: the totals have many digits
         day = date(2026, 1, 1) + timedelta(weeks=week)
@@ -103,7 +111,7 @@ def test_the_longest_receipts_fit_one_gsm_part(db, app, lang):
     entry = db.scalar(select(LedgerEntry).where(LedgerEntry.kind == "shares", LedgerEntry.reverses_id.is_(None))
                       .order_by(LedgerEntry.id))
     correct_entry(db, group, entry, new_shares=None, key="c2", recorded_by_id=None, now=now)
-    send_statement(db, group, member, key="st")
+    send_statement(db, group, member, key="st", now=TEST_NOW)
     rows = list(db.scalars(select(OutboxMessage)))
     assert len(rows) == 32
     for row in rows:

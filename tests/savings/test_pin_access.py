@@ -6,10 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
+from tests.savings.conftest import PIN, phone_of
+from ussd_app.menus.savings_access import bamako_time
 from ussd_app.savings.models import Member, PinCredential
 from ussd_app.savings.pins import is_easy, pin_matches
 
-from tests.savings.conftest import PIN, phone_of
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 
 def _credential(db, number: int) -> PinCredential:
@@ -85,15 +87,16 @@ def test_three_wrong_pins_lock_for_15_minutes_then_30(make_group, login, dial, d
     d.resend()  # a resent hop counts once
     d.press("2222").sees("Encore 1 essai")
     assert _credential(db, 3).failed_attempts == 2
-    d.press("3333").sees("Trop de codes faux", "09:15")
+    until = clock.now + timedelta(minutes=15)
+    d.press("3333").sees("Trop de codes faux", bamako_time(until, clock.now))
     assert d.ended
-    assert _credential(db, 3).locked_until == clock.now + timedelta(minutes=15)
-    dial(phone=phone_of(3)).press("1").sees("Trop de codes faux", "09:15")
+    assert _credential(db, 3).locked_until == until
+    dial(phone=phone_of(3)).press("1").sees("Trop de codes faux", bamako_time(until, clock.now))
     clock.advance(minutes=14, seconds=59)
-    dial(phone=phone_of(3)).press("1").sees("09:15")
+    dial(phone=phone_of(3)).press("1").sees(bamako_time(until, clock.now))
     clock.advance(seconds=1)
     d = dial(phone=phone_of(3)).press("1").sees("Entrez votre code")
-    d.press("1111", "2222", "3333").sees("09:45")
+    d.press("1111", "2222", "3333").sees(bamako_time(clock.now + timedelta(minutes=30), clock.now))
     assert _credential(db, 3).locked_until == clock.now + timedelta(minutes=30)
     clock.advance(minutes=30)
     dial(phone=phone_of(3)).press("1", PIN).sees("épargne")  # success resets the doubling

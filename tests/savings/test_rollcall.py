@@ -2,14 +2,17 @@
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
+from tests.savings.conftest import PIN, phone_of
 from ussd_app.savings.ledger import member_balance, reference
 from ussd_app.savings.models import LedgerEntry, Meeting, Member
+from ussd_app.savings.receipts import day_month
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.text.gsm import is_gsm, sms_size
 
-from tests.savings.conftest import PIN, phone_of
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 SHARES = ["2", "3", "0", "1", "5", "2", "2", "0", "4", "1", "3", "2", "1", "5", "2"]
 
@@ -36,7 +39,7 @@ def test_fifteen_members_in_one_keypress_each(make_group, login, db):
     assert member_balance(db, awa.id, 1).savings == 1000
 
 
-def test_every_present_member_gets_one_gsm_receipt_in_her_language(make_group, login, dial, db):
+def test_every_present_member_gets_one_gsm_receipt_in_her_language(make_group, login, dial, db, clock):
     make_group()
     dial(phone=phone_of(4)).press("1")  # member 04 speaks Bambara
     login(phone_of(1)).press("1", *SHARES, "1")
@@ -50,7 +53,7 @@ def test_every_present_member_gets_one_gsm_receipt_in_her_language(make_group, l
     assert bambara.language == "bm" and "niyòrò" in bambara.body
     french = next(r for r in rows if r.recipient == phone_of(1))
     entry = db.scalar(select(LedgerEntry).where(LedgerEntry.member_id == 1, LedgerEntry.kind == "shares"))
-    assert french.body.startswith("Benkadi 22/11: 2 parts = 1 000 FCFA") and reference(entry.id) in french.body
+    assert french.body.startswith(f"Benkadi {day_month(clock.now.date())}: 2 parts = 1 000 FCFA") and reference(entry.id) in french.body
 
 
 def test_bambara_roll_call(make_group, login):

@@ -4,19 +4,28 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from tests.conftest import TEST_NOW
 from ussd_app.cli import main
-from ussd_app.savings.demo import (DEMO_GROUP, LOCKED_PHONE, MEMBER_PHONE, TREASURER_PHONE,
-                                   load_savings_demo)
+from ussd_app.savings.demo import (
+    DEMO_GROUP,
+    LOCKED_PHONE,
+    MEMBER_PHONE,
+    TREASURER_PHONE,
+    load_savings_demo,
+)
 from ussd_app.savings.groups import create_group
 from ussd_app.savings.models import LedgerEntry, Member, PinCredential
 from ussd_app.savings.roster import RosterError, import_roster
+
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 GOOD = "name,phone,role\nAwa Traoré,76 12 34 01,treasurer\nFanta Kanté,+22376123402,president\nSira Bagayoko,66123403,\n"
 
 
 @pytest.fixture
-def cli(settings, monkeypatch):
+def cli(settings, monkeypatch, clock):
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("USSD_CLOCK_START", clock.now.isoformat())
     runner = CliRunner()
     return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
 
@@ -59,11 +68,11 @@ def test_a_bad_roster_names_every_bad_row_and_imports_nothing(app, cli, db, tmp_
 
 
 def test_roster_conflicts_with_the_file_and_the_group(app, db):
-    group = create_group(db, name="Jigiya", share_value=250, health_fund_per_meeting=100)
-    import_roster(db, group, GOOD)
+    group = create_group(db, name="Jigiya", share_value=250, health_fund_per_meeting=100, now=TEST_NOW)
+    import_roster(db, group, GOOD, now=TEST_NOW)
     with pytest.raises(RosterError) as caught:
         import_roster(db, group, "number,name,phone,role\n1,Hawa,76123404,\n5,Nana,76123405,treasurer\n"
-                                 "6,Bintou,76123405,\n7,Rokia,76123401,\n")
+                                 "6,Bintou,76123405,\n7,Rokia,76123401,\n", now=TEST_NOW)
     assert caught.value.problems == [
         "line 2: number 1 is already used by Awa Traoré (already in the group)",
         "line 3: the group already has a treasurer: Awa Traoré (already in the group)",
@@ -71,15 +80,15 @@ def test_roster_conflicts_with_the_file_and_the_group(app, db):
         "line 5: phone +22376123401 is already a member of a group",
     ]
     with pytest.raises(RosterError, match="the header needs the columns name, phone"):
-        import_roster(db, group, "nom,telephone\nAwa,76123409\n")
+        import_roster(db, group, "nom,telephone\nAwa,76123409\n", now=TEST_NOW)
     assert db.scalar(select(func.count()).select_from(Member)) == 3
     db.rollback()
 
 
 def test_demo_group_lets_a_newcomer_try_both_roles(app, db, dial):
-    note = load_savings_demo(db)
+    note = load_savings_demo(db, TEST_NOW)
     assert TREASURER_PHONE in note and MEMBER_PHONE in note
-    assert load_savings_demo(db) == note  # idempotent, as `serve` runs it at every start
+    assert load_savings_demo(db, TEST_NOW) == note  # idempotent, as `serve` runs it at every start
     db.commit()
     assert db.scalar(select(func.count()).select_from(Member)) == 16  # and Sabati's treasurer
     assert db.scalar(select(func.count()).select_from(LedgerEntry)) == 26

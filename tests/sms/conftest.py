@@ -1,35 +1,22 @@
-"""SMS fixtures: the local fake Africa's Talking API, the real SDK pointed at it, a settable
-clock for time travel, and real RQ workers in burst mode on the test Redis."""
+"""SMS fixtures: the local fake Africa's Talking API, the real SDK pointed at it, the runtime on
+the test's clock, and real RQ workers in burst mode on the test Redis."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from rq import Queue, SimpleWorker
 
+from tests.conftest import FAKE_AT_API_KEY, TEST_NOW
 from ussd_app.jobs import QUEUE_NAMES
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.dispatch import run_dispatch
 from ussd_app.sms.gateway import AfricasTalkingGateway
-
-from tests.conftest import FAKE_AT_API_KEY
 from ussd_app.sms.outbox import OutboxMessage
 
 API_KEY = FAKE_AT_API_KEY
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> datetime:
-        self.now = self.now + timedelta(**delta)
-        return self.now
 
 
 def bamako(day: str, hour: int, minute: int = 0) -> datetime:
@@ -38,14 +25,10 @@ def bamako(day: str, hour: int, minute: int = 0) -> datetime:
 
 
 def tomorrow_at(hour: int, minute: int = 0) -> datetime:
-    """A time after the real clock (rows queued now are due by then), at a given Bamako hour."""
-    day = datetime.now(timezone.utc).date() + timedelta(days=1)
+    """The day after the test clock's start (rows queued at the start are due by then), at a
+    given Bamako hour."""
+    day = TEST_NOW.date() + timedelta(days=1)
     return bamako(day.isoformat(), hour, minute)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(tomorrow_at(10))
 
 
 @pytest.fixture

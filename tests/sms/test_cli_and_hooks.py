@@ -7,6 +7,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from tests.conftest import REDIS_URL, TEST_NOW
+from tests.sms.conftest import API_KEY
 from ussd_app.cli import main
 from ussd_app.menus.engine import CHOOSE_LANGUAGE, MAIN, ResumeOffer
 from ussd_app.menus.host import UssdHost
@@ -16,18 +18,18 @@ from ussd_app.menus.screens import Effect, End, Menu, Option
 from ussd_app.menus.store import SessionStore
 from ussd_app.sms.outbox import OutboxMessage, queue_sms
 
-from tests.conftest import REDIS_URL
-from tests.sms.conftest import API_KEY
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 AWA = "+22376123456"
 
 
 @pytest.fixture
-def cli_env(database_url, fake_at, tmp_path, app):
+def cli_env(database_url, fake_at, tmp_path, app, clock):
     return {"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "SMS_GATEWAY": "africastalking",
             "AT_USERNAME": "sandbox", "AT_API_KEY": API_KEY, "AT_API_BASE_URL": fake_at.url,
             "AT_SENDER_ID": "SANTE", "USSD_INSTANCE_PATH": str(tmp_path / "instance"),
-            # The real clock drives these commands: no quiet hours, whatever time the tests run.
+            # The commands' clock starts at the test's; no quiet hours, whatever hour that is.
+            "USSD_CLOCK_START": clock.now.isoformat(),
             "SMS_QUIET_START_HOUR": "0", "SMS_QUIET_END_HOUR": "0"}
 
 
@@ -59,7 +61,7 @@ def test_send_test_refuses_a_bad_number(cli_env):
 
 def test_worker_burst_dispatches_and_sends_what_is_due(cli_env, fake_at, db, redis_client):
     for n in ("+22376000001", "+22376000002"):
-        row = queue_sms(db, recipient=n, language="fr", message="Rappel", kind="campaign", dedupe_key=f"w:{n}")
+        row = queue_sms(db, recipient=n, language="fr", message="Rappel", kind="campaign", dedupe_key=f"w:{n}", now=TEST_NOW)
         row.created_at -= timedelta(minutes=1)  # older than the grace left to whoever queued them
     db.commit()  # not handed to RQ: the worker's dispatcher pass must find them
     redis_client.flushdb()
@@ -71,10 +73,10 @@ def test_worker_burst_dispatches_and_sends_what_is_due(cli_env, fake_at, db, red
 
 
 def test_outbox_counts_and_retry_failed(cli_env, fake_at, db):
-    ok = queue_sms(db, recipient=AWA, language="fr", message="A", kind="receipt", dedupe_key="c:1")
-    bad = queue_sms(db, recipient="+22365000001", language="fr", message="B", kind="receipt", dedupe_key="c:2")
+    ok = queue_sms(db, recipient=AWA, language="fr", message="A", kind="receipt", dedupe_key="c:1", now=TEST_NOW)
+    bad = queue_sms(db, recipient="+22365000001", language="fr", message="B", kind="receipt", dedupe_key="c:2", now=TEST_NOW)
     stopped = queue_sms(db, recipient="+22365000002", language="fr", message="C", kind="reminder",
-                        dedupe_key="c:3")
+                        dedupe_key="c:3", now=TEST_NOW)
     ok.status = "delivered"
     bad.status, bad.last_error = "failed", "gave up after 4 attempts: 500"
     stopped.status, stopped.last_error = "failed", "stopped: child moved"
@@ -92,7 +94,7 @@ def test_outbox_counts_and_retry_failed(cli_env, fake_at, db):
 class QueueThankYou(Effect):
     def apply(self, db, hop) -> None:
         queue_sms(db, recipient=hop.phone, language="fr", message="Merci", kind="receipt",
-                  dedupe_key=hop.key("thanks"))
+                  dedupe_key=hop.key("thanks"), now=TEST_NOW)
 
 
 def test_host_enqueues_new_sms_after_the_commit_and_only_then(app, redis_client, db):

@@ -2,10 +2,13 @@
 the fake API at allowed hours; "My reminders" on USSD; opt-out honoured by every sender."""
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from tests.conftest import TEST_NOW
+from tests.sms.conftest import bamako
 from ussd_app.sms import schedules
 from ussd_app.sms.dispatch import SKIP_OPTED_OUT, SKIP_VISIT_PASSED, run_dispatch
 from ussd_app.sms.handoff import commit_and_enqueue
@@ -13,7 +16,7 @@ from ussd_app.sms.outbox import OutboxMessage, queue_sms
 from ussd_app.sms.reminder import Reminder
 from ussd_app.subscribers import Subscriber
 
-from tests.sms.conftest import bamako
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 AWA, MARIAM = "+22376123456", "+22365123456"
 
@@ -86,7 +89,7 @@ def test_opt_out_is_honoured_by_every_sender(db, redis_client, sms_rt, fake_at, 
                                           facility_name="CSCom Sotuba", source_ref="appointment:1", now=clock.now)
     db.add(Subscriber(phone=AWA, language="fr", sms_opted_out_at=clock.now, sms_opt_out_source="sms"))
     for kind in ("receipt", "campaign", "enrollment"):
-        queue_sms(db, recipient=AWA, language="fr", message=f"{kind} text", kind=kind, dedupe_key=f"o:{kind}")
+        queue_sms(db, recipient=AWA, language="fr", message=f"{kind} text", kind=kind, dedupe_key=f"o:{kind}", now=clock.now)
     commit_and_enqueue(db, redis_client)
     work()
     clock.now = bamako("2027-01-10", 8)
@@ -127,7 +130,7 @@ def open_my_reminders(dial, phone=AWA):
 
 
 def test_my_reminders_lists_visits_stops_and_restarts_them(dial, db, sms_rt, clock, fake_at):
-    now = datetime.now(timezone.utc)
+    now = TEST_NOW
     today = now.date()
     schedules.start_immunization_schedule(db, phone=AWA, language="fr", child_name="Fanta",
                                           birth_date=today - timedelta(weeks=5), facility_name="CSCom Sotuba",
@@ -157,7 +160,7 @@ def test_opt_out_of_everything_by_ussd_and_back(dial, db, sms_rt, redis_client, 
     subscriber = db.scalar(select(Subscriber).where(Subscriber.phone == AWA))
     assert subscriber.sms_opt_out_source == "ussd"
     [outbox_id] = [queue_sms(db, recipient=AWA, language="fr", message="Recu", kind="receipt",
-                             dedupe_key="u:1").id]
+                             dedupe_key="u:1", now=clock.now).id]
     commit_and_enqueue(db, redis_client)
     work()
     assert fake_at.requests == [] and db.get(OutboxMessage, outbox_id).status == "rejected"

@@ -2,16 +2,18 @@
 
 from datetime import date, datetime, timezone
 
+import pytest
 from sqlalchemy import select
 
+from tests.conftest import TEST_NOW
+from tests.sms.conftest import bamako
 from ussd_app.sms import schedules
-from ussd_app.sms.outbox import OutboxMessage, queue_sms
+from ussd_app.sms.outbox import OutboxMessage, queue_sms, render_sms
 from ussd_app.sms.reminder import Reminder
 from ussd_app.sms.wording import local_date, reminder_message
-from ussd_app.sms.outbox import render_sms
 from ussd_app.text.gsm import is_gsm, sms_size
 
-from tests.sms.conftest import bamako
+pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 PHONE = "+22376123456"
 
@@ -91,7 +93,7 @@ def test_stop_schedules_keeps_history_and_stops_only_what_has_not_gone(db):
     # The first contact already became an outbox row that no worker holds yet.
     first = planned[1]
     row = queue_sms(db, recipient=PHONE, language="fr", message=reminder_message(first), kind="reminder",
-                    dedupe_key=f"reminder:{first.id}")
+                    dedupe_key=f"reminder:{first.id}", now=TEST_NOW)
     first.status, first.outbox_id = "queued", row.id
     db.commit()
     stopped = schedules.stop_schedules(db, source_ref="enrollment:PREG01", reason="pregnancy ended",

@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import TEST_NOW
+from tests.sms.conftest import API_KEY, tomorrow_at
 from ussd_app.sms import send
 from ussd_app.sms.dispatch import REQUEUE_AFTER_S, run_dispatch
 from ussd_app.sms.gateway import AfricasTalkingGateway
@@ -14,13 +16,11 @@ from ussd_app.sms.outbox import OutboxMessage, queue_sms
 from ussd_app.sms.rate_limit import TokenBucket
 from ussd_app.subscribers import Subscriber
 
-from tests.sms.conftest import API_KEY, tomorrow_at
-
 AWA, BINTOU, COUMBA = "+22376123456", "+22365123456", "+22390123456"
 
 
 def queue(db, redis_client, *recipients, text="Rappel : visite au CSCom Sotuba.", kind="reminder", key="k"):
-    ids = [queue_sms(db, recipient=r, language="fr", message=text, kind=kind, dedupe_key=f"{key}:{r}").id
+    ids = [queue_sms(db, recipient=r, language="fr", message=text, kind=kind, dedupe_key=f"{key}:{r}", now=TEST_NOW).id
            for r in recipients]
     commit_and_enqueue(db, redis_client)
     return ids
@@ -168,7 +168,7 @@ def test_redis_flush_with_queued_messages_loses_none_and_sends_none_twice(db, re
                                                                          work, clock, dispatch_and_work,
                                                                          outbox_row):
     numbers = [f"+2237612{n:04d}" for n in range(12)]
-    ids = [queue_sms(db, recipient=n, language="fr", message=f"Recu {i}", kind="receipt", dedupe_key=f"f:{n}").id
+    ids = [queue_sms(db, recipient=n, language="fr", message=f"Recu {i}", kind="receipt", dedupe_key=f"f:{n}", now=clock.now).id
            for i, n in enumerate(numbers)]
     db.commit()
     clock.advance(minutes=1)
@@ -263,7 +263,7 @@ def test_three_workers_racing_on_duplicate_jobs_send_each_message_once(app, db, 
 
     numbers = [f"+2237655{n:04d}" for n in range(30)]
     ids = [queue_sms(db, recipient=n, language="fr", message=f"Message {i % 3}", kind="campaign",
-                     dedupe_key=f"race:{n}").id for i, n in enumerate(numbers)]
+                     dedupe_key=f"race:{n}", now=clock.now).id for i, n in enumerate(numbers)]
     commit_and_enqueue(db, redis_client)
     enqueue_outbox(redis_client, ids)  # every row has two jobs waiting
     children = []

@@ -5,6 +5,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import TEST_NOW
 from ussd_app.sms.keywords import parse_keyword
 from ussd_app.sms.outbox import OutboxMessage, queue_sms
 from ussd_app.subscribers import Subscriber
@@ -14,7 +15,7 @@ AWA = "+22376123456"
 
 @pytest.fixture
 def sent_row(db):
-    row = queue_sms(db, recipient=AWA, language="fr", message="Rappel", kind="reminder", dedupe_key="dlr:1")
+    row = queue_sms(db, recipient=AWA, language="fr", message="Rappel", kind="reminder", dedupe_key="dlr:1", now=TEST_NOW)
     row.status, row.provider_message_id, row.attempts = "sent", "ATXid_abc", 1
     db.commit()
     return row.id

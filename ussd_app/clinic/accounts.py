@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from ussd_app.clinic.models import ROLES, ApiToken, StaffAccount
-from ussd_app.db import utcnow
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 FACILITY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")  # as the health module writes them
@@ -32,7 +32,8 @@ def hash_password(password: str) -> str:
 
 
 def create_staff(db, *, username: str, password: str, role: str = "staff",
-                 facility_code: str | None = None, display_name: str = "") -> StaffAccount:
+                 facility_code: str | None = None, display_name: str = "",
+                 now: datetime) -> StaffAccount:
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise AccountError("username: 2-64 characters among a-z 0-9 . _ -")
@@ -49,13 +50,13 @@ def create_staff(db, *, username: str, password: str, role: str = "staff",
         raise AccountError(f"username {username!r} is taken")
     account = StaffAccount(username=username, password_hash=hash_password(password), role=role,
                            facility_code=facility_code, display_name=display_name or username,
-                           active=True, created_at=utcnow())
+                           active=True, created_at=now)
     db.add(account)
     db.flush()
     return account
 
 
-def authenticate(db, username: str, password: str) -> StaffAccount | None:
+def authenticate(db, username: str, password: str, *, now: datetime) -> StaffAccount | None:
     account = db.scalar(select(StaffAccount).where(StaffAccount.username == username.strip().lower()))
     stored = account.password_hash if account is not None and account.active else _DUMMY_HASH
     try:
@@ -66,7 +67,7 @@ def authenticate(db, username: str, password: str) -> StaffAccount | None:
         return None
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
-    account.last_login_at = utcnow()
+    account.last_login_at = now
     return account
 
 
@@ -80,24 +81,24 @@ def _token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_api_token(db, *, name: str, facility_code: str | None) -> tuple[ApiToken, str]:
+def create_api_token(db, *, name: str, facility_code: str | None, now: datetime) -> tuple[ApiToken, str]:
     """A new token; the secret is returned once and only its hash is stored."""
     facility_code = facility_code.strip().upper() if facility_code else None
     if facility_code is not None and not FACILITY_CODE.match(facility_code):
         raise AccountError("facility code: capital letters, digits and - (at most 32)")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name, facility_code=facility_code, token_hash=_token_digest(secret),
-                     created_at=utcnow())
+                     created_at=now)
     db.add(token)
     db.flush()
     return token, secret
 
 
-def token_for(db, secret: str) -> ApiToken | None:
+def token_for(db, secret: str, *, now: datetime) -> ApiToken | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
     if token is None or token.revoked_at is not None:
         return None
-    token.last_used_at = utcnow()
+    token.last_used_at = now
     return token

@@ -19,7 +19,7 @@ from ussd_app.clinic.forms import parse_send_at
 from ussd_app.clinic.handoff import commit_and_send
 from ussd_app.clinic.openapi import document
 from ussd_app.clinic.scope import Scope
-from ussd_app.db import utcnow
+from ussd_app.clock import app_now
 from ussd_app.health import enrollment as health
 from ussd_app.health.enrollment import Enrollment
 from ussd_app.text.i18n import T, translate
@@ -50,7 +50,7 @@ def _authenticate():
         return None
     header = request.headers.get("Authorization", "")
     secret = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    token = token_for(g.api_db, secret) if secret else None
+    token = token_for(g.api_db, secret, now=app_now()) if secret else None
     if token is None:
         response = jsonify(error="unauthorized", message="a valid bearer token is required")
         response.status_code = 401
@@ -130,12 +130,12 @@ def _decide(reference: str, approve: bool):
     found = directory.enrollment(g.api_db, g.api_scope, reference)
     try:
         if approve:
-            health.approve(g.api_db, found.reference, now=utcnow())
+            health.approve(g.api_db, found.reference, now=app_now())
         else:
             reason = str((request.get_json(silent=True) or {}).get("reason") or "")
             if not reason.strip():
                 raise ApiError(400, "reason_required", "a reason (sent to the mother) is required")
-            health.decline(g.api_db, found.reference, reason=reason, now=utcnow())
+            health.decline(g.api_db, found.reference, reason=reason, now=app_now())
     except health.EnrollmentError as exc:
         g.api_db.rollback()
         raise ApiError(409, "conflict", str(exc)) from None
@@ -165,7 +165,7 @@ def appointment_create():
     try:
         appointment = set_appointment(g.api_db, scope=g.api_scope, enrollment=found, phone=found.phone,
                                       when=when, note=str(body.get("note") or ""),
-                                      created_by=f"api:{g.api_token.name}", idempotency_key=key, now=utcnow())
+                                      created_by=f"api:{g.api_token.name}", idempotency_key=key, now=app_now())
     except AppointmentError as exc:
         g.api_db.rollback()
         raise ApiError(400, "bad_date", _msg(exc.message)) from None
@@ -179,7 +179,7 @@ def campaign_json(campaign) -> dict:
     return {"id": campaign.id, "title": campaign.title, "facility_code": campaign.facility_code,
             "audience": {"kind": campaign.audience_kind, **audiences.Audience.from_json(
                 campaign.audience_kind, campaign.audience_params).params},
-            "send_at": campaign.send_at.isoformat(), "state": campaigns.state(campaign, progress),
+            "send_at": campaign.send_at.isoformat(), "state": campaigns.state(campaign, progress, app_now()),
             "recipients": progress.total, "planned": progress.planned, "waiting": progress.waiting,
             "sent": progress.sent, "delivered": progress.delivered, "failed": progress.failed,
             "cancelled": progress.cancelled}
@@ -189,7 +189,7 @@ def campaign_json(campaign) -> dict:
 def campaign_create():
     body = _body()
     key = _idempotency_key(body)
-    now = utcnow()
+    now = app_now()
     audience_fields = body.get("audience") if isinstance(body.get("audience"), dict) else {}
     fields = {**{k: v for k, v in audience_fields.items() if k != "kind"}, "audience": audience_fields.get("kind")}
     try:
@@ -219,7 +219,7 @@ def campaign_status(campaign_id: int):
 @api.post("/campaigns/<int:campaign_id>/cancel")
 def campaign_cancel(campaign_id: int):
     campaign = campaigns.get(g.api_db, g.api_scope, campaign_id)
-    stopped = campaigns.cancel(g.api_db, campaign, utcnow())
+    stopped = campaigns.cancel(g.api_db, campaign, app_now())
     g.api_db.commit()
     return jsonify({**campaign_json(campaign), "stopped_now": stopped})
 

@@ -151,7 +151,7 @@ def progress(db, campaign: Campaign) -> Progress:
                     delivered=delivered, failed=failed - cancelled_n, cancelled=cancelled_n)
 
 
-def state(campaign: Campaign, progress_: Progress) -> str:
+def state(campaign: Campaign, progress_: Progress, now: datetime) -> str:
     """What the staff sees: planning, scheduled, sending, done or cancelled."""
     if campaign.status == "cancelled":
         return "cancelled"
@@ -159,7 +159,7 @@ def state(campaign: Campaign, progress_: Progress) -> str:
         return "planning"
     if progress_.waiting == 0:
         return "done"
-    if progress_.gone == 0 and campaign.send_at > datetime.now(campaign.send_at.tzinfo):
+    if progress_.gone == 0 and campaign.send_at > now:
         return "scheduled"
     return "sending"
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
+from ussd_app.config import cli_now
 from ussd_app.feature_cli import feature_command
 
 
 def _sessions():
-    from ussd_app.cli import settings_from_env
+    from ussd_app.config import settings_from_env
     from ussd_app.db import make_engine, make_session_factory
 
     return make_session_factory(make_engine(settings_from_env().database_url))
@@ -34,7 +35,8 @@ def create(username: str, facility_code: str | None, role: str, display_name: st
     with _sessions()() as db:
         try:
             account = create_staff(db, username=username, password=password, role=role,
-                                   facility_code=facility_code, display_name=display_name)
+                                   facility_code=facility_code, display_name=display_name,
+                                   now=cli_now())
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
         if account.facility_code and facility_by_code(db, account.facility_code) is None:
@@ -90,7 +92,7 @@ def token(facility_code: str | None, all_centres: bool, name: str) -> None:
         raise click.UsageError("give either --facility CODE or --all-centres")
     with _sessions()() as db:
         try:
-            row, secret = create_api_token(db, name=name, facility_code=facility_code)
+            row, secret = create_api_token(db, name=name, facility_code=facility_code, now=cli_now())
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
         db.commit()

@@ -5,6 +5,8 @@ Only `serve` loads demo data; a production database gets its accounts from `ussd
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from ussd_app.clinic.accounts import create_staff
@@ -17,12 +19,12 @@ DEMO_ACCOUNTS = (("sage-femme", "staff", "BKO-C1-SOTUBA", "Sage-femme (démo)"),
 
 
 @demo_loader
-def load_demo_staff(db) -> str | None:
+def load_demo_staff(db, now: datetime) -> str | None:
     created = []
     for username, role, facility_code, name in DEMO_ACCOUNTS:
         if db.scalar(select(StaffAccount.id).where(StaffAccount.username == username)) is None:
             create_staff(db, username=username, password=DEMO_PASSWORD, role=role,
-                         facility_code=facility_code, display_name=name)
+                         facility_code=facility_code, display_name=name, now=now)
             created.append(username)
     if not created:
         return None

@@ -11,7 +11,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ussd_app.db import Base, UTCDateTime, utcnow
+from ussd_app.clock import system_now
+from ussd_app.db import Base, UTCDateTime
 
 ROLES = ("staff", "admin")
 CAMPAIGN_STATUSES = ("planning", "planned", "cancelled")
@@ -27,7 +28,7 @@ class StaffAccount(Base):
     role: Mapped[str] = mapped_column(String(16), default="staff")
     facility_code: Mapped[str | None] = mapped_column(String(32), index=True)  # None: admin only
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -40,7 +41,7 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(120))
     facility_code: Mapped[str | None] = mapped_column(String(32), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the secret
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -63,7 +64,7 @@ class Campaign(Base):
     planned_count: Mapped[int] = mapped_column(Integer, default=0)
     # Keyset cursor: the last phone planned, committed with each batch so a restarted job resumes.
     plan_cursor: Mapped[str | None] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
     planning_touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last batch planned
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -82,7 +83,7 @@ class Appointment(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     created_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property

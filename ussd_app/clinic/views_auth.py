@@ -8,6 +8,7 @@ from redis.exceptions import RedisError
 from ussd_app.clinic import ratelimit
 from ussd_app.clinic.accounts import authenticate
 from ussd_app.clinic.web import _, bp, sign_in
+from ussd_app.clock import app_now
 from ussd_app.text.i18n import LANGUAGES, N_
 
 BAD_LOGIN = N_("Wrong username or password.")
@@ -35,7 +36,7 @@ def login():
     try:
         if ratelimit.blocked(redis, username, address):
             return render_template("clinic/login.html", error=_(TOO_MANY), next=""), 429
-        account = authenticate(g.db, username, password)
+        account = authenticate(g.db, username, password, now=app_now())
         if account is None:
             ratelimit.record_failure(redis, username, address)
             return render_template("clinic/login.html", error=_(BAD_LOGIN), next=""), 401

@@ -15,7 +15,7 @@ from ussd_app.clinic.campaigns import CampaignError
 from ussd_app.clinic.forms import parse_send_at
 from ussd_app.clinic.scope import Scope
 from ussd_app.clinic.web import _, bp
-from ussd_app.db import utcnow
+from ussd_app.clock import app_now
 from ussd_app.savings.models import SavingsGroup
 from ussd_app.sms.schedules import IMMUNIZATION_VISITS
 from ussd_app.text import gsm
@@ -59,7 +59,7 @@ def campaigns_list():
     rows = campaigns.listing(g.db, g.scope)
     states = {}
     for row in rows:
-        states[row.id] = campaigns.state(row, campaigns.progress(g.db, row))
+        states[row.id] = campaigns.state(row, campaigns.progress(g.db, row), app_now())
     return render_template("clinic/campaigns.html", rows=rows, states=states, state_labels=STATE_LABELS,
                            kind_labels=audiences.KIND_LABELS)
 
@@ -77,13 +77,13 @@ def campaign_audience_count():
         audience = audiences.parse(request.args)
     except audiences.AudienceError as exc:
         return jsonify(error=_(exc.message)), 400
-    return jsonify(count=audiences.count(g.db, audience, _form_scope(request.args), utcnow().date()))
+    return jsonify(count=audiences.count(g.db, audience, _form_scope(request.args), app_now().date()))
 
 
 @bp.post("/campaigns/new")
 def campaign_create():
     form = request.form.to_dict()
-    now = utcnow()
+    now = app_now()
     count = None
     try:
         audience = audiences.parse(form)
@@ -109,7 +109,7 @@ def campaign_create():
 
 
 def progress_payload(campaign, progress) -> dict:
-    state = campaigns.state(campaign, progress)
+    state = campaigns.state(campaign, progress, app_now())
     return {"id": campaign.id, "state": state, "state_label": _(STATE_LABELS[state]), "total": progress.total,
             "planned": progress.planned, "waiting": progress.waiting, "sent": progress.sent,
             "delivered": progress.delivered, "failed": progress.failed, "cancelled": progress.cancelled,
@@ -118,8 +118,8 @@ def progress_payload(campaign, progress) -> dict:
 
 
 def _restart_if_stale(campaign) -> None:
-    if planner.needs_restart(campaign, utcnow()):
-        campaign.planning_touched_at = utcnow()
+    if planner.needs_restart(campaign, app_now()):
+        campaign.planning_touched_at = app_now()
         g.db.commit()
         planner.enqueue_planning(current_app.extensions["redis"], campaign.id)
 
@@ -131,7 +131,7 @@ def campaign(campaign_id: int):
     progress = campaigns.progress(g.db, row)
     payload = progress_payload(row, progress)
     finished = payload["state"] in ("done", "cancelled")
-    series = campaigns.timeline(g.db, row, utcnow(), finished)
+    series = campaigns.timeline(g.db, row, app_now(), finished)
     svg = chart.svg(series, {k: _(v) for k, v in SERIES_LABELS.items()}, _("Messages over time"))
     return render_template("clinic/campaign.html", campaign=row, p=payload, chart_svg=Markup(svg),
                            finished=finished, kind_labels=audiences.KIND_LABELS,
@@ -147,7 +147,7 @@ def campaign_progress(campaign_id: int):
 @bp.post("/campaigns/<int:campaign_id>/cancel")
 def campaign_cancel(campaign_id: int):
     row = campaigns.get(g.db, g.scope, campaign_id)
-    count = campaigns.cancel(g.db, row, utcnow())
+    count = campaigns.cancel(g.db, row, app_now())
     g.db.commit()
     flash(_(CANCELLED, count=count), "ok")
     return redirect(url_for("clinic.campaign", campaign_id=campaign_id), code=303)

@@ -7,7 +7,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from ussd_app.clinic import directory, messages
 from ussd_app.clinic.handoff import commit_and_send
 from ussd_app.clinic.web import _, bp
-from ussd_app.db import utcnow
+from ussd_app.clock import app_now
 from ussd_app.sms.outbox import STATUSES
 from ussd_app.sms.retry import is_retryable
 from ussd_app.text.i18n import N_
@@ -37,7 +37,7 @@ def messages_retry():
         ids = messages.failed_ids(g.db, g.scope)
     else:
         ids = [int(v) for v in request.form.getlist("id") if v.isdigit()]
-    count = messages.retry(g.db, g.scope, ids, utcnow())
+    count = messages.retry(g.db, g.scope, ids, app_now())
     commit_and_send(g.db)
     flash(_(RETRIED, count=count), "ok")
     return redirect(url_for("clinic.messages_page", status=request.form.get("status") or None))

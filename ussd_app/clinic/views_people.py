@@ -14,7 +14,7 @@ from ussd_app.clinic.appointments import AppointmentError, set_appointment, stop
 from ussd_app.clinic.handoff import commit_and_send
 from ussd_app.clinic.views_registrations import KIND_LABELS, STATUS_LABELS
 from ussd_app.clinic.web import _, bp
-from ussd_app.db import utcnow
+from ussd_app.clock import app_now
 from ussd_app.text.i18n import N_
 
 PHONE_DIGITS = re.compile(r"^223\d{8}$")
@@ -46,7 +46,7 @@ def person(digits: str):
     found = directory.person(g.db, g.scope, _phone(digits))
     return render_template("clinic/person.html", person=found, digits=digits, kind_labels=KIND_LABELS,
                            status_labels=STATUS_LABELS, reminder_labels=REMINDER_LABELS,
-                           form_key=uuid.uuid4().hex, today=utcnow().date())
+                           form_key=uuid.uuid4().hex, today=app_now().date())
 
 
 def parse_day(raw: str) -> date | None:
@@ -74,7 +74,7 @@ def person_appointment(digits: str):
         appointment = set_appointment(
             g.db, scope=g.scope, enrollment=enrollment, phone=phone, when=when,
             note=request.form.get("note", ""), created_by=g.staff.username,
-            idempotency_key=f"web:{g.staff.id}:{request.form.get('form_key', '')[:40]}", now=utcnow())
+            idempotency_key=f"web:{g.staff.id}:{request.form.get('form_key', '')[:40]}", now=app_now())
     except AppointmentError as exc:
         g.db.rollback()
         flash(_(exc.message), "error")
@@ -92,7 +92,7 @@ def person_stop_schedule(digits: str):
     allowed = {e.source_ref for e in found.enrollments} | {a.source_ref for a in found.appointments}
     if source_ref not in allowed:
         raise NotFound()
-    count = stop_schedule(g.db, source_ref=source_ref, reason=f"stopped by {g.staff.username}", now=utcnow())
+    count = stop_schedule(g.db, source_ref=source_ref, reason=f"stopped by {g.staff.username}", now=app_now())
     commit_and_send(g.db)
     flash(_(SCHEDULE_STOPPED, count=count), "ok")
     return redirect(url_for("clinic.person", digits=digits))

@@ -7,7 +7,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from ussd_app.clinic import directory
 from ussd_app.clinic.handoff import commit_and_send
 from ussd_app.clinic.web import _, bp
-from ussd_app.db import utcnow
+from ussd_app.clock import app_now
 from ussd_app.health import enrollment as health
 from ussd_app.health.enrollment import Enrollment
 from ussd_app.text.i18n import N_
@@ -40,7 +40,7 @@ def registrations():
 
 def _decide(reference: str, action: str):
     found = directory.enrollment(g.db, g.scope, reference)  # 404 outside the scope
-    now = utcnow()
+    now = app_now()
     try:
         if action == "approve":
             health.approve(g.db, found.reference, now=now)

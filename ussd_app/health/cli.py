@@ -10,14 +10,14 @@ from pathlib import Path
 
 import click
 
-from ussd_app.db import utcnow
+from ussd_app.config import cli_now
 from ussd_app.feature_cli import feature_command
 from ussd_app.health import enrollment as enr
 from ussd_app.health.facilities import FacilityImportError, import_csv_text
 
 
 def _session_factory():
-    from ussd_app.cli import settings_from_env
+    from ussd_app.config import settings_from_env
     from ussd_app.db import make_engine, make_session_factory
 
     return make_session_factory(make_engine(settings_from_env().database_url))
@@ -39,7 +39,7 @@ def import_facilities(csv_file: Path) -> None:
         raise click.ClickException(f"{csv_file} is not UTF-8 text") from None
     try:
         with _session_factory()() as db, db.begin():
-            added, updated = import_csv_text(db, text)
+            added, updated = import_csv_text(db, text, now=cli_now())
     except FacilityImportError as exc:
         raise click.ClickException(f"nothing imported, {len(exc.problems)} problem(s):\n"
                                    + "\n".join(exc.problems)) from None
@@ -76,7 +76,7 @@ def list_command(status: str | None, centre: str | None) -> None:
 def _decide(action, reference: str, **kwargs) -> None:
     try:
         with _session_factory()() as db, db.begin():
-            enrollment = action(db, reference, now=utcnow(), **kwargs)
+            enrollment = action(db, reference, now=cli_now(), **kwargs)
             line = _line(enrollment)
     except enr.EnrollmentError as exc:
         raise click.ClickException(str(exc)) from None

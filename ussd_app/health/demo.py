@@ -6,11 +6,10 @@ The demo mother (DEMO_PHONE) has a pending pregnancy and a declined child regist
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ussd_app.db import utcnow
 from ussd_app.demo import demo_loader
 from ussd_app.health import enrollment as enr
 from ussd_app.health.dates import due_date_from_month
@@ -20,17 +19,16 @@ DEMO_PHONE = "+22376990020"
 
 
 @demo_loader
-def load_facilities(db) -> str:
-    added, updated = load_shipped(db)
+def load_facilities(db, now: datetime) -> str:
+    added, updated = load_shipped(db, now=now)
     return f"health centres: {added} added, {updated} updated"
 
 
 @demo_loader
-def load_demo_registrations(db) -> str | None:
+def load_demo_registrations(db, now: datetime) -> str | None:
     facility = db.scalar(select(Facility).where(Facility.code == "BKO-C1-SOTUBA"))
     if facility is None or enr.by_request_key(db, "demo:pregnancy") is not None:
         return None
-    now = utcnow()
     common = dict(phone=DEMO_PHONE, language="fr", facility_id=facility.id, created_at=now,
                   updated_at=now)
     db.add(enr.Enrollment(request_key="demo:pregnancy", reference=enr.plan_reference(db, "demo:pregnancy"),

@@ -14,7 +14,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ussd_app.db import Base, UTCDateTime, utcnow
+from ussd_app.clock import system_now
+from ussd_app.db import Base, UTCDateTime
 from ussd_app.health import references
 from ussd_app.health.facilities import Facility
 from ussd_app.sms.outbox import queue_sms
@@ -58,9 +59,9 @@ class Enrollment(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
     reason: Mapped[str | None] = mapped_column(String(200))  # why declined or closed
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now, onupdate=system_now)
 
     facility: Mapped[Facility] = relationship(lazy="joined")
 
@@ -134,7 +135,7 @@ def register(db, *, request_key: str, reference: str, phone: str, language: str,
         message = T(SMS_RECEIVED_CHILD, {**params, "name": child_name})
     else:
         message = T(SMS_RECEIVED_PREGNANCY, params)
-    _tell(db, enrollment, message, "received")
+    _tell(db, enrollment, message, "received", now)
     return enrollment
 
 
@@ -178,7 +179,7 @@ def approve(db, reference: str, *, now: datetime) -> Enrollment:
         schedules.start_antenatal_schedule(
             db, phone=enrollment.phone, language=language, due_date=enrollment.due_date,
             facility_name=centre, source_ref=enrollment.source_ref, now=now)
-    _tell(db, enrollment, T(SMS_APPROVED, {"ref": enrollment.reference, "centre": centre}), "approved")
+    _tell(db, enrollment, T(SMS_APPROVED, {"ref": enrollment.reference, "centre": centre}), "approved", now)
     return enrollment
 
 
@@ -192,7 +193,7 @@ def decline(db, reference: str, *, reason: str, now: datetime) -> Enrollment:
         raise EnrollmentError(f"{enrollment.reference} is already {enrollment.status}")
     _close(db, enrollment, DECLINED, reason[:200], now)
     _tell(db, enrollment, T(SMS_DECLINED, {"ref": enrollment.reference, "reason": reason[:200],
-                                           "centre": enrollment.facility.name}), "declined")
+                                           "centre": enrollment.facility.name}), "declined", now)
     return enrollment
 
 
@@ -205,7 +206,7 @@ def end_pregnancy(db, reference: str, *, reason: str, now: datetime) -> Enrollme
         raise EnrollmentError(f"{enrollment.reference} is already {enrollment.status}")
     _close(db, enrollment, ENDED, " ".join((reason or "").split())[:200] or None, now)
     _tell(db, enrollment, T(SMS_ENDED, {"ref": enrollment.reference,
-                                        "centre": enrollment.facility.name}), "ended")
+                                        "centre": enrollment.facility.name}), "ended", now)
     return enrollment
 
 
@@ -226,7 +227,7 @@ def mother_language(db, enrollment: Enrollment) -> str:
     return enrollment.language
 
 
-def _tell(db, enrollment: Enrollment, message: T, event: str) -> None:
+def _tell(db, enrollment: Enrollment, message: T, event: str, now: datetime) -> None:
     queue_sms(db, recipient=enrollment.phone, language=mother_language(db, enrollment),
               message=message, kind="enrollment",
-              dedupe_key=f"{enrollment.source_ref}:{event}")
+              dedupe_key=f"{enrollment.source_ref}:{event}", now=now)

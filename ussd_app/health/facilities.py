@@ -16,7 +16,8 @@ from pathlib import Path
 from sqlalchemy import Boolean, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ussd_app.db import Base, UTCDateTime, utcnow
+from ussd_app.clock import system_now
+from ussd_app.db import Base, UTCDateTime
 from ussd_app.ussd_request import BadCallback, normalise_phone
 
 SHIPPED_CSV = Path(__file__).resolve().parent / "data" / "facilities.csv"
@@ -36,8 +37,8 @@ class Facility(Base):
     region: Mapped[str] = mapped_column(String(MAX_PLACE))
     phone: Mapped[str | None] = mapped_column(String(16))  # E.164
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now, onupdate=system_now)
 
 
 @dataclass(frozen=True)
@@ -102,12 +103,11 @@ def parse_rows(text: str) -> list[FacilityRow]:
     return rows
 
 
-def upsert(db, rows: list[FacilityRow]) -> tuple[int, int]:
+def upsert(db, rows: list[FacilityRow], *, now: datetime) -> tuple[int, int]:
     """Add new centres and update known ones (by code). Returns (added, updated)."""
     known = {f.code: f for f in db.scalars(select(Facility).where(
         Facility.code.in_([r.code for r in rows])))}
     added = updated = 0
-    now = utcnow()
     for row in rows:
         facility = known.get(row.code)
         if facility is None:
@@ -123,12 +123,12 @@ def upsert(db, rows: list[FacilityRow]) -> tuple[int, int]:
     return added, updated
 
 
-def import_csv_text(db, text: str) -> tuple[int, int]:
-    return upsert(db, parse_rows(text))
+def import_csv_text(db, text: str, *, now: datetime) -> tuple[int, int]:
+    return upsert(db, parse_rows(text), now=now)
 
 
-def load_shipped(db) -> tuple[int, int]:
-    return import_csv_text(db, SHIPPED_CSV.read_text(encoding="utf-8"))
+def load_shipped(db, *, now: datetime) -> tuple[int, int]:
+    return import_csv_text(db, SHIPPED_CSV.read_text(encoding="utf-8"), now=now)
 
 
 def communes(db) -> list[tuple[str, str]]:

@@ -40,7 +40,7 @@ class SendTopicBySms(Effect):
         topic = BY_KEY[self.topic_key]
         queue_sms(db, recipient=hop.phone, language=self.language,
                   message=topic_sms(self.language, topic), kind="health_info",
-                  dedupe_key=hop.key("health-info", topic.key))
+                  dedupe_key=hop.key("health-info", topic.key), now=hop.now)
 
 
 def _send(topic: Topic):

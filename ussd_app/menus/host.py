@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from datetime import datetime, timezone
-from typing import Callable
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
+from ussd_app.clock import Clock, system_now
 from ussd_app.menus.engine import (RESUME, Ctx, Hop, StepResult, is_resumable, mask, mask_like,
                                    open_session, replay, snapshot, step)
 from ussd_app.menus.render import BODY_LIMIT, text_of
@@ -61,12 +60,12 @@ def end_answer(message: str = UNAVAILABLE, lang: str | None = None) -> str:
 
 class UssdHost:
     def __init__(self, registry, store: SessionStore, session_factory, settings=None,
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Clock = system_now):
         self.registry = registry
         self.store = store
         self.session_factory = session_factory
         self.settings = settings
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock
 
     def answer(self, session_id: str, phone: str, text: str) -> str:
         """The wire answer ("CON …" / "END …") for one gateway callback. Never raises."""

@@ -228,8 +228,9 @@ def walk_phones(db) -> list[str]:
     return [DEMO_PHONE]
 
 
-def _example_date(days_ago: int) -> str:
-    return (date.today() - timedelta(days=days_ago)).strftime("%d%m%Y")
+def _example_date(days_ago: int):
+    """A valid date answer `days_ago` before the hop's day (Prompt examples may be functions of now)."""
+    return lambda now: [(now.date() - timedelta(days=days_ago)).strftime("%d%m%Y")]
 
 
 def screens() -> list[Screen]:
@@ -246,14 +247,14 @@ def screens() -> list[Screen]:
                parse_month, after_month, [COMMUNE], examples=["5"]),
         Prompt(PREG_LMP, N_("First day of your last period? Type day, month, year. Example: "
                             "05032025"),
-               parse_last_period, after_last_period, [COMMUNE], examples=[_example_date(70)]),
+               parse_last_period, after_last_period, [COMMUNE], examples=_example_date(70)),
         Prompt(CHILD_NAME, N_("Child's first name?"),
                lambda value, ctx, s: parse_child_name(value, ctx, s),
                lambda ctx, s, name: Go(CHILD_DOB, data={"child": name}),
                [CHILD_DOB], examples=["Awa"]),
         Prompt(CHILD_DOB, lambda ctx, s: T(N_("Date of birth of {name}? Type day, month, year. "
                                               "Example: 15062024"), {"name": s.data.get("child", "")}),
-               parse_birth_date, after_birth_date, [COMMUNE], examples=[_example_date(730)]),
+               parse_birth_date, after_birth_date, [COMMUNE], examples=_example_date(730)),
         Choice(COMMUNE, N_("Your CSCom: choose the commune or district"), commune_items,
                lambda ctx, s, value: Go(CENTRE, data={"commune": value}), [CENTRE],
                empty=N_("No centre is available yet.")),

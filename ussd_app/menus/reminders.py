@@ -89,7 +89,7 @@ class OptOutOfSms(Effect):
 @dataclass(frozen=True)
 class OptInToSms(Effect):
     def apply(self, db, hop) -> None:
-        record_opt_in(db, hop.phone)
+        record_opt_in(db, hop.phone, now=hop.now)
 
 
 def screens() -> list[Screen]:

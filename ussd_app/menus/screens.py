@@ -196,11 +196,15 @@ class Prompt(Screen):
         self.secret = secret
         self.parse = parse
         self.then = then
-        self.examples = tuple(examples)  # valid answers, for the screen walk and docs
+        # Valid answers, for the screen walk and docs; a function of now when they depend on the day.
+        self._examples = examples if callable(examples) else tuple(examples)
         self.targets = frozenset(targets)
         self.accepts_zero = accepts_zero
         self.resumable = resumable
         self.resume_gate = resume_gate
+
+    def examples(self, now) -> tuple[str, ...]:
+        return tuple(self._examples(now)) if callable(self._examples) else self._examples
 
     def view(self, ctx, s) -> View:
         return View(as_lines(_resolve(self.text, ctx, s)))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ussd_app.config import cli_now
 from ussd_app.feature_cli import feature_command
 from ussd_app.savings.groups import (GroupError, create_group, current_cycle, find_group,
                                      member_by_number, reset_pin, roster, set_role)
@@ -19,7 +20,7 @@ from ussd_app.savings.roster import RosterError, import_roster
 @contextmanager
 def _transaction():
     """One transaction for the command: everything it does is written, or nothing."""
-    from ussd_app.cli import settings_from_env
+    from ussd_app.config import settings_from_env
     from ussd_app.db import make_engine, make_session_factory
 
     engine = make_engine(settings_from_env().database_url)
@@ -55,7 +56,8 @@ def create(name, share_value, health_fund, commune, facility_code, min_shares, m
     with _transaction() as db:
         group = create_group(db, name=name, share_value=share_value,
                              health_fund_per_meeting=health_fund, commune=commune,
-                             facility_code=facility_code, min_shares=min_shares, max_shares=max_shares)
+                             facility_code=facility_code, min_shares=min_shares, max_shares=max_shares,
+                             now=cli_now())
         click.echo(f"group {group.id} {group.name!r} created: share {xof(group.share_value)}, "
                    f"health fund {xof(group.health_fund_per_meeting)} per meeting, "
                    f"{group.min_shares}-{group.max_shares} shares per meeting")
@@ -72,7 +74,7 @@ def import_csv(csv_file: Path, group_ref: str) -> None:
         raise click.ClickException(f"{csv_file} is not UTF-8 text (save it as CSV UTF-8)") from exc
     with _transaction() as db:
         group = find_group(db, group_ref)
-        members = import_roster(db, group, text)
+        members = import_roster(db, group, text, now=cli_now())
         click.echo(f"{len(members)} members added to {group.name}:")
         for member in members:
             click.echo(f"  {member.number:02d} {member.name} {member.phone} {member.role}")
@@ -135,5 +137,5 @@ def reset_pin_command(group_ref: str, number: int) -> None:
         member = member_by_number(db, group.id, number)
         if member is None:
             raise GroupError(f"{group.name} has no member number {number}")
-        reset_pin(db, member)
+        reset_pin(db, member, now=cli_now())
         click.echo(f"PIN of {member.number:02d} {member.name} reset: she sets a new one at her next dial")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ussd_app.db import utcnow
 from ussd_app.demo import demo_loader
 from ussd_app.savings import pins
 from ussd_app.savings.groups import GroupError, add_member, create_group, find_group, roster
@@ -38,7 +37,7 @@ def demo_phones(db) -> list[str]:
 
 
 @demo_loader
-def load_savings_demo(db) -> str:
+def load_savings_demo(db, now: datetime) -> str:
     note = (f"savings group {DEMO_GROUP} (15 members): dial as treasurer {TREASURER_PHONE} or as "
             f"member {MEMBER_PHONE} (simulate --phone ...); each chooses a PIN at first dial; "
             f"{LOCKED_PHONE} is locked for 15 min after wrong PINs; group {NEW_GROUP} has only "
@@ -48,11 +47,11 @@ def load_savings_demo(db) -> str:
         return note
     except GroupError:
         pass
-    now = utcnow()
     group = create_group(db, name=DEMO_GROUP, share_value=500, health_fund_per_meeting=250,
                          commune="Commune III", facility_code="BAKON", now=now - timedelta(days=30))
     for number, (name, role) in enumerate(DEMO_MEMBERS, 1):
-        add_member(db, group, phone=f"+223700001{number:02d}", name=name, number=number, role=role)
+        add_member(db, group, phone=f"+223700001{number:02d}", name=name, number=number, role=role,
+                   now=now - timedelta(days=30))
     members = roster(db, group.id)
     last_week = (now - timedelta(days=7)).date()
     record_meeting(db, group, day=last_week, key=draft_key(group.id, last_week, "demo"),
@@ -64,5 +63,5 @@ def load_savings_demo(db) -> str:
     starting = create_group(db, name=NEW_GROUP, share_value=200, health_fund_per_meeting=100,
                             commune="Commune III", facility_code="BAKON", now=now)
     add_member(db, starting, phone=NEW_GROUP_TREASURER, name="Mariam Dembélé", number=1,
-               role="treasurer")
+               role="treasurer", now=now)
     return note

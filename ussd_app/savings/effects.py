@@ -52,7 +52,7 @@ class ResetMemberPin(Effect):
     member_id: int
 
     def apply(self, db, hop) -> None:
-        reset_pin(db, db.get(Member, self.member_id), hop.now)
+        reset_pin(db, db.get(Member, self.member_id), now=hop.now)
 
 
 @dataclass(frozen=True)
@@ -103,4 +103,4 @@ class SendStatement(Effect):
         member = db.get(Member, self.member_id)
         # One statement per member and day, however often she asks: each SMS costs the group.
         send_statement(db, db.get(SavingsGroup, member.group_id), member,
-                       key=f"statement:{self.member_id}:{hop.now.date().isoformat()}")
+                       key=f"statement:{self.member_id}:{hop.now.date().isoformat()}", now=hop.now)

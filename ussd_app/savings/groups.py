@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from ussd_app.db import utcnow
 from ussd_app.savings.models import ROLES, Cycle, Meeting, Member, PinCredential, SavingsGroup
 
 
@@ -20,7 +19,7 @@ def bamako_today(now: datetime) -> date:
 
 def create_group(db, *, name: str, share_value: int, health_fund_per_meeting: int,
                  commune: str | None = None, facility_code: str | None = None,
-                 min_shares: int = 1, max_shares: int = 5, now: datetime | None = None) -> SavingsGroup:
+                 now: datetime, min_shares: int = 1, max_shares: int = 5) -> SavingsGroup:
     name = " ".join(name.split())
     if not name:
         raise GroupError("the group needs a name")
@@ -30,7 +29,6 @@ def create_group(db, *, name: str, share_value: int, health_fund_per_meeting: in
         raise GroupError("the share value must be above 0 XOF and the health fund 0 XOF or more")
     if not 1 <= min_shares <= max_shares <= 9:
         raise GroupError("shares per meeting must satisfy 1 <= min <= max <= 9")
-    now = now or utcnow()
     group = SavingsGroup(name=name, commune=commune, facility_code=facility_code,
                          share_value=share_value, health_fund_per_meeting=health_fund_per_meeting,
                          min_shares=min_shares, max_shares=max_shares, created_at=now)
@@ -62,7 +60,7 @@ def current_cycle(db, group_id: int) -> Cycle:
 
 
 def add_member(db, group: SavingsGroup, *, phone: str, name: str, number: int | None = None,
-               role: str = "member", now: datetime | None = None) -> Member:
+               now: datetime, role: str = "member") -> Member:
     """`phone` must already be E.164 (see ussd_request.normalise_phone)."""
     if role not in ROLES:
         raise GroupError(f"role must be one of {', '.join(ROLES)}")
@@ -75,11 +73,11 @@ def add_member(db, group: SavingsGroup, *, phone: str, name: str, number: int | 
     if db.scalar(select(Member.id).where(Member.phone == phone)):
         raise GroupError(f"{phone} is already a member of a group")
     member = Member(group_id=group.id, phone=phone, name=" ".join(name.split()), number=number,
-                    role=role, joined_at=now or utcnow())
+                    role=role, joined_at=now)
     db.add(member)
     db.flush()
     db.add(PinCredential(member_id=member.id, pin_hash=None, failed_attempts=0, lock_count=0,
-                         updated_at=now or utcnow()))
+                         updated_at=now))
     db.flush()
     return member
 
@@ -103,14 +101,14 @@ def set_role(db, member: Member, role: str) -> None:
     db.flush()
 
 
-def reset_pin(db, member: Member, now: datetime | None = None) -> None:
+def reset_pin(db, member: Member, *, now: datetime) -> None:
     """Forget the PIN and any lock: the member chooses a new PIN at her next dial."""
     credential = db.get(PinCredential, member.id)
     credential.pin_hash = None
     credential.failed_attempts = 0
     credential.lock_count = 0
     credential.locked_until = None
-    credential.updated_at = now or utcnow()
+    credential.updated_at = now
     db.flush()
 
 

@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from ussd_app.db import utcnow
 from ussd_app.savings.models import LedgerEntry, Member
 
 # Reference quoted in disputes: the entry number and a check letter (catches a mistyped digit).
@@ -65,8 +64,8 @@ def _check_whole(**values: object) -> None:
 
 
 def add_entry(db, *, member: Member, cycle_id: int, kind: str, amount: int, shares: int = 0,
-              idempotency_key: str, meeting_id: int | None = None,
-              recorded_by_id: int | None = None, now: datetime | None = None) -> LedgerEntry:
+              idempotency_key: str, now: datetime, meeting_id: int | None = None,
+              recorded_by_id: int | None = None) -> LedgerEntry:
     """Add money in (shares bought, health-fund contribution). Idempotent on the key."""
     _check_whole(amount=amount, shares=shares)
     if amount < 0 or shares < 0:
@@ -77,7 +76,7 @@ def add_entry(db, *, member: Member, cycle_id: int, kind: str, amount: int, shar
     entry = LedgerEntry(group_id=member.group_id, cycle_id=cycle_id, member_id=member.id,
                         meeting_id=meeting_id, kind=kind, shares=shares, amount=amount,
                         idempotency_key=idempotency_key, recorded_by_id=recorded_by_id,
-                        created_at=now or utcnow())
+                        created_at=now)
     db.add(entry)
     db.flush()
     return entry
@@ -87,8 +86,8 @@ def reversal_of(db, entry: LedgerEntry) -> LedgerEntry | None:
     return db.scalar(select(LedgerEntry).where(LedgerEntry.reverses_id == entry.id))
 
 
-def reverse_entry(db, entry: LedgerEntry, *, idempotency_key: str, recorded_by_id: int | None = None,
-                  now: datetime | None = None) -> LedgerEntry:
+def reverse_entry(db, entry: LedgerEntry, *, idempotency_key: str, now: datetime,
+                  recorded_by_id: int | None = None) -> LedgerEntry:
     """The entry that cancels `entry`. An entry is reversed once; a reversal is never reversed."""
     if entry.reverses_id is not None:
         raise LedgerError("a reversal cannot be reversed")
@@ -101,7 +100,7 @@ def reverse_entry(db, entry: LedgerEntry, *, idempotency_key: str, recorded_by_i
                            member_id=entry.member_id, meeting_id=entry.meeting_id, kind=entry.kind,
                            shares=-entry.shares, amount=-entry.amount, reverses_id=entry.id,
                            idempotency_key=idempotency_key, recorded_by_id=recorded_by_id,
-                           created_at=now or utcnow())
+                           created_at=now)
     db.add(reversal)
     db.flush()
     return reversal

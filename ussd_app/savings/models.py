@@ -12,7 +12,8 @@ from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, Integer, Strin
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ussd_app.db import Base, UTCDateTime, utcnow
+from ussd_app.clock import system_now
+from ussd_app.db import Base, UTCDateTime
 
 ROLES = ("member", "treasurer", "president")
 ENTRY_KINDS = ("shares", "health_fund")
@@ -35,7 +36,7 @@ class SavingsGroup(Base):
     health_fund_per_meeting: Mapped[int] = mapped_column(Integer)  # XOF per present member
     min_shares: Mapped[int] = mapped_column(Integer, default=1)
     max_shares: Mapped[int] = mapped_column(Integer, default=5)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
 
 
 class Cycle(Base):
@@ -64,7 +65,7 @@ class Member(Base):
     name: Mapped[str] = mapped_column(String(60))
     number: Mapped[int] = mapped_column(Integer)  # the member's number in her group (roll-call order)
     role: Mapped[str] = mapped_column(String(16), default="member")
-    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
 
 
 class PinCredential(Base):
@@ -78,7 +79,7 @@ class PinCredential(Base):
     lock_count: Mapped[int] = mapped_column(Integer, default=0)  # locks since the last success
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_failure_key: Mapped[str | None] = mapped_column(String(200))  # a resent hop counts once
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
 
 
 class Meeting(Base):
@@ -91,7 +92,7 @@ class Meeting(Base):
     held_on: Mapped[date] = mapped_column(Date)  # Africa/Bamako date (UTC+0)
     draft_key: Mapped[str] = mapped_column(String(120), unique=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("savings_members.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
 
 
 class LedgerEntry(Base):
@@ -117,4 +118,4 @@ class LedgerEntry(Base):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("savings_ledger.id"), unique=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("savings_members.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)

@@ -5,7 +5,7 @@ Every message carries the reference of the entry it is about, to quote in a disp
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from ussd_app.savings.ledger import MemberBalance, reference
 from ussd_app.savings.models import LedgerEntry, Member, SavingsGroup
@@ -51,9 +51,9 @@ def _group(group: SavingsGroup) -> str:
     return group.name[:GROUP_NAME_IN_SMS]
 
 
-def _send(db, member: Member, message: T, key: str) -> None:
+def _send(db, member: Member, message: T, key: str, now: datetime) -> None:
     queue_sms(db, recipient=member.phone, language=language_of(db, member.phone), message=message,
-              kind="savings_receipt", dedupe_key=f"savings:{key}")
+              kind="savings_receipt", dedupe_key=f"savings:{key}", now=now)
 
 
 def _totals(balance: MemberBalance) -> dict:
@@ -68,7 +68,7 @@ def purchase_receipt(db, group: SavingsGroup, member: Member, entry: LedgerEntry
         message = T(MEETING, dict(params, health=xof(health.amount)))
     else:
         message = T(CONTRIBUTION, params)
-    _send(db, member, message, entry.idempotency_key)
+    _send(db, member, message, entry.idempotency_key, entry.created_at)
 
 
 def correction_receipt(db, group: SavingsGroup, member: Member, original: LedgerEntry,
@@ -81,11 +81,11 @@ def correction_receipt(db, group: SavingsGroup, member: Member, original: Ledger
     else:
         msgid = CANCELLED_WITH_HEALTH if health_reversal is not None else CANCELLED
         message = T(msgid, dict(base, shares=original.shares, ref=reference(reversal.id)))
-    _send(db, member, message, reversal.idempotency_key)
+    _send(db, member, message, reversal.idempotency_key, reversal.created_at)
 
 
 def statement(db, group: SavingsGroup, member: Member, cycle_number: int, purchases: int,
-              balance: MemberBalance, last: LedgerEntry | None, key: str) -> None:
+              balance: MemberBalance, last: LedgerEntry | None, key: str, now: datetime) -> None:
     lang = language_of(db, member.phone)
     if last is not None:
         last_text = f"{day_month(last.created_at.date())} {last.shares} = {xof(last.amount)}"
@@ -94,4 +94,4 @@ def statement(db, group: SavingsGroup, member: Member, cycle_number: int, purcha
     message = T(STATEMENT, {"group": _group(group), "cycle": cycle_number, "name": member.name[:20],
                             "count": purchases, "health": xof(balance.health_paid),
                             "last": last_text, **_totals(balance)})
-    _send(db, member, message, key)
+    _send(db, member, message, key, now)

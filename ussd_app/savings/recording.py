@@ -143,7 +143,7 @@ def _from_roll_call(db, entry: LedgerEntry) -> bool:
     return meeting is not None and entry.idempotency_key.startswith(meeting.draft_key + ":")
 
 
-def send_statement(db, group: SavingsGroup, member: Member, *, key: str) -> None:
+def send_statement(db, group: SavingsGroup, member: Member, *, key: str, now: datetime) -> None:
     cycle = current_cycle(db, group.id)
     purchases = db.scalar(select(func.count()).select_from(LedgerEntry).where(
         LedgerEntry.member_id == member.id, LedgerEntry.cycle_id == cycle.id,
@@ -151,4 +151,4 @@ def send_statement(db, group: SavingsGroup, member: Member, *, key: str) -> None
         LedgerEntry.id.not_in(select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None)))))
     receipts.statement(db, group, member, cycle.number, int(purchases),
                        member_balance(db, member.id, cycle.id),
-                       last_contribution(db, member.id, cycle.id), key)
+                       last_contribution(db, member.id, cycle.id), key, now)

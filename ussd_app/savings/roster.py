@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -108,7 +109,7 @@ def check_against_group(db, group: SavingsGroup, rows: list[RosterRow]) -> list[
     return problems
 
 
-def import_roster(db, group: SavingsGroup, text: str) -> list[Member]:
+def import_roster(db, group: SavingsGroup, text: str, *, now: datetime) -> list[Member]:
     """Add every member of the file to `group`, or none (RosterError). The caller commits."""
     rows = parse_roster(text)
     problems = check_against_group(db, group, rows)
@@ -127,5 +128,5 @@ def import_roster(db, group: SavingsGroup, text: str) -> list[Member]:
         if number > 99:
             raise RosterError([f"line {row.line}: no member number left (1 to 99)"])
         members.append(add_member(db, group, phone=row.phone, name=row.name, number=number,
-                                  role=row.role))
+                                  role=row.role, now=now))
     return members

@@ -13,7 +13,7 @@ from ussd_app.sms.retry import retry_failed_copy
 
 
 def _runtime():
-    from ussd_app.cli import settings_from_env
+    from ussd_app.config import settings_from_env
     from ussd_app.sms import runtime as sms_runtime
 
     return sms_runtime.from_settings(settings_from_env())
@@ -63,7 +63,7 @@ def send_test(phone: str, text: str, language: str) -> None:
     rt = _runtime()
     with rt.session_factory() as db, db.begin():
         row = queue_sms(db, recipient=phone, language=language, message=text, kind="test",
-                        dedupe_key=f"test:{uuid.uuid4().hex}", due_at=rt.clock())
+                        dedupe_key=f"test:{uuid.uuid4().hex}", now=rt.clock())
         outbox_id = row.id
     outcome = deliver(rt, outbox_id, respect_quiet_hours=False)
     with rt.session_factory() as db:

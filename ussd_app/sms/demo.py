@@ -3,11 +3,10 @@ and one who stopped hers from USSD (so "My reminders" shows both ways)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ussd_app.db import utcnow
 from ussd_app.demo import demo_loader
 from ussd_app.sms.reminder import PLANNED, Reminder
 from ussd_app.sms.schedules import start_antenatal_schedule, start_immunization_schedule, stop_reminders
@@ -17,10 +16,9 @@ DEMO_MOTHER_STOPPED = "+22376990002"  # stopped her reminders
 
 
 @demo_loader
-def load_demo_reminders(db) -> str:
+def load_demo_reminders(db, now: datetime) -> str:
     from ussd_app.menus.reminders import USER_STOP
 
-    now = utcnow()
     today = now.date()
     start_immunization_schedule(db, phone=DEMO_MOTHER, language="bm", child_name="Awa",
                                 birth_date=today - timedelta(weeks=3), facility_name="CSCom Sotuba",

@@ -57,7 +57,7 @@ def materialise_reminders(db, now: datetime) -> int:
             reminder.language = current_language.get(reminder.phone, reminder.language)
             row = queue_sms(db, recipient=reminder.phone, language=reminder.language,
                             message=reminder_message(reminder), kind="reminder",
-                            dedupe_key=f"reminder:{reminder.id}", due_at=now)
+                            dedupe_key=f"reminder:{reminder.id}", now=now)
             reminder.status, reminder.outbox_id = QUEUED, row.id
             queued += 1
     db.flush()

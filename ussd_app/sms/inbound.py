@@ -30,7 +30,7 @@ def handle_inbound(db, *, phone: str, text: str, key: str, now: datetime) -> str
     if keyword is None:
         log.info("sms inbound from %s: no keyword", phone)
         return None
-    subscriber = get_or_create(db, phone)
+    subscriber = get_or_create(db, phone, now)
     language = subscriber.language if subscriber.language in LANGUAGES else None
     language = language or keyword.language or DEFAULT_LANGUAGE
     if subscriber.language is None:
@@ -38,9 +38,9 @@ def handle_inbound(db, *, phone: str, text: str, key: str, now: datetime) -> str
     if keyword.action == STOP:
         record_opt_out(db, phone, source="sms", now=now)
     elif keyword.action == START:
-        record_opt_in(db, phone)
+        record_opt_in(db, phone, now=now)
     queue_sms(db, recipient=phone, language=language, message=REPLIES[keyword.action],
-              kind="keyword_reply", dedupe_key=key)
+              kind="keyword_reply", dedupe_key=key, now=now)
     log.info("sms inbound from %s: %s", phone, keyword.action)
     return keyword.action
 

@@ -25,13 +25,13 @@ def is_opted_out(db, phone: str) -> bool:
 
 def record_opt_out(db, phone: str, *, source: str, now: datetime) -> Subscriber:
     """Opt `phone` out (kept if already out: the first date and source stay)."""
-    subscriber = get_or_create(db, phone)
+    subscriber = get_or_create(db, phone, now)
     if subscriber.sms_opted_out_at is None:
         subscriber.sms_opted_out_at, subscriber.sms_opt_out_source = now, source
     return subscriber
 
 
-def record_opt_in(db, phone: str) -> Subscriber:
-    subscriber = get_or_create(db, phone)
+def record_opt_in(db, phone: str, *, now: datetime) -> Subscriber:
+    subscriber = get_or_create(db, phone, now)
     subscriber.sms_opted_out_at, subscriber.sms_opt_out_source = None, None
     return subscriber

@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ussd_app.db import Base, UTCDateTime, utcnow
+from ussd_app.clock import system_now
+from ussd_app.db import Base, UTCDateTime
 from ussd_app.text.gsm import sms_size, to_gsm
 from ussd_app.text.i18n import T, translate
 
@@ -46,7 +47,7 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now, index=True)
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     final_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -59,8 +60,8 @@ class OutboxMessage(Base):
     # The clinic campaign that planned the row, if any: the dashboard counts a campaign's rows by
     # it. Sending never reads it.
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("clinic_campaigns.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now, onupdate=system_now)
 
 
 def render_sms(language: str, message: "T | str") -> str:
@@ -68,13 +69,13 @@ def render_sms(language: str, message: "T | str") -> str:
 
 
 def queue_sms(db, *, recipient: str, language: str, message: "T | str", kind: str,
-              dedupe_key: str, due_at: datetime | None = None) -> OutboxMessage:
-    """Add a message to the outbox (idempotent on `dedupe_key`). The caller commits."""
+              dedupe_key: str, now: datetime, due_at: datetime | None = None) -> OutboxMessage:
+    """Add a message to the outbox (idempotent on `dedupe_key`), due at `due_at` or `now`.
+    The caller commits."""
     existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
     body = render_sms(language, message)
-    now = utcnow()
     row = OutboxMessage(recipient=recipient, language=language, body=body,
                         parts=sms_size(body).parts, kind=kind, dedupe_key=dedupe_key,
                         status="pending", attempts=0, due_at=due_at or now,

@@ -11,7 +11,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ussd_app.db import Base, UTCDateTime, utcnow
+from ussd_app.clock import system_now
+from ussd_app.db import Base, UTCDateTime
 
 PLANNED = "planned"  # waiting for its time
 QUEUED = "queued"  # became an outbox row (see outbox_id)
@@ -38,5 +39,5 @@ class Reminder(Base):
     status: Mapped[str] = mapped_column(String(16), default=PLANNED, index=True)
     skip_reason: Mapped[str | None] = mapped_column(String(200))
     outbox_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("sms_outbox.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it left PLANNED

@@ -9,14 +9,9 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
 
+from ussd_app.clock import Clock, from_settings as clock_from_settings, system_now
 from ussd_app.sms.gateway import Gateway, make_gateway
-
-
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -25,7 +20,7 @@ class SmsRuntime:
     session_factory: object
     redis: object  # for queues and the rate limit
     gateway: Gateway
-    clock: Callable[[], datetime] = field(default=_utc_now)
+    clock: Clock = field(default=system_now)
 
 
 _current: SmsRuntime | None = None
@@ -45,14 +40,15 @@ def from_settings(settings) -> SmsRuntime:
     engine = make_engine(settings.database_url)
     # Should a forking RQ worker run these jobs, a child must not reuse the parent's pooled connections.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
-    return SmsRuntime(settings, make_session_factory(engine), worker_redis(settings), make_gateway(settings))
+    return SmsRuntime(settings, make_session_factory(engine), worker_redis(settings), make_gateway(settings),
+                      clock_from_settings(settings))
 
 
 def current() -> SmsRuntime:
     global _current
     with _lock:
         if _current is None:
-            from ussd_app.cli import settings_from_env
+            from ussd_app.config import settings_from_env
 
             _current = from_settings(settings_from_env())
         return _current

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import update
 
-from ussd_app.db import utcnow
+from ussd_app.clock import app_now
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.inbound import handle_inbound, inbound_key
 from ussd_app.sms.outbox import RANK, OutboxMessage, take_new_outbox_ids
@@ -51,7 +51,7 @@ def delivery() -> Response:
         return plain("id and status are required", 400)
     reason = (request.form.get("failureReason") or "").strip()[:MAX_FIELD] or None
     with current_app.extensions["db_sessions"]() as db, db.begin():
-        moved = apply_delivery_report(db, message_id, status, reason, utcnow())
+        moved = apply_delivery_report(db, message_id, status, reason, app_now())
     # Always 200 for a well-formed report: a repeat or a late report is not an error to retry.
     return plain("ok" if moved else "ok (no change)")
 
@@ -71,6 +71,6 @@ def inbound() -> Response:
                       request.form.get("date"))
     with current_app.extensions["db_sessions"]() as db:
         with db.begin():
-            action = handle_inbound(db, phone=phone, text=text, key=key, now=utcnow())
+            action = handle_inbound(db, phone=phone, text=text, key=key, now=app_now())
         enqueue_outbox(current_app.extensions["redis"], take_new_outbox_ids(db))
     return plain(action or "ok")
