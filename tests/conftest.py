@@ -27,7 +27,7 @@ from ussd_app.clock import ManualClock, parse_start
 from ussd_app.config import Settings
 from ussd_app.migrate import upgrade
 from ussd_app.models import metadata
-from ussd_app.sms.fake_at import FakeAfricasTalking
+from ussd_app.testing.fake_africastalking import FakeAfricasTalking
 
 RUN = RunResources()
 REDIS_URL = RUN.redis_url
