@@ -106,7 +106,7 @@ def main() -> None:
     fake.latency_s = args.latency
     if args.callback_url:
         fake.callback_url, fake.auto_receipt = args.callback_url, "Success"
-    print(f"fake Africa's Talking API on {fake.url} (AT_API_BASE_URL={fake.url})")
+    print(f"fake Africa's Talking API on {fake.url} (AT_API_BASE_URL={fake.url})", flush=True)
     fake.serve_forever()
 
 

@@ -58,6 +58,7 @@ class FakeOrange(FakeApi):
         self.timer = timer
         self.tokens: dict[str, float] = {}  # token -> when it stops working
         self.token_requests = 0
+        self.unauthorized = 0  # send requests answered 401 (no token, or an expired one)
         self._token_faults: deque[int] = deque()
         self.recipient_errors: dict[str, tuple[int, str, str]] = {}  # number -> (status, kind, code)
         self.blacklist: set[str] = set()  # numbers whose owner refuses us: 403 POL0002
@@ -120,6 +121,8 @@ class FakeOrange(FakeApi):
 
     def _send(self, sender: str, headers, body: bytes) -> tuple[int, object]:
         if not self._token_ok(headers):
+            with self._lock:
+                self.unauthorized += 1
             return 401, EXPIRED
         fault = self.faulted()
         if fault is not None:
@@ -178,7 +181,7 @@ def main() -> None:
     fake.latency_s = args.latency
     if args.callback_url:
         fake.callback_url, fake.auto_receipt = args.callback_url, "DeliveredToTerminal"
-    print(f"fake Orange SMS API on {fake.url} (ORANGE_API_BASE_URL={fake.url})")
+    print(f"fake Orange SMS API on {fake.url} (ORANGE_API_BASE_URL={fake.url})", flush=True)
     fake.serve_forever()
 
 
