@@ -1,6 +1,7 @@
 """`ussd-app serve --fake-gateway …`: the fake it starts takes the app's messages and reports
 their delivery back to the app, for either gateway."""
 
+import ast
 import threading
 from pathlib import Path
 
@@ -55,3 +56,22 @@ def test_receipts_carry_the_callback_token_when_one_is_set():
     fake, _ = start_fake_gateway("orange", "http://127.0.0.1:5000", callback_token="s3cret")
     fake.stop()
     assert fake.callback_url == "http://127.0.0.1:5000/sms/orange/delivery?token=s3cret"
+
+
+PACKAGE = Path(__file__).resolve().parents[2] / "ussd_app"
+
+
+def imports_the_fakes(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+        if any(name == "ussd_app.testing" or name.startswith("ussd_app.testing.") for name in names):
+            return True
+    return False
+
+
+def test_the_service_never_imports_the_fakes():
+    """Only `ussd-app serve --fake-gateway` (a development command) reaches ussd_app.testing."""
+    importers = {path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py")
+                 if "testing" not in path.relative_to(PACKAGE).parts and imports_the_fakes(path)}
+    assert importers == {"cli.py"}

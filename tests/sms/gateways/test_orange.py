@@ -94,7 +94,7 @@ def test_a_token_endpoint_failure_is_retried_later(fake_orange):
     (fake_orange.PRIVACY_REFUSED, Outcome.BLOCKED),
     (fake_orange.NO_VALID_ADDRESS, Outcome.FAILED),
     ((400, "serviceException", "SVC0002"), Outcome.FAILED),
-    (fake_orange.POLICY_ERROR, Outcome.RETRY),  # e.g. no SMS bundle left: fine once one is bought
+    (fake_orange.POLICY_ERROR, Outcome.RETRY),  # its cause may be fixed meanwhile
     (fake_orange.NO_RESOURCES, Outcome.RETRY),
     ((429, "policyException", "POL0001"), Outcome.RETRY),
 ])

@@ -11,15 +11,17 @@ What the adapter relies on, and where it was read:
   the request is made once more with a fresh one.
 - Send: `POST /smsmessaging/v1/outbound/tel%3A%2B<sender>/requests` with
   `{"outboundSMSMessageRequest": {"address": "tel:+223…", "senderAddress": "tel:+<sender>",
-  "senderName": optional, "outboundSMSTextMessage": {"message": …}}}`, one address per request
-  (as Symfony's bridge and mediumart/orange-sms send it; OneAPI refuses extra addresses with
-  POL0003). Success is 201 whose `outboundSMSMessageRequest.resourceURL` ends in the message id
+  "senderName": optional, "outboundSMSTextMessage": {"message": …}}}`, the sender's number with
+  its country code in the path and the body (getting-started guides), one address per request
+  (as Symfony's bridge and mediumart/orange-sms send it; the answer echoes it as a one-element
+  list). Success is 201 whose `outboundSMSMessageRequest.resourceURL` ends in the message id
   (".../requests/2fdd2d6e-…", README of enigma972/orange-api-client). No cost is stated.
 - Errors: `{"requestError": {"serviceException" | "policyException": {"messageId", "text"}}}`
   (Symfony's bridge; texttochange/vusion-backend transports/orange_sdp tests), with the GSMA
   OneAPI common exceptions: SVC0002/SVC0003 invalid input, SVC0004 no valid address (400);
-  POL0001 policy error (403: e.g. no SMS bundle left, so worth retrying later), POL0002 privacy
-  verification failed for the address (403: the person refuses us, "blocked").
+  POL0001 a general policy error (403: retried later, since its cause, such as an account with
+  no SMS left, may be fixed meanwhile), POL0002 privacy verification failed for the address
+  (403: the person refuses us, "blocked").
 - Delivery receipts: posted as JSON to the URL registered with Orange (the "Real time SMS DR"
   request on the portal, or `POST /smsmessaging/v1/outbound/<sender>/subscriptions` with
   `deliveryReceiptSubscription.callbackReference.notifyURL`, https only: mediumart/orange-sms
