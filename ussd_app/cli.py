@@ -43,13 +43,24 @@ def db_upgrade() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--worker/--no-worker", default=True, help="Also run an RQ worker.")
-def serve(host: str, port: int, worker: bool) -> None:
+@click.option("--fake-gateway", type=click.Choice(["africastalking", "orange"]), default=None,
+              help="Send SMS to a local fake of this gateway's API, started here (receipts included).")
+def serve(host: str, port: int, worker: bool, fake_gateway: str | None) -> None:
     """Run everything locally on embedded defaults (SQLite, embedded Redis)."""
     from ussd_app.demo import load_demo
     from ussd_app.dev_server import RedactingRequestHandler
     from ussd_app.migrate import upgrade
     from ussd_app.redis_conn import resolve_redis_url, stop_embedded
 
+    fake = None
+    if fake_gateway:
+        from ussd_app.testing import start_fake_gateway  # development only: production never imports it
+
+        app_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        fake, env = start_fake_gateway(fake_gateway, f"http://{app_host}:{port}",
+                                       os.environ.get("USSD_CALLBACK_TOKEN"))
+        os.environ.update(env)  # for this app and the worker started below
+        click.echo(f"SMS go to a fake {fake_gateway} API on {fake.url}")
     settings = settings_from_env()
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     redis_url = resolve_redis_url(settings.redis_url, settings.instance_path)
@@ -73,6 +84,8 @@ def serve(host: str, port: int, worker: bool) -> None:
         if child is not None:
             child.terminate()
             child.wait(timeout=10)
+        if fake is not None:
+            fake.stop()
         stop_embedded()
 
 

@@ -17,7 +17,7 @@ from ussd_app.health import enrollment as health
 from ussd_app.health.facilities import Facility
 from ussd_app.jobs import QUEUE_NAMES
 from ussd_app.sms import runtime as sms_runtime
-from ussd_app.sms.gateway import AfricasTalkingGateway
+from ussd_app.sms.gateways.africastalking import AfricasTalkingGateway
 from ussd_app.subscribers import get_or_create
 
 PASSWORD = "sage-femme-2026"
