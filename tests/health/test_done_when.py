@@ -48,7 +48,7 @@ def test_done_when(dial, db, facilities, today, cli, lang, phone):
     pick(d, lang, SEND_BY_SMS)
     [info] = outbox(db, "health_info", phone)
     assert info.body.split("\n")[0] == label(lang, SMS_HEADING)
-    assert label(lang, IMPLANT.body) in info.body and info.parts <= 3
+    assert label(lang, IMPLANT.body) in info.body and info.parts <= 2
 
     # 2. she registers her pregnancy (5th month) at Sotuba
     d = fresh(dial(phone=phone), lang)
