@@ -89,6 +89,7 @@ def _number(value: str, ctx, s) -> int:
     return int(value)
 
 
+CONTINUE_STEPS = N_("Continue the steps?")  # t.two holds step one's answer: something to lose
 LONG_TEXT = " ".join(f"Para{i} lorem ipsum dolor sit amet." for i in range(1, 16))  # ~480 chars
 
 
@@ -118,7 +119,7 @@ def toy_screens():
                targets=["t.two"], examples=["5"]),
         Prompt("t.two", Raw("Step two: a number"), _number,
                lambda ctx, s, v: Go("t.done", data={"two": v}, effects=(LogRow(f"two={v}"),)),
-               targets=["t.done"], examples=["7"]),
+               targets=["t.done"], examples=["7"], resumable=CONTINUE_STEPS),
         End("t.done", lambda ctx, s: Raw(f"Done {s.data['one']}+{s.data['two']}")),
         Menu("t.broken", Raw("Will fail"), [
             Option(Raw("Go"), "t.never", effects=lambda ctx, s: (FailingWrite(),)),
@@ -306,8 +307,11 @@ def test_step_effects_are_returned_not_applied():
 
 def test_hop_key_is_stable_and_distinct():
     hop = Hop("S", "+22376123456", 3, NOW)
-    assert hop.key("log") == Hop("S", "+22376000000", 3, NOW).key("log")
+    assert hop.key("log") == Hop("S", "+22376123456", 3, NOW).key("log")
     assert hop.key("log") != Hop("S", "+22376123456", 4, NOW).key("log")
+    # Another phone posting the same session id is another session: its effects are its own.
+    assert hop.key("log") != Hop("S", "+22376000000", 3, NOW).key("log")
+    assert "22376123456" not in hop.key("log")
 
 
 # --- the host on real Redis and each database -------------------------------------------------
@@ -468,7 +472,7 @@ def test_a_hop_that_writes_holds_the_session_until_its_commit(toy_app, toy_dial,
     locked_at_commit: list[bool] = []
 
     def before_commit(db):
-        locked_at_commit.append(bool(redis_client.exists(f"ussd:lock:{d.session_id}")))
+        locked_at_commit.append(bool(redis_client.exists(SessionStore.lock_key(d.session_id, d.phone))))
 
     d = french_dialer(toy_dial).press("3")
     event.listen(sessions, "before_commit", before_commit)
@@ -478,7 +482,7 @@ def test_a_hop_that_writes_holds_the_session_until_its_commit(toy_app, toy_dial,
     finally:
         event.remove(sessions, "before_commit", before_commit)
     assert locked_at_commit == [True, False]  # the read-only hop freed it with its save
-    assert not redis_client.exists(f"ussd:lock:{d.session_id}")  # and every hop frees it
+    assert not redis_client.exists(SessionStore.lock_key(d.session_id, d.phone))  # every hop frees it
 
 
 def test_database_error_mid_hop_writes_nothing_and_ends_politely(toy_app, toy_dial, redis_client):
@@ -487,13 +491,13 @@ def test_database_error_mid_hop_writes_nothing_and_ends_politely(toy_app, toy_di
     assert d.ended and "Désolé" in d.answer
     assert effect_rows(toy_app) == []  # the first insert rolled back with the failing one
     # Redis was not told either: the session is still on the screen before the failure.
-    stored = redis_client.get(f"ussd:s:{d.session_id}")
+    stored = redis_client.get(SessionStore.session_key(d.session_id, d.phone))
     assert stored is not None and b'"screen": "t.broken"' in stored
 
 
 def test_unknown_screen_in_stored_session_is_rebuilt(toy_app, toy_dial, redis_client):
     d = french_dialer(toy_dial).press("3")
-    key = f"ussd:s:{d.session_id}"
+    key = SessionStore.session_key(d.session_id, d.phone)
     redis_client.set(key, redis_client.get(key).replace(b'"t.one"', b'"gone.screen"'))
     d.press("5").sees("Step two")
 

@@ -30,6 +30,7 @@ from ussd_app.menus import flow_modules
 from ussd_app.menus.engine import CHOOSE_LANGUAGE, MAIN, RESUME, Ctx, Session, step
 from ussd_app.menus.render import SCREEN_LIMIT
 from ussd_app.menus.screens import Branch, Choice, Menu, Prompt
+from ussd_app.menus.store import SessionStore
 from ussd_app.subscribers import Subscriber, find_by_phone
 from ussd_app.text.gsm import is_gsm
 from ussd_app.text.i18n import LANGUAGES
@@ -104,15 +105,16 @@ class Walk:
         return body
 
     # -- sessions in Redis ------------------------------------------------------------------
-    def stored(self, sid: str) -> Session | None:
-        raw = self.redis.get(f"ussd:s:{sid}")
+    def stored(self, sid: str, phone: str) -> Session | None:
+        raw = self.redis.get(SessionStore.session_key(sid, phone))
         return Session.from_dict(json.loads(raw)) if raw else None
 
     def fork(self, node: Node) -> str:
         new = "walk-" + uuid.uuid4().hex[:12]
-        raw = json.loads(self.redis.get(f"ussd:s:{node.sid}"))
+        phone = node.state.phone
+        raw = json.loads(self.redis.get(SessionStore.session_key(node.sid, phone)))
         raw["id"] = new
-        self.redis.set(f"ussd:s:{new}", json.dumps(raw), ex=600)
+        self.redis.set(SessionStore.session_key(new, phone), json.dumps(raw), ex=600)
         return new
 
     def predict(self, session: Session, key: str) -> str:
@@ -147,7 +149,7 @@ class Walk:
         self.redis.delete(f"ussd:resume:{phone}")
         sid = "walk-" + uuid.uuid4().hex[:12]
         body = self.call(sid, phone, "", "first dial")
-        session = self.stored(sid)
+        session = self.stored(sid, phone)
         if body is None or session is None:
             return None
         self.seen_screens.add(session.screen)
@@ -160,7 +162,7 @@ class Walk:
             if node.state in self.expanded or node.depth >= MAX_DEPTH:
                 continue
             self.expanded.add(node.state)
-            parked = self.stored(node.sid)
+            parked = self.stored(node.sid, node.state.phone)
             if parked is None:
                 continue
             for key in self.keys_for(parked):
@@ -172,7 +174,7 @@ class Walk:
                 body = self.call(sid, node.state.phone, text, f"{node.state.screen} + {key!r}")
                 if body is None:
                     continue
-                session = self.stored(sid)
+                session = self.stored(sid, node.state.phone)
                 screen = session.screen if session is not None else target
                 self.seen_screens.add(screen)
                 if session is None or body.startswith("END "):
@@ -200,7 +202,7 @@ class Walk:
             sid = "walk-" + uuid.uuid4().hex[:12]
             if self.call(sid, phone, "", "resume offer") is None:
                 return
-            session = self.stored(sid)
+            session = self.stored(sid, phone)
             if session is None or session.screen != RESUME:
                 return
             self.seen_screens.add(RESUME)
@@ -210,7 +212,7 @@ class Walk:
         todo, tried = deque([root]), 0
         while todo and tried < 200:
             node = todo.popleft()
-            parked = self.stored(node.sid)
+            parked = self.stored(node.sid, node.state.phone)
             if parked is None:
                 continue
             for key in self.keys_for(parked):
@@ -220,7 +222,7 @@ class Walk:
                 sid = self.fork(node)
                 text = f"{node.text}*{key}" if node.text else key
                 body = self.call(sid, node.state.phone, text, "to a resumable screen")
-                session = self.stored(sid)
+                session = self.stored(sid, node.state.phone)
                 if body is None or session is None:
                     continue
                 screen = self.registry[session.screen]

@@ -72,11 +72,14 @@ def test_confirm_resent_and_pressed_twice_writes_once(make_group, login, db, dia
     assert d2.ended and _count(db, LedgerEntry) == 8
 
 
-def test_redis_lost_mid_roll_call_loses_nothing(make_group, login, db, redis_client):
+def test_redis_lost_mid_roll_call_asks_the_pin_again_and_records_once(make_group, login, db,
+                                                                        redis_client):
     make_group(size=5)
     d = login(phone_of(1)).press("1", "2", "3")
-    redis_client.flushdb()  # the session is rebuilt from the gateway's text
-    d.press("1", "0", "4").sees("4 présentes").press("1")
+    redis_client.flushdb()  # the session and its draft are gone: rebuilt from the gateway's text
+    d.press("1").sees("connexion a été coupée", "Entrez votre code")  # never from replayed input
+    d.press(PIN).sees("Appel de la réunion")
+    d.press("1", "2", "3", "1", "0", "4").sees("4 présentes").press("1")
     assert _count(db, Meeting) == 1 and _count(db, LedgerEntry) == 8
 
 
