@@ -115,12 +115,13 @@ def reverse_entry(db, entry: LedgerEntry, *, idempotency_key: str, now: datetime
                            idempotency_key=idempotency_key, recorded_by_id=recorded_by_id,
                            created_at=now)
     db.add(reversal)
+    ref = reference(entry.id)  # read now: a failed flush expires the entry
     try:
         db.flush()
     except IntegrityError as exc:
         # A parallel transaction reversed it first (reverses_id is unique): this one must be
         # rolled back, and the caller told.
-        raise AlreadyReversed(f"entry {reference(entry.id)} was reversed meanwhile") from exc
+        raise AlreadyReversed(f"entry {ref} was reversed meanwhile") from exc
     return reversal
 
 
