@@ -405,6 +405,37 @@ def test_dropped_session_offers_continue(toy_app, toy_dial, redis_client):
     toy_dial().sees("Menu principal")  # finished: nothing to resume
 
 
+def test_no_offer_to_resume_where_nothing_would_be_lost(toy_app, toy_dial):
+    french_dialer(toy_dial).press("3").sees("Step one")  # nothing typed yet
+    toy_dial().sees("Menu principal")
+    toy_dial().press("2").sees("Para1")  # reading a long text
+    toy_dial().sees("Menu principal")
+
+
+def test_the_offer_says_what_it_resumes(toy_app, toy_dial):
+    french_dialer(toy_dial).press("3", "5").sees("Step two")
+    toy_dial().sees("coupée", "Continue the steps?", "1 Continuer")
+
+
+def drop_sessions(redis_client) -> None:
+    """Redis loses the sessions (evicted, expired), not the rest."""
+    for key in redis_client.scan_iter("ussd:s:*"):
+        redis_client.delete(key)
+
+
+def test_a_resumed_session_lost_by_redis_is_rebuilt_from_the_offer(toy_app, toy_dial, redis_client):
+    french_dialer(toy_dial).press("3", "5")
+    d = toy_dial().sees("Continue the steps?").press("1").sees("Step two")
+    drop_sessions(redis_client)
+    d.press("7").sees("Done 5+7")
+    assert [v for _, v in effect_rows(toy_app)] == ["one=5", "two=7"]
+    # Lost at the offer itself: the offer's answer still means what it meant.
+    toy_dial().press("3", "6")
+    d = toy_dial().sees("Continue the steps?")
+    drop_sessions(redis_client)
+    d.press("1").sees("Step two").press("8").sees("Done 6+8")
+
+
 def test_dropped_session_start_again(toy_app, toy_dial, redis_client):
     french_dialer(toy_dial).press("3", "5")
     toy_dial().sees("coupée").press("2").sees("Menu principal").press("0").sees("Choix invalide")

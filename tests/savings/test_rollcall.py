@@ -86,7 +86,8 @@ def test_redis_lost_mid_roll_call_asks_the_pin_again_and_records_once(make_group
 def test_a_dropped_roll_call_resumes_after_the_pin(make_group, login, dial, db):
     make_group(size=6)
     login(phone_of(1)).press("1", "2", "3", "1")  # the call drops at member 04
-    d = dial(phone=phone_of(1)).sees("coupée").press("1").sees("Entrez votre code")
+    d = dial(phone=phone_of(1)).sees("coupée", "Continuer l'appel de la réunion ?")
+    d.press("1").sees("Entrez votre code")
     d.press(PIN).sees("04 Aminata D.").press("2", "2", "2").sees("6 présentes", "12 parts")
     d.press("1").sees("enregistrée")
     assert _count(db, LedgerEntry) == 12
