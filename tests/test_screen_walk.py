@@ -75,6 +75,7 @@ class Walk:
     seen_screens: set[str] = field(default_factory=set)
     expanded: set[State] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    resume_paths: dict[str, str] = field(default_factory=dict)  # phone -> keys to a resumable screen
 
     # -- one gateway callback -------------------------------------------------------------
     def call(self, sid: str, phone: str, text: str, where: str) -> str | None:
@@ -197,8 +198,12 @@ class Walk:
             if root is None or root.state.screen != MAIN:
                 return
             # Walk again to a resumable state by the first path that reaches one.
-            if not self._leave_midflow(root):
+            # The keys that first reach one are taken again (option numbers are the same in
+            # every language): a search costs hundreds of hops since few screens are resumable.
+            path = self.resume_paths.get(phone) or self._leave_midflow(root)
+            if path is None or not self._follow(root, path):
                 return
+            self.resume_paths[phone] = path
             sid = "walk-" + uuid.uuid4().hex[:12]
             if self.call(sid, phone, "", "resume offer") is None:
                 return
@@ -208,7 +213,17 @@ class Walk:
             self.seen_screens.add(RESUME)
             self.call(sid, phone, key, f"resume + {key!r}")
 
-    def _leave_midflow(self, root: Node) -> bool:
+    def _follow(self, root: Node, path: str) -> bool:
+        """Press the keys of `path` again, hop by hop, from a fresh dial: True if resumable there."""
+        sid, text = self.fork(root), ""
+        for key in path.split("*"):
+            text = f"{text}*{key}" if text else key
+            if self.call(sid, root.state.phone, text, "to a resumable screen") is None:
+                return False
+        return self.redis.exists(f"ussd:resume:{root.state.phone}") == 1
+
+    def _leave_midflow(self, root: Node) -> str | None:
+        """The keys that lead from `root` to a resumable screen (the first found), or None."""
         todo, tried = deque([root]), 0
         while todo and tried < 200:
             node = todo.popleft()
@@ -227,10 +242,10 @@ class Walk:
                     continue
                 screen = self.registry[session.screen]
                 if screen.resumable and session.screen not in (MAIN, CHOOSE_LANGUAGE, RESUME):
-                    return self.redis.exists(f"ussd:resume:{node.state.phone}") == 1
+                    return text if self.redis.exists(f"ussd:resume:{node.state.phone}") else None
                 todo.append(Node(sid, text, State(node.state.phone, session.lang, session.screen,
                                                   session.page), node.depth + 1))
-        return False
+        return None
 
 
 def set_language(app, phone: str, lang: str) -> None:
