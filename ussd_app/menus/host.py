@@ -96,11 +96,6 @@ class HopRun:
             self._abandoned = not self._storing
             return self._abandoned
 
-    @property
-    def abandoned(self) -> bool:
-        with self._guard:
-            return self._abandoned
-
 
 class UssdHost:
     def __init__(self, registry, store: SessionStore, session_factory, settings=None,
@@ -126,7 +121,7 @@ class UssdHost:
                 log.warning("ussd: hop over its %.1f s deadline at session=%s: polite END",
                             self.deadline_s, session_id)
                 return end_answer(UNAVAILABLE, run.lang)
-        return run.answer
+        return run.answer or end_answer(UNAVAILABLE, run.lang)
 
     def _run(self, run: HopRun, session_id: str, phone: str, text: str) -> None:
         try:
