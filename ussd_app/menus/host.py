@@ -170,7 +170,7 @@ class UssdHost:
         return cached
 
     def _advance(self, run: HopRun, lease, phone: str, text: str) -> str:
-        stored = json.dumps(lease.session.to_dict()) if lease.session is not None else None
+        stored = lease.session_raw if lease.session is not None else None
         try:
             return self._advance_once(run, lease, phone, text)
         except StaleStep:

@@ -66,6 +66,7 @@ class Lease:
     held: bool  # False: a resent twin of this hop is being answered right now
     cached: str | None  # the answer already given to this exact hop
     session: Session | None
+    session_raw: bytes | None  # the session as stored, for a hop answered again from the start
     resume_raw: bytes | None  # the phone's resume snapshot, as stored
     opening: dict | None  # the resume offer this session's first hop showed, if it showed one
     session_id: str
@@ -161,7 +162,7 @@ class SessionStore:
         try:
             lease = Lease(held=bool(got), cached=reply.decode("utf-8") if reply else None,
                           session=Session.from_dict(json.loads(raw)) if raw else None,
-                          resume_raw=resume_raw, opening=json.loads(opening) if opening else None,
+                          session_raw=raw, resume_raw=resume_raw, opening=json.loads(opening) if opening else None,
                           session_id=session_id, phone=phone, key=key, token=token)
             yield lease
         finally:
