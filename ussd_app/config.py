@@ -15,6 +15,14 @@ def _int(env: dict, name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _seconds(env: dict, name: str, default: float) -> float:
+    raw = env.get(name)
+    value = float(raw) if raw not in (None, "") else default
+    if not 0 < value <= 60:
+        raise ValueError(f"{name} must be a number of seconds above 0 and at most 60, not {raw!r}")
+    return value
+
+
 def _flag(env: dict, name: str) -> bool:
     raw = (env.get(name) or "").strip().lower()
     if raw in ("", "0", "false", "no", "off"):
@@ -48,6 +56,9 @@ class Settings:
     sms_gateway: str  # "console", "africastalking" or "orange" (ussd_app/sms/gateways)
     session_ttl_seconds: int = 300
     resume_window_seconds: int = 600
+    # Every USSD callback is answered within this (a polite END when late): the gateway gives up
+    # after about 10 s. PostgreSQL statements are cut at the same bound.
+    hop_deadline_seconds: float = 5.0
     quiet_hours_start: int = 20  # 20:00 Africa/Bamako
     quiet_hours_end: int = 8  # 08:00 Africa/Bamako
     sms_rate_per_second: int = 10
@@ -88,6 +99,7 @@ class Settings:
                                                    else "orange" if orange_client_id else "console"),
             session_ttl_seconds=_int(env, "USSD_SESSION_TTL", 300),
             resume_window_seconds=_int(env, "USSD_RESUME_WINDOW", 600),
+            hop_deadline_seconds=_seconds(env, "USSD_HOP_DEADLINE", 5.0),
             quiet_hours_start=_int(env, "SMS_QUIET_START_HOUR", 20),
             quiet_hours_end=_int(env, "SMS_QUIET_END_HOUR", 8),
             sms_rate_per_second=_int(env, "SMS_RATE_PER_SECOND", 10),

@@ -120,3 +120,40 @@ def test_president_resets_a_pin_and_the_member_sets_a_new_one(make_group, login,
     assert _credential(db, 4).pin_hash is None
     dial(phone=phone_of(4)).press("1").sees("Choisissez un code")
     assert "Réinitialiser" not in login(phone_of(1)).screen  # the treasurer cannot
+
+
+def test_pins_are_hashed_for_a_hop_and_old_hashes_still_open_then_are_rehashed(make_group, login,
+                                                                                dial, db):
+    from argon2 import PasswordHasher
+
+    make_group(size=3)
+    login(phone_of(3))
+    assert "$m=19456,t=2,p=1$" in _credential(db, 3).pin_hash  # see pins.py for the reasoning
+    old = _credential(db, 3)
+    old.pin_hash = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PIN)
+    db.commit()
+    dial(phone=phone_of(3)).press("1", PIN).sees("épargne")
+    rehashed = _credential(db, 3).pin_hash
+    assert "$m=19456,t=2,p=1$" in rehashed and pin_matches(rehashed, PIN)
+
+
+def test_a_new_pin_waits_in_the_database_never_in_redis(make_group, dial, db, redis_client, clock):
+    make_group(size=3)
+    d = dial(phone=phone_of(3)).press("2", "1", PIN).sees("encore")
+    pending = _credential(db, 3)
+    assert pending.pending_hash.startswith("$argon2") and pending.pin_hash is None
+    assert not [k for k in redis_client.scan_iter() if b"$argon2" in (redis_client.dump(k) or b"")]
+    d.press("5930").sees("différents")  # a mismatch forgets it
+    assert _credential(db, 3).pending_hash is None
+    d.press(PIN, PIN).sees("épargne")  # a match makes it the PIN and forgets the pending one
+    stored = _credential(db, 3)
+    assert pin_matches(stored.pin_hash, PIN) and stored.pending_hash is None
+    # A new PIN left unconfirmed for ten minutes is no longer taken.
+    from ussd_app.savings.groups import reset_pin
+
+    reset_pin(db, db.get(Member, stored.member_id), now=clock.now)
+    db.commit()
+    d = dial(phone=phone_of(3)).press("1", PIN).sees("encore")
+    clock.advance(minutes=10)
+    d.press(PIN).sees("différents")
+    assert _credential(db, 3).pin_hash is None

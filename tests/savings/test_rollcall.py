@@ -72,18 +72,22 @@ def test_confirm_resent_and_pressed_twice_writes_once(make_group, login, db, dia
     assert d2.ended and _count(db, LedgerEntry) == 8
 
 
-def test_redis_lost_mid_roll_call_loses_nothing(make_group, login, db, redis_client):
+def test_redis_lost_mid_roll_call_asks_the_pin_again_and_records_once(make_group, login, db,
+                                                                        redis_client):
     make_group(size=5)
     d = login(phone_of(1)).press("1", "2", "3")
-    redis_client.flushdb()  # the session is rebuilt from the gateway's text
-    d.press("1", "0", "4").sees("4 présentes").press("1")
+    redis_client.flushdb()  # the session and its draft are gone: rebuilt from the gateway's text
+    d.press("1").sees("connexion a été coupée", "Entrez votre code")  # never from replayed input
+    d.press(PIN).sees("Appel de la réunion")
+    d.press("1", "2", "3", "1", "0", "4").sees("4 présentes").press("1")
     assert _count(db, Meeting) == 1 and _count(db, LedgerEntry) == 8
 
 
 def test_a_dropped_roll_call_resumes_after_the_pin(make_group, login, dial, db):
     make_group(size=6)
     login(phone_of(1)).press("1", "2", "3", "1")  # the call drops at member 04
-    d = dial(phone=phone_of(1)).sees("coupée").press("1").sees("Entrez votre code")
+    d = dial(phone=phone_of(1)).sees("coupée", "Continuer l'appel de la réunion ?")
+    d.press("1").sees("Entrez votre code")
     d.press(PIN).sees("04 Aminata D.").press("2", "2", "2").sees("6 présentes", "12 parts")
     d.press("1").sees("enregistrée")
     assert _count(db, LedgerEntry) == 12

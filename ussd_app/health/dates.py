@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
+from ussd_app.text.keypad import is_digits
+
 PREGNANCY_DAYS = 280
 LONGEST_PREGNANCY_DAYS = 42 * 7  # an LMP further back than 42 weeks cannot be an ongoing pregnancy
 UNDER_FIVE_YEARS = 5
@@ -31,7 +33,7 @@ def today_in_mali(now: datetime) -> date:
 def parse_ddmmyyyy(text: str) -> date:
     """A date typed as 8 digits, day month year (separators tolerated: 05/03/2024)."""
     digits = _SEPARATORS.sub("", text or "")
-    if len(digits) != 8 or not digits.isdigit():
+    if len(digits) != 8 or not is_digits(digits):
         raise DateProblem("format")  # includes 2- and 3-digit years
     day, month, year = int(digits[:2]), int(digits[2:4]), int(digits[4:])
     if year < 1900:

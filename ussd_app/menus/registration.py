@@ -16,6 +16,7 @@ from ussd_app.health.facilities import by_id, communes, in_commune
 from ussd_app.menus.engine import MAIN, Hop
 from ussd_app.menus.screens import Choice, Effect, Go, Invalid, Menu, Option, Prompt, Raw, Screen
 from ussd_app.text.i18n import LANGUAGES, N_, T, translate
+from ussd_app.text.keypad import as_number
 
 START, MINE = "reg.start", "reg.mine"
 PREG_HOW, PREG_MONTH, PREG_LMP = "reg.preg.how", "reg.preg.month", "reg.preg.lmp"
@@ -39,6 +40,8 @@ DATE_HINTS = {
 TOO_OLD_CHILD = N_("This child is 5 or older. Only children under 5 can be registered.")
 TOO_OLD_PERIOD = N_("This date is more than 42 weeks ago. Check it, or give the month instead.")
 MAX_NAME = 30
+# Asked when she dials again after the call dropped with something typed (see Screen.resumable).
+CONTINUE = N_("Continue your registration?")
 
 
 def _show(day: str | date) -> str:
@@ -52,8 +55,9 @@ def _lang(s) -> str:
 # --- pregnancy -----------------------------------------------------------------------------
 
 def parse_month(value: str, ctx, s) -> int:
-    if value.isdigit() and 1 <= int(value) <= 9:
-        return int(value)
+    month = as_number(value)
+    if month is not None and 1 <= month <= 9:
+        return month
     raise Invalid(N_("Type a number from 1 to 9."))
 
 
@@ -254,14 +258,15 @@ def screens() -> list[Screen]:
                [CHILD_DOB], examples=["Awa"]),
         Prompt(CHILD_DOB, lambda ctx, s: T(N_("Date of birth of {name}? Type day, month, year. "
                                               "Example: 15062024"), {"name": s.data.get("child", "")}),
-               parse_birth_date, after_birth_date, [COMMUNE], examples=_example_date(730)),
+               parse_birth_date, after_birth_date, [COMMUNE], examples=_example_date(730),
+               resumable=CONTINUE),
         Choice(COMMUNE, N_("Your CSCom: choose the commune or district"), commune_items,
                lambda ctx, s, value: Go(CENTRE, data={"commune": value}), [CENTRE],
-               empty=N_("No centre is available yet.")),
+               empty=N_("No centre is available yet."), resumable=CONTINUE),
         Choice(CENTRE, N_("Choose your CSCom"), centre_items, choose_centre, [CONFIRM, EXISTS],
-               empty=N_("No centre is available yet.")),
+               empty=N_("No centre is available yet."), resumable=CONTINUE),
         Choice(CONFIRM, confirm_title, lambda ctx, s: [(N_("Confirm"), "yes"), (N_("Cancel"), "no")],
-               choose_confirm, [DONE, EXISTS, MAIN]),
+               choose_confirm, [DONE, EXISTS, MAIN], resumable=CONTINUE),
         Menu(DONE, done_text, [Option(N_("My registrations"), MINE)], resumable=False),
         Menu(EXISTS, exists_text, [Option(N_("My registrations"), MINE)], resumable=False),
         Choice(MINE, N_("My registrations"), mine_items, choose_mine, [DETAIL],

@@ -14,6 +14,7 @@ from ussd_app.savings.ledger import correctable_entries, reference, reversal_of
 from ussd_app.savings.models import LedgerEntry, Member
 from ussd_app.savings.receipts import day_month, xof
 from ussd_app.text.i18n import N_, T
+from ussd_app.text.keypad import as_number
 
 LIST = "savings.fix.list"
 ACTION = "savings.fix.action"
@@ -68,12 +69,13 @@ def _cancel(ctx, s) -> Go:
 
 def _parse_new_shares(value, ctx, s) -> int:
     group, entry = my_group(ctx, s), _entry(ctx, s)
-    if not (value.isdigit() and group.min_shares <= int(value) <= group.max_shares):
+    shares = as_number(value)
+    if shares is None or not group.min_shares <= shares <= group.max_shares:
         raise Invalid(T(N_("Enter {min} to {max} shares."), {"min": group.min_shares,
                                                              "max": group.max_shares}))
-    if int(value) == entry.shares:
+    if shares == entry.shares:
         raise Invalid(N_("That is the number already recorded."))
-    return int(value)
+    return shares
 
 
 def _reenter(ctx, s, shares: int) -> Go:
@@ -97,22 +99,19 @@ def _cancelled_text(ctx, s):
 
 
 def screens():
-    entries = Choice(LIST, N_("Which entry?"), _items, _choose, targets=[ACTION],
-                     empty=N_("No entry to correct."))
-    entries.resumable = False  # the group's entries must not reopen after a drop without the PIN
     return [
-        entries,
+        Choice(LIST, N_("Which entry?"), _items, _choose, targets=[ACTION],
+               empty=N_("No entry to correct.")),
         Menu(ACTION, _action_text, [
             Option(N_("Enter the right shares"), SHARES),
             Option(N_("Cancel this entry"), CANCEL_CONFIRM),
-        ], resumable=False),
+        ]),
         Prompt(SHARES, lambda ctx, s: T(N_("Right number of shares for {member}?"),
                                         _describe(ctx, _entry(ctx, s))),
-               _parse_new_shares, _reenter, targets=[DONE], resumable=False,
-               examples=["3"]),
+               _parse_new_shares, _reenter, targets=[DONE], examples=["3"]),
         Menu(CANCEL_CONFIRM, lambda ctx, s: T(N_("Cancel entry {ref} of {member}? She gets an SMS."),
                                               _describe(ctx, _entry(ctx, s))),
-             [Option(N_("Confirm"), CANCEL)], resumable=False),
+             [Option(N_("Confirm"), CANCEL)]),
         Branch(CANCEL, _cancel, targets=[CANCELLED]),
         End(DONE, _done_text),
         End(CANCELLED, _cancelled_text),

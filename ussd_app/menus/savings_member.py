@@ -35,6 +35,6 @@ def screens():
         Menu(MEMBER_SCREEN, _text, [
             Option(N_("Statement by SMS"), STATEMENT_SENT,
                    effects=lambda ctx, s: (SendStatement(me(ctx, s).id),)),
-        ], resumable=False),
+        ]),
         End(STATEMENT_SENT, N_("Your statement of this cycle is on its way by SMS.")),
     ]

@@ -17,6 +17,7 @@ from ussd_app.savings.models import Member
 from ussd_app.savings.receipts import day_month, xof
 from ussd_app.savings.recording import draft_key
 from ussd_app.text.i18n import N_, T
+from ussd_app.text.keypad import as_number
 
 START = "savings.roll.start"
 MEMBER = "savings.roll.member"
@@ -26,6 +27,7 @@ DONE = "savings.roll.done"
 ALREADY = "savings.roll.already"
 FIX_NUMBER = "savings.roll.fix_number"
 FIX_SHARES = "savings.roll.fix_shares"
+CONTINUE = N_("Continue the roll-call?")  # asked when the treasurer dials again after a drop
 
 
 def _draft(s) -> dict:
@@ -53,8 +55,9 @@ def _share_range(ctx, s) -> dict:
 
 def _parse_shares(value, ctx, s) -> int:
     limits = _share_range(ctx, s)
-    if value.isdigit() and (int(value) == 0 or limits["min"] <= int(value) <= limits["max"]):
-        return int(value)
+    shares = as_number(value)
+    if shares is not None and (shares == 0 or limits["min"] <= shares <= limits["max"]):
+        return shares
     raise Invalid(T(N_("Enter {min} to {max} shares, or 0 if absent."), limits))
 
 
@@ -103,7 +106,8 @@ def _save(ctx, s) -> Go:
 
 def _parse_fix_number(value, ctx, s) -> int:
     draft = _draft(s)
-    member = member_by_number(ctx.db, draft["group"], int(value)) if value.isdigit() else None
+    number = as_number(value)
+    member = member_by_number(ctx.db, draft["group"], number) if number is not None else None
     if member is None or member.id not in draft["ids"]:
         raise Invalid(N_("No member has this number."))
     return draft["ids"].index(member.id)
@@ -126,15 +130,15 @@ def screens():
     return [
         Branch(START, _start, targets=[ALREADY, MEMBER, SUMMARY]),
         Prompt(MEMBER, _member_text, _parse_shares, _record_shares, targets=[MEMBER, SUMMARY],
-               accepts_zero=True, resume_gate=GATE, examples=["2", "0"]),
+               accepts_zero=True, resume_gate=GATE, resumable=CONTINUE, examples=["2", "0"]),
         Menu(SUMMARY, _summary_text, [Option(N_("Confirm"), SAVE),
                                       Option(N_("Change a member"), FIX_NUMBER)],
-             resume_gate=GATE),
+             resume_gate=GATE, resumable=CONTINUE),
         Prompt(FIX_NUMBER, N_("Number of the member to change?"), _parse_fix_number,
                lambda ctx, s, index: Go(FIX_SHARES, data={"roll_fix": index}),
-               targets=[FIX_SHARES], resume_gate=GATE, examples=["7"]),
+               targets=[FIX_SHARES], resume_gate=GATE, resumable=CONTINUE, examples=["7"]),
         Prompt(FIX_SHARES, _fix_shares_text, _parse_shares, _fix_shares, targets=[SUMMARY],
-               accepts_zero=True, resume_gate=GATE, examples=["3"]),
+               accepts_zero=True, resume_gate=GATE, resumable=CONTINUE, examples=["3"]),
         Branch(SAVE, _save, targets=[DONE, ALREADY]),
         End(DONE, lambda ctx, s: T(N_("Meeting of {date} recorded: {shares} shares = {amount}, "
                                       "health fund {health}. Members get an SMS receipt."),

@@ -15,6 +15,7 @@ from ussd_app.savings.ledger import group_balance, meeting_totals
 from ussd_app.savings.models import Meeting, Member
 from ussd_app.savings.receipts import day_month, xof
 from ussd_app.text.i18n import N_, T
+from ussd_app.text.keypad import as_number
 
 ROLL_CALL = "savings.roll.start"
 CORRECT = "savings.fix.list"
@@ -37,7 +38,8 @@ def _menu_title(ctx, s):
 
 
 def parse_member_number(value, ctx, s) -> int:
-    member = member_by_number(ctx.db, me(ctx, s).group_id, int(value)) if value.isdigit() else None
+    number = as_number(value)
+    member = member_by_number(ctx.db, me(ctx, s).group_id, number) if number is not None else None
     if member is None:
         raise Invalid(N_("No member has this number."))
     return member.id
@@ -58,8 +60,9 @@ def _contrib_shares_text(ctx, s):
 
 def _parse_contrib_shares(value, ctx, s) -> int:
     group = my_group(ctx, s)
-    if value.isdigit() and group.min_shares <= int(value) <= group.max_shares:
-        return int(value)
+    shares = as_number(value)
+    if shares is not None and group.min_shares <= shares <= group.max_shares:
+        return shares
     raise Invalid(T(N_("Enter {min} to {max} shares."), {"min": group.min_shares, "max": group.max_shares}))
 
 
@@ -103,27 +106,26 @@ def screens():
             Option(N_("Group balances"), BALANCES),
             Option(N_("My savings"), MEMBER_SCREEN),
             Option(N_("Reset a member's PIN"), RESET_NUMBER, when=_is_president),
-        ], resumable=False),
+        ]),
         Prompt(CONTRIB_NUMBER, N_("Member number?"), parse_member_number,
                lambda ctx, s, member_id: Go(CONTRIB_SHARES, data={"contrib_member": member_id}),
-               targets=[CONTRIB_SHARES], resumable=False, examples=["7"]),
+               targets=[CONTRIB_SHARES], examples=["7"]),
         Prompt(CONTRIB_SHARES, _contrib_shares_text, _parse_contrib_shares,
                lambda ctx, s, shares: Go(CONTRIB_CONFIRM, data={"contrib_shares": shares}),
-               targets=[CONTRIB_CONFIRM], resumable=False, examples=["2"]),
+               targets=[CONTRIB_CONFIRM], examples=["2"]),
         Menu(CONTRIB_CONFIRM,
              lambda ctx, s: T(N_("{member}: {shares} shares = {amount}."), _contrib_summary(ctx, s)),
-             [Option(N_("Confirm"), CONTRIB_DONE, effects=_save_contribution)], resumable=False),
+             [Option(N_("Confirm"), CONTRIB_DONE, effects=_save_contribution)]),
         End(CONTRIB_DONE, lambda ctx, s: T(N_("Recorded: {member}, {shares} shares = {amount}. "
                                               "She gets an SMS receipt."), _contrib_summary(ctx, s))),
         End(BALANCES, _balances_text),
         Prompt(RESET_NUMBER, N_("Number of the member whose PIN to reset?"), parse_member_number,
                lambda ctx, s, member_id: Go(RESET_CONFIRM, data={"reset_member": member_id}),
-               targets=[RESET_CONFIRM], resumable=False, examples=["7"]),
+               targets=[RESET_CONFIRM], examples=["7"]),
         Menu(RESET_CONFIRM,
              lambda ctx, s: T(N_("Reset the PIN of {member}? She chooses a new one at her next dial."),
                               {"member": member_label(_chosen(ctx, s, "reset_member"))}),
              [Option(N_("Confirm"), RESET_DONE,
-                     effects=lambda ctx, s: (ResetMemberPin(s.data["reset_member"]),))],
-             resumable=False),
+                     effects=lambda ctx, s: (ResetMemberPin(s.data["reset_member"]),))]),
         End(RESET_DONE, N_("PIN reset.")),
     ]
