@@ -94,3 +94,17 @@ def test_a_hint_never_takes_the_place_of_the_text_or_the_options(lang, topic, hi
         if hint_shown:
             assert text_of(lang, hint).startswith(shown_lines[0])
 
+
+
+def test_on_a_full_list_a_hint_keeps_the_title_and_the_first_options():
+    from ussd_app.menus.screens import Raw
+
+    names = tuple(Raw(f"{n:02d} Kadidiatou S.") for n in range(1, 16))
+    view = View((Raw("Type her number, or the first letters of her name:"),), names)
+    first_page = paginate("fr", view, can_go_back=True)[0]
+    shown, _ = render_page("fr", view, True, 0, Raw("No name starts with these letters."))
+    lines = shown.splitlines()
+    assert lines[0] == "No name starts with these letters."
+    assert lines[1] == "Type her number, or the first letters of her name:"
+    assert 1 <= len(lines[2:]) < len(first_page.splitlines()) - 2
+    assert "\n".join(lines[2:]) in first_page and len("CON " + shown) <= 160

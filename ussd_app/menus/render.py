@@ -3,7 +3,7 @@
 Pages break between sentences or lines; a sentence is cut between words only when it is longer
 than a page. The options start on the page that shows the last sentence above them, so no page
 is left holding only the options after a text. A hint (a wrong key, no next page) goes above the
-page it answers and never takes the place of its text or its options.
+page it answers and never takes the place of its text (see `_with_hint`).
 """
 
 from __future__ import annotations
@@ -133,20 +133,25 @@ def paginate(lang: str, view: View, can_go_back: bool) -> list[str]:
     return [_page_text(page) for page in _layout(lang, view, can_go_back)]
 
 
-def _with_hint(hint: str, page: tuple[str, str]) -> str:
-    """The hint above the page. The page's text and options always stay whole: without room, the
-    hint keeps its first sentence, then the footer goes (the keys it names work all the same),
-    and a page too full for even that keeps its text without the hint."""
+def _with_hint(hint: str, page: tuple[str, str], options: set[str]) -> str:
+    """The hint above the page. The page's text always stays whole: without room, the hint keeps
+    its first sentence and the footer goes (the keys it names work all the same); on a list, the
+    last options of the page go too (one always stays; they come back at the next key). A page
+    too full for even that keeps its text and options without the hint."""
     if len(hint) > MAX_HINT:
         log.warning("hint cut: %d characters for %d", len(hint), MAX_HINT)
         hint = hint[:MAX_HINT]
     content, footer = page
+    lines = content.split("\n")
+    listed = [i for i, line in enumerate(lines) if line in options]
     first_sentence = _SENTENCE_END.split(hint)[0]
-    for shown_hint, shown_footer in ((hint, footer), (first_sentence, footer), (hint, ""),
-                                     (first_sentence, "")):
-        text = f"{shown_hint}\n{_page_text((content, shown_footer))}"
-        if len(text) <= BODY_LIMIT:
-            return text
+    for dropped in range(max(len(listed), 1)):
+        kept = "\n".join(line for i, line in enumerate(lines) if i not in listed[len(listed) - dropped:])
+        for shown_hint, shown_footer in ((hint, footer), (first_sentence, footer), (hint, ""),
+                                         (first_sentence, "")):
+            text = f"{shown_hint}\n{_page_text((kept, shown_footer))}"
+            if len(text) <= BODY_LIMIT:
+                return text
     return _page_text(page)
 
 
@@ -157,4 +162,5 @@ def render_page(lang: str, view: View, can_go_back: bool, page: int,
     page = max(0, min(page, len(pages) - 1))
     if hint is None or view.end:
         return _page_text(pages[page]), page
-    return _with_hint(text_of(lang, hint), pages[page]), page
+    options = {text_of(lang, item) for item in view.items}
+    return _with_hint(text_of(lang, hint), pages[page], options), page
