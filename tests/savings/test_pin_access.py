@@ -38,14 +38,18 @@ def test_first_use_sets_the_pin_typed_twice_in_french(make_group, dial, db):
 
 def test_first_use_in_bambara(make_group, dial):
     make_group(size=3)
-    d = dial(phone=phone_of(1)).press("1", "5").sees("gundo")
+    d = dial(phone=phone_of(1)).press("1", "5").sees("gundo", "nimòrò kelen sinyè 4 tè, 1234 cogo tè")
     d.press(PIN, PIN).sees("Benkadi", "1 ")
 
 
-@pytest.mark.parametrize("easy", ["0000", "1234", "1111", "9876", "7890", "1212"])
-def test_easy_pins_are_refused(make_group, dial, easy):
+RULE = "pas 4 fois le meme, ni suite comme 1234, ni 1212."  # as folded to GSM-7
+
+
+@pytest.mark.parametrize("easy", ["0000", "1234", "1111", "2222", "3333", "9876", "7890", "1212"])
+def test_easy_pins_are_refused_and_the_screen_says_the_rule(make_group, dial, easy):
     make_group(size=3)
-    d = dial(phone=phone_of(3)).press("2", "5").press(easy).sees("trop facile", "Choisissez un code")
+    d = dial(phone=phone_of(3)).press("2", "5").sees(RULE)
+    d.press(easy).sees("trop facile", "Choisissez un code", RULE)
     d.press("12").sees("4 chiffres")
     d.press(PIN, PIN).sees("épargne")
 
