@@ -1,8 +1,8 @@
 """Main menu "Register for care" and "My registrations".
 
-She says who it is for, gives her name, registers her pregnancy (month, or date of last period)
-or a child under five, picks her CSCom (commune, then centre), confirms, and gets a reference on
-screen and by SMS. The
+She registers her pregnancy (month, or date of last period) or a child under five, gives her
+name, picks her CSCom (commune, then centre), confirms, and gets a reference on screen and by
+SMS. The
 reference is planned while reading (so the screen shows it) from the hop's idempotency key and
 stored by the effect under that same key: a resent hop shows and stores the same one.
 """
@@ -58,7 +58,7 @@ def parse_month(value: str, ctx, s) -> int:
 
 def after_month(ctx, s, month: int) -> Go:
     due = dates.due_date_from_month(month, dates.today_in_mali(ctx.now))
-    return Go(COMMUNE, data={"kind": enr.PREGNANCY, "month": month, "due": due.isoformat()},
+    return Go(MOTHER, data={"kind": enr.PREGNANCY, "month": month, "due": due.isoformat()},
               drop=("lmp", "child", "born"))
 
 
@@ -76,7 +76,7 @@ def after_last_period(ctx, s, lmp: date | str) -> Go:
     if lmp == TOO_OLD:
         return Go(PREG_TOO_OLD)
     due = dates.due_date_from_last_period(lmp)
-    return Go(COMMUNE, data={"kind": enr.PREGNANCY, "lmp": lmp.isoformat(), "due": due.isoformat()},
+    return Go(MOTHER, data={"kind": enr.PREGNANCY, "lmp": lmp.isoformat(), "due": due.isoformat()},
               drop=("month", "child", "born"))
 
 
@@ -99,7 +99,7 @@ def parse_mother_name(value: str, ctx, s) -> str:
 
 
 def after_mother_name(ctx, s, name: str) -> Go:
-    return Go(PREG_HOW if s.data.get("kind") == enr.PREGNANCY else CHILD_NAME, data={"mother": name})
+    return Go(COMMUNE, data={"mother": name})
 
 
 # --- child ---------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def parse_birth_date(value: str, ctx, s) -> date:
 
 
 def after_birth_date(ctx, s, born: date) -> Go:
-    return Go(COMMUNE, data={"kind": enr.CHILD, "born": born.isoformat()},
+    return Go(MOTHER, data={"kind": enr.CHILD, "born": born.isoformat()},
               drop=("month", "lmp", "due"))
 
 
@@ -226,20 +226,18 @@ def _example_dates(*days_ago: int):
 def screens() -> list[Screen]:
     return [
         Menu(START, N_("Register for subsidized care. Who is it for?"), [
-            Option(N_("Me, I am pregnant"), MOTHER, data={"kind": enr.PREGNANCY}),
-            Option(N_("My child under 5"), MOTHER, data={"kind": enr.CHILD}),
+            Option(N_("Me, I am pregnant"), PREG_HOW),
+            Option(N_("My child under 5"), CHILD_NAME),
         ]),
-        Prompt(MOTHER, N_("Your name? First name and family name."), parse_mother_name,
-               after_mother_name, [PREG_HOW, CHILD_NAME], examples=["Awa Traore"]),
         Menu(PREG_HOW, N_("How far along is your pregnancy? Tell us one of these:"), [
             Option(N_("Month of pregnancy"), PREG_MONTH),
             Option(N_("Date of my last period"), PREG_LMP),
         ]),
         Prompt(PREG_MONTH, N_("In which month of pregnancy are you? Type 1 to 9."),
-               parse_month, after_month, [COMMUNE], examples=["5"]),
+               parse_month, after_month, [MOTHER], examples=["5"]),
         Prompt(PREG_LMP, N_("First day of your last period? Type day, month, year. Example: "
                             "05032025"),
-               parse_last_period, after_last_period, [COMMUNE, PREG_TOO_OLD],
+               parse_last_period, after_last_period, [MOTHER, PREG_TOO_OLD],
                examples=_example_dates(70, 300)),
         Menu(PREG_TOO_OLD, TOO_OLD_PERIOD, [
             Option(N_("Type the date again"), PREG_LMP),
@@ -252,7 +250,9 @@ def screens() -> list[Screen]:
                [CHILD_DOB], examples=["Awa"]),
         Prompt(CHILD_DOB, lambda ctx, s: T(N_("Date of birth of {name}? Type day, month, year. "
                                               "Example: 15062024"), {"name": s.data.get("child", "")}),
-               parse_birth_date, after_birth_date, [COMMUNE], examples=_example_dates(730)),
+               parse_birth_date, after_birth_date, [MOTHER], examples=_example_dates(730)),
+        Prompt(MOTHER, N_("Your name? First name and family name."), parse_mother_name,
+               after_mother_name, [COMMUNE], examples=["Awa Traore"]),
         Choice(COMMUNE, N_("Your CSCom: choose the commune or district"), commune_items,
                lambda ctx, s, value: Go(CENTRE, data={"commune": value}), [CENTRE],
                empty=N_("No centre is available yet.")),
