@@ -257,7 +257,7 @@ def test_first_page_without_history_has_no_back_but_later_pages_do():
     assert joined.replace("  ", " ").startswith("Para1 lorem")
 
 
-def test_hint_without_room_replaces_the_text_above_the_options_not_an_option():
+def test_hint_without_room_keeps_the_text_and_every_option():
     from ussd_app.menus.render import paginate, render_page
     from ussd_app.menus.screens import View
 
@@ -266,7 +266,9 @@ def test_hint_without_room_replaces_the_text_above_the_options_not_an_option():
     assert len(paginate("fr", view, True)) == 1
     text, page = render_page("fr", view, True, 0, INVALID_CHOICE)
     assert len(text) <= SCREEN_LIMIT - 4
-    assert text.splitlines() == ["Choix invalide. Réessayez."] + [i.text for i in items] + ["0 Retour"]
+    # No room for the whole hint and the footer: the hint keeps its first sentence, the footer
+    # goes ("0" works all the same), the title and every option stay.
+    assert text.splitlines() == ["Choix invalide.", "Title of the list"] + [i.text for i in items]
     short, _ = render_page("fr", View((Raw("Pick"),), items[:2]), True, 0, INVALID_CHOICE)
     assert short.splitlines() == ["Choix invalide. Réessayez.", "Pick", items[0].text, items[1].text,
                                   "0 Retour"]

@@ -38,5 +38,5 @@ def test_a_half_done_registration_is_offered_back_and_rebuilt_after_a_resume(dia
     d.press("1").sees("Date de naissance de Awa")
     drop_sessions(redis_client)  # the resumed session is lost before her next key
     born = (clock.now.date().replace(day=1)).strftime("%d%m") + str(clock.now.year - 1)
-    d.press(born).sees("Votre CSCom")  # her date of birth, not a choice on the health menu
+    d.press(born).sees("Votre nom ?")  # her date of birth, not a choice on the health menu
 

@@ -29,7 +29,7 @@ from ussd_app.demo import load_demo
 from ussd_app.menus import flow_modules
 from ussd_app.menus.engine import CHOOSE_LANGUAGE, MAIN, RESUME, Ctx, Session, step
 from ussd_app.menus.render import SCREEN_LIMIT
-from ussd_app.menus.screens import Branch, Choice, Menu, Prompt
+from ussd_app.menus.screens import Branch, Choice, Menu, Numbered, Prompt
 from ussd_app.menus.store import SessionStore
 from ussd_app.subscribers import Subscriber, find_by_phone
 from ussd_app.text.gsm import is_gsm
@@ -45,6 +45,13 @@ FRESH_PHONE = "+22399000001"  # nobody in the demo data
 MAX_HOPS = 6000
 MAX_DEPTH = 14
 SERVICE = "*384*123#"
+
+
+def number_of(item) -> str:
+    """The key an option is chosen with: its number ("5 My group", "07 Awa T.")."""
+    if isinstance(item, Numbered):
+        return str(item.number)
+    return item.text.split(" ", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,7 @@ class Walk:
         if not isinstance(screen, Prompt):
             with self.app.extensions["db_sessions"]() as db:
                 view = screen.view(Ctx(db, self.app.extensions["clock"](), self.app.extensions["ussd_settings"]), session)
-            keys += [str(n) for n in range(1, len(view.items) + 1)]  # the numbers a caller sees
+            keys += [number_of(item) for item in view.items]  # the numbers a caller sees
         else:
             keys += list(screen.examples(self.app.extensions["clock"]()))
         keys += self.answers.get(session.screen, [])

@@ -53,11 +53,11 @@ def test_parallel_sessions_at_the_pin_get_three_checks_before_the_lock(make_grou
     monkeypatch.setattr(pins, "pin_matches", lambda h, pin: checked.append(pin) or real(h, pin))
     url = f"{served_app}/ussd"
     sessions = ["par-" + uuid.uuid4().hex[:8] for _ in range(PARALLEL)]
-    for sid in sessions:  # each at the PIN prompt (her language is known: "1" is My group)
+    for sid in sessions:  # each at the PIN prompt (her language is known: "5" is My group)
         requests.post(url, data=form(phone_of(3), sid, ""), timeout=30)
-        assert "Entrez votre code" in requests.post(url, data=form(phone_of(3), sid, "1"), timeout=30).text
+        assert "Entrez votre code" in requests.post(url, data=form(phone_of(3), sid, "5"), timeout=30).text
     wrong = [f"{5930 + i}" for i in range(PARALLEL)]
-    answers = at_once(url, [form(phone_of(3), sid, f"1*{guess}") for sid, guess in zip(sessions, wrong)])
+    answers = at_once(url, [form(phone_of(3), sid, f"5*{guess}") for sid, guess in zip(sessions, wrong)])
     assert len(checked) == 3, (checked, answers)  # the third wrong try locked the others out
     assert sum("Trop de codes faux" in a for a in answers) == PARALLEL - 2, answers
     db.expire_all()
@@ -65,7 +65,7 @@ def test_parallel_sessions_at_the_pin_get_three_checks_before_the_lock(make_grou
     assert credential.locked_until is not None and credential.lock_count == 1
     late = "par-" + uuid.uuid4().hex[:8]
     requests.post(url, data=form(phone_of(3), late, ""), timeout=30)
-    assert "Trop de codes faux" in requests.post(url, data=form(phone_of(3), late, "1"), timeout=30).text
+    assert "Trop de codes faux" in requests.post(url, data=form(phone_of(3), late, "5"), timeout=30).text
     assert len(checked) == 3  # the right PIN is not even tried during the lock
 
 

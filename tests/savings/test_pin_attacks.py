@@ -45,8 +45,8 @@ def test_guesses_packed_into_one_callback_are_never_checked(make_group, login, c
     make_group(size=3)
     login(phone_of(3))  # she chose her PIN (French, so the first key is "My group")
     checks.clear()
-    with_pin = post(client, "1*" + "*".join(GUESSES) + "*0", phone_of(3))
-    without = post(client, "1*" + "*".join(g for g in GUESSES if g != PIN) + "*0", phone_of(3))
+    with_pin = post(client, "5*" + "*".join(GUESSES) + "*0", phone_of(3))
+    without = post(client, "5*" + "*".join(g for g in GUESSES if g != PIN) + "*0", phone_of(3))
     assert checks == []  # nothing replayed reaches argon2
     # The answer cannot tell whether the PIN was among the guesses: the PIN is asked again.
     assert with_pin == without and with_pin.startswith("CON ") and "Entrez votre code" in with_pin
@@ -59,15 +59,15 @@ def test_a_rebuilt_session_asks_again_for_the_pin_it_carries(make_group, login, 
     login(phone_of(3))
     checks.clear()
     sid = "lost-" + uuid.uuid4().hex[:8]
-    answer = post(client, f"1*{PIN}", phone_of(3), sid)  # a first hop: Redis lost this session
+    answer = post(client, f"5*{PIN}", phone_of(3), sid)  # a first hop: Redis lost this session
     assert "Entrez votre code" in answer and "épargne" not in answer and checks == []
-    assert "épargne" in post(client, f"1*{PIN}*{PIN}", phone_of(3), sid)  # typed at this hop
+    assert "épargne" in post(client, f"5*{PIN}*{PIN}", phone_of(3), sid)  # typed at this hop
     assert checks == [PIN]
 
 
 def test_a_crafted_first_hop_cannot_choose_a_members_pin(make_group, client, db, checks):
     make_group(size=3)
-    answer = post(client, f"2*1*{PIN}*{PIN}", phone_of(3))  # French, My group, PIN twice
+    answer = post(client, f"2*5*{PIN}*{PIN}", phone_of(3))  # French, My group, PIN twice
     assert "Choisissez un code" in answer and checks == []
     stored = credential(db, 3)
     assert stored.pin_hash is None and stored.pending_hash is None
@@ -84,7 +84,7 @@ def test_a_rebuild_replays_a_bounded_number_of_inputs(make_group, login, client)
 def test_a_live_hop_checks_one_pin_whatever_it_carries(make_group, login, dial, db, checks):
     make_group(size=3)
     login(phone_of(3))
-    d = dial(phone=phone_of(3)).press("1").sees("Entrez votre code")
+    d = dial(phone=phone_of(3)).press("5").sees("Entrez votre code")
     checks.clear()
     d.press(f"1111*2222*{PIN}").sees("4 chiffres", "Entrez votre code")  # one input, not a PIN
     assert checks == [] and credential(db, 3).failed_attempts == 0

@@ -136,3 +136,29 @@ def test_two_confirms_at_the_same_moment_write_one_meeting(make_group, login, db
     assert _count(db, Meeting) == 1
     assert _count(db, LedgerEntry) == 6 and _count(db, OutboxMessage) == 3
     assert sum("enregistrée" in text and "déjà" not in text for text in answers.values()) == 1
+
+
+def test_99_goes_back_one_member_and_0_still_means_absent(make_group, login, db):
+    make_group(size=4)
+    d = login(phone_of(1)).press("1").sees("01 Awa T. parts? 1-5, 0=absente", "99 Retour")
+    assert "0 Retour" not in d.screen
+    d.press("2", "0").sees("03 Mariam C.", "99 Membre précédente")
+    assert "0 Retour" not in d.screen  # "0" records her absent: it is never offered as "back"
+    d.press("99").sees("02 Fatoumata K.").press("3")  # she was there after all
+    d.press("1", "1").sees("4 présentes, 0 absente", "7 parts = 3 500 FCFA")
+    d.press("1").sees("enregistrée")
+    fatoumata = db.scalar(select(Member).where(Member.number == 2))
+    assert member_balance(db, fatoumata.id, 1).shares == 3
+
+
+def test_99_on_the_first_member_goes_back_to_the_menu_and_keeps_the_draft(make_group, login):
+    make_group(size=3)
+    d = login(phone_of(1)).press("1", "2").sees("02 Fatoumata K.")
+    d.press("99").sees("01 Awa T.", "99 Retour").press("99").sees("Benkadi : trésorière")
+    d.press("1").sees("01 Awa T.").press("4", "1", "1").sees("6 parts")
+
+
+def test_99_when_changing_a_member_keeps_the_summary(make_group, login):
+    make_group(size=3)
+    d = login(phone_of(1)).press("1", "2", "2", "2").sees("6 parts")
+    d.press("2", "3").sees("03 Mariam C.", "99 Retour").press("99").sees("3 présentes", "6 parts")

@@ -92,9 +92,9 @@ def test_demo_group_lets_a_newcomer_try_both_roles(app, db, dial):
     db.commit()
     assert db.scalar(select(func.count()).select_from(Member)) == 16  # and Sabati's treasurer
     assert db.scalar(select(func.count()).select_from(LedgerEntry)) == 26
-    dial(phone=TREASURER_PHONE).press("2", "1", "4827", "4827").sees(f"{DEMO_GROUP} : trésorière")
-    dial(phone=MEMBER_PHONE).press("2", "1", "4827", "4827").sees("Salimata K. : épargne 2 parts")
-    dial(phone=LOCKED_PHONE).press("2", "1").sees("Trop de codes faux")
+    dial(phone=TREASURER_PHONE).press("2", "5", "4827", "4827").sees(f"{DEMO_GROUP} : trésorière")
+    dial(phone=MEMBER_PHONE).press("2", "5", "4827", "4827").sees("Salimata K. : épargne 2 parts")
+    dial(phone=LOCKED_PHONE).press("2", "5").sees("Trop de codes faux")
 
 
 @pytest.mark.parametrize("option, value", [("--share-value", "3000000000"), ("--share-value", "1000001"),

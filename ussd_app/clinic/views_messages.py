@@ -10,11 +10,11 @@ from ussd_app.clinic.web import _, bp
 from ussd_app.clock import app_now
 from ussd_app.sms.outbox import STATUSES
 from ussd_app.sms.retry import is_retryable
-from ussd_app.text.i18n import N_
+from ussd_app.text.i18n import N_, NP_
 
 STATUS_LABELS = {"pending": N_("waiting"), "queued": N_("queued"), "sent": N_("sent"),
                  "delivered": N_("delivered"), "failed": N_("failed"), "rejected": N_("rejected")}
-RETRIED = N_("{count} message(s) queued again.")
+RETRIED = NP_("{count} message queued again.", "{count} messages queued again.")
 
 
 @bp.get("/messages")

@@ -15,11 +15,11 @@ from ussd_app.clinic.handoff import commit_and_send
 from ussd_app.clinic.views_registrations import KIND_LABELS, STATUS_LABELS
 from ussd_app.clinic.web import _, bp
 from ussd_app.clock import app_now
-from ussd_app.text.i18n import N_
+from ussd_app.text.i18n import N_, NP_
 
 PHONE_DIGITS = re.compile(r"^223\d{8}$")
 APPOINTMENT_SET = N_("Appointment set for {date}. Reminders are planned.")
-SCHEDULE_STOPPED = N_("{count} reminder(s) stopped.")
+SCHEDULE_STOPPED = NP_("{count} reminder stopped.", "{count} reminders stopped.")
 BAD_DATE = N_("Give the date as DD/MM/YYYY, today or later.")
 REMINDER_LABELS = {"planned": N_("planned"), "queued": N_("sent to the outbox"),
                    "skipped": N_("skipped"), "stopped": N_("stopped")}

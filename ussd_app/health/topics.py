@@ -22,7 +22,7 @@ class Topic:
 
 
 # The first line of an SMS shows on a locked phone: it names no method and no pregnancy.
-SMS_HEADING = N_("Information you asked for:")
+SMS_HEADING = N_("Information:")  # short: a topic and its heading fit two SMS parts
 
 SPACING = Topic(
     "spacing",

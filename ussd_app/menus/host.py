@@ -17,8 +17,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from ussd_app.clock import Clock, system_now
-from ussd_app.menus.engine import (RESUME, Ctx, Hop, Session, StepResult, is_resumable, open_session,
-                                   replay, snapshot, step)
+from ussd_app.menus.engine import (RESUME, Ctx, Hop, Session, StepResult, is_resumable, replay, snapshot, step)
 from ussd_app.menus.masking import mask, mask_like
 from ussd_app.menus.render import BODY_LIMIT, text_of
 from ussd_app.menus.screens import StaleStep

@@ -126,7 +126,7 @@ def _after_check(ctx, s, checked) -> Go:
 # --- choosing a new PIN ------------------------------------------------------------------
 
 def _new_pin_text(ctx, s):
-    ask = N_("Choose a 4-digit PIN for your group (not 0000 or 1234)")
+    ask = N_("Choose a 4-digit PIN for your group: not 4 same digits, no run like 1234, no 1212.")
     return [N_("The two PINs were different."), ask] if s.data.get("pin_mismatch") else ask
 
 

@@ -4,9 +4,9 @@ The argon2 hash of a PIN being chosen used to sit in the USSD session (Redis) be
 times it is typed; it now waits on the member's credential, with the time it was typed. Tries
 are counted before a PIN is checked, so the key that made a resent hop count once is gone.
 
-Revision ID: 0007_sec_ussd
+Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-22
+Create Date: 2026-11-29
 """
 from alembic import op
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import ussd_app.db
 
 
-revision = '0007_sec_ussd'
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None
