@@ -15,7 +15,7 @@ AWA = "+22376123456"
 
 @pytest.fixture
 def sent_row(db):
-    row = queue_sms(db, recipient=AWA, language="fr", message="Rappel", kind="reminder", dedupe_key="dlr:1", now=TEST_NOW)
+    row = queue_sms(db, recipient=AWA, language="fr", message="Rappel", kind="reminder", purpose="reminder", dedupe_key="dlr:1", now=TEST_NOW)
     row.status, row.provider_message_id, row.attempts = "sent", "ATXid_abc", 1
     db.commit()
     return row.id

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
 from ussd_app.menus.savings_access import GATE, me, my_group
 from ussd_app.menus.screens import Branch, End, Go, Invalid, Menu, Option, Prompt
 from ussd_app.savings.effects import SaveMeeting
@@ -16,6 +18,8 @@ from ussd_app.savings.groups import member_by_number, member_label, meeting_on, 
 from ussd_app.savings.models import Member
 from ussd_app.savings.receipts import day_month, xof
 from ussd_app.savings.recording import draft_key
+from ussd_app.sms.optout import refusing
+from ussd_app.sms.purposes import RECEIPT
 from ussd_app.text.i18n import N_, T
 
 START = "savings.roll.start"
@@ -90,6 +94,26 @@ def _summary_text(ctx, s):
                 "Health fund {health}."), totals(ctx, s))
 
 
+NAMES_SHOWN = 2  # keeps the end screen within 160 characters
+
+
+def _done_text(ctx, s):
+    """Who gets no receipt, when someone present stopped every SMS; else that all get one."""
+    draft = _draft(s)
+    present = [i for i, n in zip(draft["ids"], draft["shares"]) if n > 0]
+    members = list(ctx.db.scalars(select(Member).where(Member.id.in_(present)).order_by(Member.number)))
+    silent = refusing(ctx.db, [m.phone for m in members], RECEIPT)
+    labels = [member_label(m) for m in members if m.phone in silent]
+    if not labels:
+        return T(N_("Meeting of {date} recorded: {shares} shares = {amount}, "
+                    "health fund {health}. Members get an SMS receipt."), totals(ctx, s))
+    names = ", ".join(labels[:NAMES_SHOWN])
+    if len(labels) > NAMES_SHOWN:
+        names += f" +{len(labels) - NAMES_SHOWN}"
+    return T(N_("Meeting of {date} recorded: {shares} shares = {amount}, health fund {health}. "
+                "No SMS receipt for {names} (SMS stopped)."), dict(totals(ctx, s), names=names))
+
+
 def _save(ctx, s) -> Go:
     draft = _draft(s)
     day = date.fromisoformat(draft["day"])
@@ -136,8 +160,6 @@ def screens():
         Prompt(FIX_SHARES, _fix_shares_text, _parse_shares, _fix_shares, targets=[SUMMARY],
                accepts_zero=True, resume_gate=GATE, examples=["3"]),
         Branch(SAVE, _save, targets=[DONE, ALREADY]),
-        End(DONE, lambda ctx, s: T(N_("Meeting of {date} recorded: {shares} shares = {amount}, "
-                                      "health fund {health}. Members get an SMS receipt."),
-                                   totals(ctx, s))),
+        End(DONE, _done_text),
         End(ALREADY, N_("Today's meeting is already recorded. To fix an entry, use Correct an entry.")),
     ]
