@@ -128,26 +128,6 @@ def test_stopping_health_reminders_stops_reminders_and_campaigns_never_receipts(
     assert {r.skip_reason for r in reminders_of(db, "appointment:1").values()} == {SKIP_OPTED_OUT}
 
 
-@pytest.mark.parametrize("hour, minute", [(7, 5), (23, 30)])
-def test_what_she_asked_for_goes_at_once_in_quiet_hours_reminders_wait(db, redis_client, sms_rt, fake_at, clock,
-                                                                      work, dispatch_and_work, hour, minute):
-    day = (TEST_NOW + timedelta(days=2)).date()
-    clock.now = bamako(day.isoformat(), hour, minute)
-    for purpose in ("receipt", "requested", "reply", "notice", "reminder", "campaign"):
-        queue_sms(db, recipient=AWA, language="fr", message=f"{purpose} text", kind=purpose, purpose=purpose,
-                  dedupe_key=f"q:{purpose}", now=clock.now)
-    commit_and_enqueue(db, redis_client)
-    work()
-    assert sorted(fake_at.sent_to(AWA)) == ["receipt text", "reply text", "requested text"]
-    clock.advance(minutes=5)
-    dispatch_and_work()  # the dispatcher keeps the night quiet too
-    assert len(fake_at.sent_to(AWA)) == 3
-    clock.now = bamako((day + timedelta(days=1 if hour >= 20 else 0)).isoformat(), 8)
-    dispatch_and_work()
-    assert sorted(fake_at.sent_to(AWA)) == ["campaign text", "notice text", "receipt text", "reminder text",
-                                            "reply text", "requested text"]
-
-
 def test_stop_by_sms_then_keyword_reply_still_goes(client, db, sms_rt, fake_at, clock, work):
     client.post("/sms/inbound", data={"from": AWA, "text": "STOP", "id": "x1"})
     work()

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ussd_app.menus.render import BODY_LIMIT
 from ussd_app.menus.savings_access import GATE, me, my_group
 from ussd_app.menus.screens import Branch, End, Go, Invalid, Menu, Option, Prompt
 from ussd_app.savings.effects import SaveMeeting
@@ -20,7 +21,8 @@ from ussd_app.savings.receipts import day_month, xof
 from ussd_app.savings.recording import draft_key
 from ussd_app.sms.optout import refusing
 from ussd_app.sms.purposes import RECEIPT
-from ussd_app.text.i18n import N_, T
+from ussd_app.text.gsm import to_gsm
+from ussd_app.text.i18n import N_, T, translate
 
 START = "savings.roll.start"
 MEMBER = "savings.roll.member"
@@ -94,7 +96,7 @@ def _summary_text(ctx, s):
                 "Health fund {health}."), totals(ctx, s))
 
 
-NAMES_SHOWN = 2  # keeps the end screen within 160 characters
+NAMES_SHOWN = 2  # at most; fewer when long names would not fit the screen
 
 
 def _done_text(ctx, s):
@@ -107,11 +109,13 @@ def _done_text(ctx, s):
     if not labels:
         return T(N_("Meeting of {date} recorded: {shares} shares = {amount}, "
                     "health fund {health}. Members get an SMS receipt."), totals(ctx, s))
-    names = ", ".join(labels[:NAMES_SHOWN])
-    if len(labels) > NAMES_SHOWN:
-        names += f" +{len(labels) - NAMES_SHOWN}"
-    return T(N_("Meeting of {date} recorded: {shares} shares = {amount}, health fund {health}. "
-                "No SMS receipt for {names} (SMS stopped)."), dict(totals(ctx, s), names=names))
+    for shown in range(min(NAMES_SHOWN, len(labels)), 0, -1):
+        names = ", ".join(labels[:shown]) + (f" +{len(labels) - shown}" if len(labels) > shown else "")
+        text = T(N_("Meeting of {date} recorded: {shares} shares = {amount}, health fund {health}. "
+                    "No SMS receipt for {names} (SMS stopped)."), dict(totals(ctx, s), names=names))
+        if len(to_gsm(translate(s.lang or "fr", text))) <= BODY_LIMIT:
+            break
+    return text
 
 
 def _save(ctx, s) -> Go:
