@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tests.conftest import TEST_NOW
 from tests.sms.conftest import bamako
+from ussd_app.menus.render import SCREEN_LIMIT
 from ussd_app.sms import schedules
 from ussd_app.sms.dispatch import SKIP_OPTED_OUT, SKIP_VISIT_PASSED, run_dispatch
 from ussd_app.sms.handoff import commit_and_enqueue
@@ -175,7 +176,8 @@ def test_my_reminders_lists_visits_stops_and_restarts_them(dial, db, sms_rt, clo
     db.expire_all()
     assert stopped_for(db, AWA) == {"reminders", "campaigns"}
     # The visits are still listed, as stopped, with the way back.
-    d = open_my_reminders(dial).sees("Rappels arretés pour", "vaccination de Fanta", "Reprendre mes rappels")
+    d = open_my_reminders(dial).sees("Rappels arretés. Prochaine visite", "vaccination de Fanta",
+                                          "Reprendre mes rappels", "Ne plus recevoir de SMS du service")
     assert "Aucune visite" not in d.screen and "Arreter mes rappels" not in d.screen
     choose(d, "Reprendre mes rappels").sees("Vos rappels seront à nouveau envoyés")
     db.expire_all()
@@ -231,6 +233,23 @@ def test_my_reminders_in_bambara(dial, db):
     db.commit()
     d = dial(phone=MARIAM)
     choose(d, "N ka hakililajigiw").sees("Lajè si ma sigi", "SMS bèè dabila")
+
+
+def test_my_reminders_stop_confirm_and_stopped_visits_in_bambara(dial, db):
+    db.add(Subscriber(phone=MARIAM, language="bm"))
+    schedules.start_appointment_reminders(db, phone=MARIAM, language="bm", when=TEST_NOW.date() + timedelta(days=20),
+                                          facility_name="CSCom Sotuba", source_ref="appointment:B1", now=TEST_NOW)
+    db.commit()
+    d = choose(dial(phone=MARIAM), "N ka hakililajigiw").sees("Lajè nataw", "nyògònye")
+    choose(d, "N ka hakililajigiw dabila").sees("Wari maralen SMS", "Awò", "Ayi")
+    choose(d, "Awò").sees("I ka hakililajigiw dabilara")
+    d = choose(dial(phone=MARIAM), "N ka hakililajigiw").sees("Hakililajigiw dabilara. Lajè nata:", "nyògònye",
+                                                               "N ka hakililajigiw daminè kokura")
+    choose(d, "SMS bèè dabila").sees("wari maralen SMS fana")
+    screens = [d.answer]
+    choose(d, "Awò")
+    d = choose(dial(phone=MARIAM), "N ka hakililajigiw").sees("SMS bèè dabilara", "SMS sòrò kokura")
+    assert all(len(screen) <= SCREEN_LIMIT for screen in [*screens, d.answer])
 
 
 def test_a_reminder_goes_in_the_language_the_person_uses_now(db, sms_rt, fake_at, clock, dispatch_and_work):

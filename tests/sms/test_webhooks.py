@@ -103,6 +103,14 @@ def test_stop_in_bambara_opts_out_and_answers_in_bambara(client, db, redis_clien
     assert redis_client.llen("rq:queue:sms") == 1  # handed to a worker after the commit
 
 
+def test_the_answer_to_stop_says_receipts_stop_too_in_one_sms(client, db):
+    inbound(client, "A DABILA", message_id="bm")
+    inbound(client, "ARRET", sender="+22365123456", message_id="fr")
+    [bambara], [french] = replies(db), replies(db, "+22365123456")
+    assert "wari maralen SMS" in bambara.body and "recus d'épargne compris" in french.body
+    assert bambara.parts == french.parts == 1 and bambara.purpose == french.purpose == "reply"
+
+
 def test_a_resent_inbound_callback_is_answered_once(client, db):
     inbound(client, "ARRET")
     inbound(client, "ARRET")

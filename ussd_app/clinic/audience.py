@@ -1,8 +1,8 @@
 """Who a campaign reaches: filters turned into one SQL query of phones, read in keyset pages.
 
 Every audience is a query of distinct phone numbers within the campaign's scope; people who
-stopped campaigns (or every SMS) are left out (ussd_app.sms.optout). Nothing here loads a whole audience: `batches` walks it by phone
-number, `count` counts it in the database.
+stopped campaigns (or every SMS) are left out (ussd_app.sms.optout). Nothing here loads a whole
+audience: `batches` walks it by phone number, `count` counts it in the database.
 """
 
 from __future__ import annotations

@@ -49,16 +49,19 @@ def _title(ctx, s):
     lang = s.lang or "fr"
     stopped = _stopped(ctx, s)
     visits = upcoming_visits(ctx, s.phone)
+    shown = SHOWN_VISITS
     if ALL in stopped:
         heading = N_("All SMS stopped, receipts too.")
     elif REMINDERS in stopped:
-        heading = N_("Reminders stopped for:") if visits else N_("Your reminders are stopped.")
+        # The next visit, marked as stopped; two choices follow (restart, or stop everything).
+        heading = N_("Reminders stopped. Next visit:") if visits else N_("Your reminders are stopped.")
+        shown = 1
     elif visits:
         heading = N_("Upcoming visits:")
     else:
         return [N_("My reminders"), N_("No upcoming visits.")]
     lines = [heading]
-    for r in visits[:SHOWN_VISITS]:
+    for r in visits[:shown]:
         text = translate(lang, T(VISIT_LABELS[r.kind], {"date": short_date(lang, r.visit_date),
                                                        "child": r.child_name or ""}))
         lines.append(Raw(text))

@@ -83,9 +83,10 @@ def unheld_due_ids(db, now: datetime, purposes=None) -> list[int]:
 def dispatch_once(db, now: datetime, settings) -> list[int]:
     """One pass (the caller commits, then enqueues the returned ids)."""
     materialise_reminders(db, now)
-    fresh = take_new_outbox_ids(db)  # reminders: at night they wait for the morning
+    fresh = take_new_outbox_ids(db)  # the reminders just queued
     if in_quiet_hours(now, settings.quiet_hours_start, settings.quiet_hours_end):
-        # At night only what she asked for goes (ussd_app.sms.purposes); the rest waits.
+        # At night only what she asked for goes (ussd_app.sms.purposes); reminders and the
+        # rest wait for the morning.
         ids = unheld_due_ids(db, now, AT_NIGHT)
     else:
         ids = sorted(set(unheld_due_ids(db, now)) | set(fresh))

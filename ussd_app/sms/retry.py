@@ -32,8 +32,8 @@ def retry_failed_copy(db, row: OutboxMessage, now: datetime) -> OutboxMessage | 
     if not is_retryable(db, row) or db.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return None
     copy = OutboxMessage(recipient=row.recipient, language=row.language, body=row.body, parts=row.parts,
-                         kind=row.kind, purpose=row.purpose, dedupe_key=key, status="pending", attempts=0, due_at=now,
-                         campaign_id=row.campaign_id, created_at=now, updated_at=now)
+                         kind=row.kind, purpose=row.purpose, dedupe_key=key, status="pending", attempts=0,
+                         due_at=now, campaign_id=row.campaign_id, created_at=now, updated_at=now)
     db.add(copy)
     db.flush()
     db.info.setdefault(NEW_OUTBOX_IDS, []).append(copy.id)
