@@ -15,11 +15,13 @@ def create_app(settings=None, clock=None, **overrides) -> Flask:
     """WSGI factory: `gunicorn 'ussd_app:create_app()'`. Reads the environment here, not at import.
 
     `clock` (ussd_app/clock.py) is where every request reads the time; by default the system's.
+    Outside development (USSD_ENV=development, or settings made so by `ussd-app serve`) it refuses
+    to start without real secrets (ussd_app.config.require_safe_to_serve).
     """
     from ussd_app import clock as clocks
-    from ussd_app import redis_conn
+    from ussd_app import redact, redis_conn
     from ussd_app.clinic import register_clinic
-    from ussd_app.config import Settings
+    from ussd_app.config import Settings, require_safe_to_serve
     from ussd_app.db import make_engine, make_session_factory
     from ussd_app.menus import registry
     from ussd_app.menus.host import UssdHost
@@ -29,9 +31,11 @@ def create_app(settings=None, clock=None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     if settings is None:
         settings = Settings.from_env(Path(app.instance_path), **overrides)
+    require_safe_to_serve(settings)
     Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    redact.install()  # no full phone number or token in any log line of this process
 
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)

@@ -44,13 +44,16 @@ def db_upgrade() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--worker/--no-worker", default=True, help="Also run an RQ worker.")
 def serve(host: str, port: int, worker: bool) -> None:
-    """Run everything locally on embedded defaults (SQLite, embedded Redis)."""
+    """Run everything locally on embedded defaults (SQLite, embedded Redis).
+
+    A development run: the development SECRET_KEY is accepted and callbacks need no token
+    unless one is set. Production runs gunicorn 'ussd_app:create_app()' (see the README)."""
     from ussd_app.demo import load_demo
     from ussd_app.dev_server import RedactingRequestHandler
     from ussd_app.migrate import upgrade
     from ussd_app.redis_conn import resolve_redis_url, stop_embedded
 
-    settings = settings_from_env()
+    settings = settings_from_env(development=True)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     redis_url = resolve_redis_url(settings.redis_url, settings.instance_path)
     os.environ["REDIS_URL"] = redis_url
@@ -94,7 +97,7 @@ def simulate(phone: str, url: str | None) -> None:
     else:
         from ussd_app.migrate import upgrade
 
-        settings = settings_from_env()
+        settings = settings_from_env(development=True)
         settings.instance_path.mkdir(parents=True, exist_ok=True)
         upgrade(settings.database_url)
         call = simulator.app_caller(make_app(settings))
@@ -105,8 +108,10 @@ def simulate(phone: str, url: str | None) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker (with the scheduler) on REDIS_URL."""
+    from ussd_app import redact
     from ussd_app.jobs import run_worker
 
+    redact.install()
     settings = settings_from_env()
     run_worker(settings, burst=burst)
 

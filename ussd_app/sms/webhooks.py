@@ -1,6 +1,7 @@
 """Gateway callbacks for SMS: delivery reports and incoming messages.
 
-Both are protected like `/ussd` (`?token=` when USSD_CALLBACK_TOKEN is set). Delivery reports
+Both are authenticated like `/ussd`, with their own token: `?token=<SMS_CALLBACK_TOKEN>` (and
+CALLBACK_ALLOWED_NETWORKS when set); a refused post changes nothing. Delivery reports
 may repeat and arrive out of order: a row's status only ever moves forward.
 """
 
@@ -14,7 +15,7 @@ from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.inbound import handle_inbound, inbound_key
 from ussd_app.sms.outbox import RANK, OutboxMessage, take_new_outbox_ids
 from ussd_app.ussd_request import BadCallback, normalise_phone
-from ussd_app.webhook import plain, token_ok
+from ussd_app.webhook import callback_authenticated, plain, refuse_callback
 
 bp = Blueprint("sms", __name__)
 
@@ -43,8 +44,8 @@ def apply_delivery_report(db, message_id: str, report_status: str, reason: str |
 
 @bp.post("/sms/delivery")
 def delivery() -> Response:
-    if not token_ok():
-        return plain("forbidden", 403)
+    if not callback_authenticated(current_app.extensions["ussd_settings"].sms_callback_token):
+        return refuse_callback()
     message_id = (request.form.get("id") or "").strip()
     status = (request.form.get("status") or "").strip()
     if not message_id or not status or len(message_id) > MAX_FIELD or len(status) > 40:
@@ -58,8 +59,8 @@ def delivery() -> Response:
 
 @bp.post("/sms/inbound")
 def inbound() -> Response:
-    if not token_ok():
-        return plain("forbidden", 403)
+    if not callback_authenticated(current_app.extensions["ussd_settings"].sms_callback_token):
+        return refuse_callback()
     text = request.form.get("text") or ""
     try:
         phone = normalise_phone((request.form.get("from") or "").strip()[:20])
