@@ -19,7 +19,7 @@ def create_app(settings=None, clock=None, **overrides) -> Flask:
     to start without real secrets (ussd_app.config.require_safe_to_serve).
     """
     from ussd_app import clock as clocks
-    from ussd_app import redact, redis_conn
+    from ussd_app import redact, redis_conn, web_input
     from ussd_app.clinic import register_clinic
     from ussd_app.config import Settings, require_safe_to_serve
     from ussd_app.db import make_engine, make_session_factory
@@ -51,6 +51,9 @@ def create_app(settings=None, clock=None, **overrides) -> Flask:
         clock=clock,
         ussd_host=UssdHost(registry(), store, session_factory, settings, clock),
     )
+    # Input the database cannot take is refused here with a 4xx (ussd_app/web_input.py).
+    app.url_map.converters["id"] = web_input.IdConverter
+    app.before_request(web_input.refuse_nul_in_url)
     app.register_blueprint(webhook_bp)
     register_clinic(app)
     from ussd_app.sms.webhooks import bp as sms_bp

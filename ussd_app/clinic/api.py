@@ -23,6 +23,7 @@ from ussd_app.clock import app_now
 from ussd_app.health import enrollment as health
 from ussd_app.health.enrollment import Enrollment
 from ussd_app.text.i18n import T, translate
+from ussd_app.web_input import json_object, parse_id
 
 api = Blueprint("clinic_api", __name__, url_prefix="/api/v1")
 PUBLIC = {"clinic_api.openapi"}
@@ -79,13 +80,6 @@ def _http_error(exc: HTTPException):
     return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description or exc.name), exc.code
 
 
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object")
-    return body
-
-
 def _idempotency_key(body: dict) -> str:
     key = (request.headers.get("Idempotency-Key") or str(body.get("idempotency_key") or "")).strip()
     if not key or len(key) > 60:
@@ -111,8 +105,10 @@ def enrollments_list():
     status = request.args.get("status") or None
     if status is not None and status not in (health.PENDING, health.APPROVED, health.DECLINED, health.ENDED):
         raise ApiError(400, "bad_status", "status: pending, approved, declined or ended")
-    limit = min(max(request.args.get("limit", 50, type=int), 1), MAX_LIMIT)
-    after = request.args.get("after_id", type=int)
+    limit = parse_id(request.args.get("limit"), "limit") or 50
+    if limit > MAX_LIMIT:
+        raise ApiError(400, "bad_limit", f"limit: 1 to {MAX_LIMIT}")
+    after = parse_id(request.args.get("after_id"), "after_id", minimum=0)
     query = directory.enrollments(g.api_scope, status)
     if after:
         query = query.where(Enrollment.id > after)
@@ -132,7 +128,7 @@ def _decide(reference: str, approve: bool):
         if approve:
             health.approve(g.api_db, found.reference, now=app_now())
         else:
-            reason = str((request.get_json(silent=True) or {}).get("reason") or "")
+            reason = str(json_object().get("reason") or "")
             if not reason.strip():
                 raise ApiError(400, "reason_required", "a reason (sent to the mother) is required")
             health.decline(g.api_db, found.reference, reason=reason, now=app_now())
@@ -155,7 +151,7 @@ def enrollment_decline(reference: str):
 
 @api.post("/appointments")
 def appointment_create():
-    body = _body()
+    body = json_object()
     key = _idempotency_key(body)
     found = directory.enrollment(g.api_db, g.api_scope, str(body.get("reference") or ""))
     try:
@@ -187,7 +183,7 @@ def campaign_json(campaign) -> dict:
 
 @api.post("/campaigns")
 def campaign_create():
-    body = _body()
+    body = json_object()
     key = _idempotency_key(body)
     now = app_now()
     audience_fields = body.get("audience") if isinstance(body.get("audience"), dict) else {}
@@ -211,12 +207,12 @@ def campaign_create():
     return jsonify(campaign_json(campaign)), 201 if created else 200
 
 
-@api.get("/campaigns/<int:campaign_id>")
+@api.get("/campaigns/<id:campaign_id>")
 def campaign_status(campaign_id: int):
     return jsonify(campaign_json(campaigns.get(g.api_db, g.api_scope, campaign_id)))
 
 
-@api.post("/campaigns/<int:campaign_id>/cancel")
+@api.post("/campaigns/<id:campaign_id>/cancel")
 def campaign_cancel(campaign_id: int):
     campaign = campaigns.get(g.api_db, g.api_scope, campaign_id)
     stopped = campaigns.cancel(g.api_db, campaign, app_now())
