@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 MAX_BODY_BYTES = 16 * 1024
 
@@ -21,6 +21,7 @@ def create_app(settings=None, clock=None, **overrides) -> Flask:
     from ussd_app import clock as clocks
     from ussd_app import redact, redis_conn, web_input
     from ussd_app.clinic import register_clinic
+    from ussd_app.clinic.api import error_headers, http_error_json, is_api_path
     from ussd_app.config import Settings, require_safe_to_serve
     from ussd_app.db import make_engine, make_session_factory
     from ussd_app.menus import registry
@@ -62,8 +63,13 @@ def create_app(settings=None, clock=None, **overrides) -> Flask:
 
     @app.errorhandler(HTTPException)
     def _plain_http_error(exc: HTTPException) -> Response:
-        # Gateways and scripts read plain text; no HTML error pages.
-        return Response(f"{exc.code} {exc.name}", status=exc.code, content_type="text/plain; charset=utf-8")
+        # Gateways and scripts read plain text, API clients JSON; no HTML error pages. The
+        # error's own headers stay (a 405's Allow).
+        if is_api_path(request.path):
+            return http_error_json(exc)
+        response = Response(f"{exc.code} {exc.name}", status=exc.code, content_type="text/plain; charset=utf-8")
+        response.headers.extend(error_headers(exc))
+        return response
 
     @app.errorhandler(Exception)
     def _plain_unexpected_error(exc: Exception) -> Response:
@@ -74,6 +80,8 @@ def create_app(settings=None, clock=None, **overrides) -> Flask:
         logging.getLogger(__name__).error("unexpected error on %s: %s", request.path, redacted_traceback(exc))
         if request.path == "/ussd":
             return Response(end_answer(), status=200, content_type="text/plain; charset=utf-8")
+        if is_api_path(request.path):
+            return http_error_json(InternalServerError())
         return Response("500 Internal Server Error", status=500, content_type="text/plain; charset=utf-8")
 
     return app

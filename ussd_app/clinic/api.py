@@ -75,9 +75,22 @@ def _api_error(exc: ApiError):
     return jsonify(error=exc.code, message=exc.message), exc.status
 
 
+def is_api_path(path: str) -> bool:
+    return path == api.url_prefix or path.startswith(api.url_prefix + "/")
+
+
+def error_headers(exc: HTTPException) -> list[tuple[str, str]]:
+    """The error's own headers (a 405's Allow), without its HTML content type."""
+    return [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
+
+
 @api.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description or exc.name), exc.code
+def http_error_json(exc: HTTPException):
+    """Every HTTP error under /api/v1 as JSON, also for paths no route matches (create_app)."""
+    response = jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description or exc.name)
+    response.status_code = exc.code
+    response.headers.extend(error_headers(exc))
+    return response
 
 
 def _idempotency_key(body: dict) -> str:
