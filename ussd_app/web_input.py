@@ -1,8 +1,8 @@
 """Web input at the edges: what the database cannot take is a 4xx here, never a 500 there.
 
 One place per kind: `IdConverter` for ids in URLs (`<id:campaign_id>`), `parse_id` for ids and
-cursors in query strings and forms, `refuse_nul` for strings (PostgreSQL refuses NUL in text),
-`json_object` for JSON bodies.
+cursors in query strings and forms, `refuse_unstorable` for strings (no text column takes a NUL
+or an unpaired surrogate), `json_object` for JSON bodies.
 """
 
 from __future__ import annotations
@@ -43,16 +43,26 @@ def parse_id(raw: str | None, name: str, *, minimum: int = 1) -> int | None:
     return int(raw)
 
 
-def refuse_nul(values: Iterable[str], where: str) -> None:
-    """400 when a string holds a NUL character (no text column can store it)."""
-    if any("\x00" in value for value in values):
-        raise BadRequest(f"{where} holds a NUL character")
+def _storable(value: str) -> bool:
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # an unpaired surrogate, which JSON's \uXXXX escapes can carry
+        return False
+    return True
+
+
+def refuse_unstorable(values: Iterable[str], where: str) -> None:
+    """400 when a string holds a NUL character or an unpaired surrogate."""
+    if not all(_storable(value) for value in values):
+        raise BadRequest(f"{where} holds a NUL character or an unpaired surrogate")
 
 
 def refuse_nul_in_url() -> None:
     """Before every request: the path and the query string."""
-    refuse_nul([request.path], "the path")
-    refuse_nul([v for pair in request.args.items(multi=True) for v in pair], "the query string")
+    refuse_unstorable([request.path], "the path")
+    refuse_unstorable([v for pair in request.args.items(multi=True) for v in pair], "the query string")
 
 
 def _strings(value: Any) -> Iterable[str]:
@@ -68,9 +78,9 @@ def _strings(value: Any) -> Iterable[str]:
 
 
 def json_object() -> dict:
-    """The request's JSON body, which must be an object (400 otherwise, or with a NUL inside)."""
+    """The request's JSON body, which must be an object of storable strings (400 otherwise)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
-    refuse_nul(_strings(body), "the body")
+    refuse_unstorable(_strings(body), "the body")
     return body

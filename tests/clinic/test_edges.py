@@ -64,3 +64,15 @@ def test_ids_in_range_still_work(signed_in, client, tokens, world):
     assert signed_in("awa").get(f"/clinic/registrations?before={MAX_ID}").status_code == 200
     assert client.get("/api/v1/enrollments?after_id=0&limit=200", headers=tokens["a"]).status_code == 200
     assert client.get(f"/api/v1/campaigns/{MAX_ID}", headers=tokens["a"]).status_code == 404
+
+
+def test_api_errors_are_json_everywhere_under_the_prefix_and_405_says_what_is_allowed(client, tokens):
+    unknown = client.get("/api/v1/nowhere", headers=tokens["a"])
+    assert unknown.status_code == 404 and unknown.get_json()["error"] == "not_found"
+    wrong_method = client.delete("/api/v1/enrollments", headers=tokens["a"])
+    assert wrong_method.status_code == 405 and wrong_method.is_json
+    assert set(wrong_method.headers["Allow"].split(", ")) >= {"GET"}
+    typo = client.get("/api/v1/enrollments?afterid=3", headers=tokens["a"])
+    assert typo.status_code == 400 and "afterid" in typo.get_json()["message"]
+    dashboard = client.put("/clinic/login")
+    assert dashboard.status_code == 405 and "POST" in dashboard.headers["Allow"]

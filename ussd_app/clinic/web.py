@@ -13,7 +13,7 @@ from ussd_app.clinic import csrf
 from ussd_app.clinic.models import StaffAccount
 from ussd_app.clinic.scope import Scope
 from ussd_app.text.i18n import LANGUAGES, T, translate
-from ussd_app.web_input import refuse_nul
+from ussd_app.web_input import refuse_unstorable
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -56,7 +56,7 @@ def _load_request_state():
         else:
             session.pop("staff_id", None)
     csrf.protect()
-    refuse_nul([v for pair in request.form.items(multi=True) for v in pair], "the form")
+    refuse_unstorable([v for pair in request.form.items(multi=True) for v in pair], "the form")
     if g.staff is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return redirect(url_for("clinic.login", next=request.full_path if request.method == "GET" else None))
     return None
