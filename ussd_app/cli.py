@@ -39,6 +39,38 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
+@db.command("create-app-role")
+@click.argument("role")
+@click.option("--password-env", metavar="VAR", help="Set the role's password from this environment variable.")
+@click.option("--execute", is_flag=True, help="Run the statements on DATABASE_URL (connected as the owner); "
+              "without it they are only printed.")
+def db_create_app_role(role: str, password_env: str | None, execute: bool) -> None:
+    """The app's least-privileged PostgreSQL role: rows only, the ledger append-only (run again after
+    each `db upgrade`, so new tables are granted too)."""
+    from ussd_app.db import make_engine
+    from ussd_app.db_roles import RoleError, app_role_statements, apply_app_role
+    from ussd_app.models import metadata
+
+    password = os.environ.get(password_env) if password_env else None
+    if password_env and not password:
+        raise click.ClickException(f"{password_env} is not set")
+    try:
+        if not execute:
+            tables = [table.name for table in metadata.sorted_tables]
+            for statement in app_role_statements(role, tables, create=True, password="..." if password else None):
+                click.echo(statement + ";")
+            return
+        engine = make_engine(settings_from_env().database_url)
+        try:
+            done = apply_app_role(engine, role, password=password)
+        finally:
+            engine.dispose()
+    except RoleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("\n".join(statement + ";" for statement in done))
+    click.echo(f"role {role} may now read and write rows; savings_ledger only SELECT and INSERT")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
