@@ -11,6 +11,7 @@ most MAX_ATTEMPTS attempts, then failed.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import re
 import time
@@ -22,7 +23,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ussd_app.sms import runtime as sms_runtime
-from ussd_app.sms.gateway import OPTED_OUT_CODE, PERMANENT_CODES, SENT_CODES, GatewayUnavailable
+from ussd_app.sms.gateway import (OPTED_OUT_CODE, PERMANENT_CODES, REQUEST_TIMEOUT_S, SENT_CODES,
+                                  GatewayUnavailable)
 from ussd_app.sms.optout import opted_out_phones, record_opt_out
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.sms.quiet_hours import in_quiet_hours, next_allowed
@@ -33,7 +35,11 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4
 BACKOFF_BASE_S = 30
 BACKOFF_CAP_S = 15 * 60
-HOLD_S = 120  # longer than a send can take (SDK timeouts + rate-limit wait)
+RECORD_BUDGET_S = 5  # _record_with_retries: three short transactions, 0.5 s and 1 s apart
+# A worker's hold on its rows, set when it claims them and renewed just before its request: the
+# gateway's longest answer (connect + read timeouts) plus the time to record it. A live worker
+# always records inside its hold; a dead worker's rows are free again as soon as that allows.
+HOLD_S = math.ceil(sum(REQUEST_TIMEOUT_S)) + RECORD_BUDGET_S
 BATCH_MAX = 100
 # Answers to the person's own keyword (STOP, START, HELP) go even when they opted out.
 OPT_OUT_EXEMPT_KINDS = frozenset({"keyword_reply"})
@@ -134,6 +140,21 @@ def _claim(rt, outbox_id: int, now: datetime, respect_quiet_hours: bool, among=N
                      tuple(r.id for r in to_send))
 
 
+def _renew_hold(rt, claim: Claim) -> Claim:
+    """Right before the request: renew the hold on the rows this claim still holds. A wait for the
+    rate limit may have outlasted the hold, and another worker may have taken some rows since:
+    those are not sent again from here."""
+    now = rt.clock()
+    with rt.session_factory() as db, db.begin():
+        held = db.execute(update(OutboxMessage)
+                          .where(OutboxMessage.lock_token == claim.token, OutboxMessage.id.in_(claim.ids))
+                          .values(locked_until=now + timedelta(seconds=HOLD_S))
+                          .returning(OutboxMessage.id, OutboxMessage.recipient)
+                          .execution_options(synchronize_session=False)).all()
+    held = sorted(held)  # in claim order (ids), as the request lists them
+    return Claim(claim.state, claim.token, claim.body, tuple(r for _, r in held), tuple(i for i, _ in held))
+
+
 def _close(row: OutboxMessage, status: str, now: datetime, error: str | None = None) -> None:
     row.status, row.final_at, row.updated_at = status, now, now
     row.last_error = error[:300] if error else row.last_error
@@ -206,6 +227,9 @@ def deliver_with_companions(rt, outbox_id: int, *, respect_quiet_hours: bool = T
         return {"nothing to send": 1}, []
     sender = rt.settings.at_sender_id or rt.gateway.name
     TokenBucket(rt.redis, sender, rt.settings.sms_rate_per_second).take(len(claim.ids))
+    claim = _renew_hold(rt, claim)
+    if not claim.ids:  # held too long: every row went to another worker meanwhile
+        return {"held": 1}, []
     results, error = [], None
     try:
         results = rt.gateway.send(claim.body, list(claim.recipients))
