@@ -122,7 +122,8 @@ def _body(schema: str) -> dict:
 def _idempotency_key() -> str:
     key = request.headers.get("Idempotency-Key") or ""
     if not re.fullmatch(IDEMPOTENCY_KEY, key):
-        raise ApiError(400, "idempotency_key_required", "send an Idempotency-Key header (1-60 visible ASCII characters)")
+        raise ApiError(400, "idempotency_key_required",
+                       "send an Idempotency-Key header (1-60 visible ASCII characters)")
     return f"api:{g.api_token.id}:{key}"
 
 
