@@ -69,7 +69,7 @@ def _authenticate():
 def _only_documented_query_parameters():
     """A query parameter the document does not list is refused, not ignored (a typo'd `after_id`
     would otherwise silently restart a listing)."""
-    if request.url_rule is None:
+    if request.url_rule is None or request.endpoint in PUBLIC:
         return None
     path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", request.url_rule.rule[len(api.url_prefix):])
     operation = document()["paths"].get(path, {}).get(request.method.lower(), {})
