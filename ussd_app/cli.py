@@ -39,6 +39,38 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
+@db.command("create-app-role")
+@click.argument("role")
+@click.option("--password-env", metavar="VAR", help="Set the role's password from this environment variable.")
+@click.option("--execute", is_flag=True, help="Run the statements on DATABASE_URL (connected as the owner); "
+              "without it they are only printed.")
+def db_create_app_role(role: str, password_env: str | None, execute: bool) -> None:
+    """The app's least-privileged PostgreSQL role: rows only, the ledger append-only (run again after
+    each `db upgrade`, so new tables are granted too)."""
+    from ussd_app.db import make_engine
+    from ussd_app.db_roles import RoleError, app_role_statements, apply_app_role
+    from ussd_app.models import metadata
+
+    password = os.environ.get(password_env) if password_env else None
+    if password_env and not password:
+        raise click.ClickException(f"{password_env} is not set")
+    try:
+        if not execute:
+            tables = [table.name for table in metadata.sorted_tables]
+            for statement in app_role_statements(role, tables, create=True, password="..." if password else None):
+                click.echo(statement + ";")
+            return
+        engine = make_engine(settings_from_env().database_url)
+        try:
+            done = apply_app_role(engine, role, password=password)
+        finally:
+            engine.dispose()
+    except RoleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("\n".join(statement + ";" for statement in done))
+    click.echo(f"role {role} may now read and write rows; savings_ledger only SELECT and INSERT")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -46,7 +78,10 @@ def db_upgrade() -> None:
 @click.option("--fake-gateway", type=click.Choice(["africastalking", "orange"]), default=None,
               help="Send SMS to a local fake of this gateway's API, started here (receipts included).")
 def serve(host: str, port: int, worker: bool, fake_gateway: str | None) -> None:
-    """Run everything locally on embedded defaults (SQLite, embedded Redis)."""
+    """Run everything locally on embedded defaults (SQLite, embedded Redis).
+
+    A development run: the development SECRET_KEY is accepted and callbacks need no token
+    unless one is set. Production runs gunicorn 'ussd_app:create_app()' (see the README)."""
     from ussd_app.demo import load_demo
     from ussd_app.dev_server import RedactingRequestHandler
     from ussd_app.migrate import upgrade
@@ -58,10 +93,10 @@ def serve(host: str, port: int, worker: bool, fake_gateway: str | None) -> None:
 
         app_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         fake, env = start_fake_gateway(fake_gateway, f"http://{app_host}:{port}",
-                                       os.environ.get("USSD_CALLBACK_TOKEN"))
+                                       os.environ.get("SMS_CALLBACK_TOKEN"))
         os.environ.update(env)  # for this app and the worker started below
         click.echo(f"SMS go to a fake {fake_gateway} API on {fake.url}")
-    settings = settings_from_env()
+    settings = settings_from_env(development=True)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     redis_url = resolve_redis_url(settings.redis_url, settings.instance_path)
     os.environ["REDIS_URL"] = redis_url
@@ -107,7 +142,7 @@ def simulate(phone: str, url: str | None) -> None:
     else:
         from ussd_app.migrate import upgrade
 
-        settings = settings_from_env()
+        settings = settings_from_env(development=True)
         settings.instance_path.mkdir(parents=True, exist_ok=True)
         upgrade(settings.database_url)
         call = simulator.app_caller(make_app(settings))
@@ -118,8 +153,10 @@ def simulate(phone: str, url: str | None) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker (with the scheduler) on REDIS_URL."""
+    from ussd_app import redact
     from ussd_app.jobs import run_worker
 
+    redact.install()
     settings = settings_from_env()
     run_worker(settings, burst=burst)
 
