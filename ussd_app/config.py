@@ -55,6 +55,13 @@ class Settings:
     secure_cookies: bool = False
     # Local runs and shifted-date test runs only (ussd_app/clock.py): the clock reads this at start.
     clock_start: datetime | None = None
+    # DHIS2 monthly reports (ussd_app/dhis2/): off while DHIS2_URL is unset.
+    dhis2_url: str | None = None
+    dhis2_username: str = ""
+    dhis2_password: str = ""
+    dhis2_mapping: Path | None = None
+    # /metrics answers only with this token (unset: /metrics is off).
+    metrics_token: str | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -83,6 +90,11 @@ class Settings:
             sms_rate_per_second=_int(env, "SMS_RATE_PER_SECOND", 10),
             secure_cookies=_flag(env, "SECURE_COOKIES"),
             clock_start=parse_start(env["USSD_CLOCK_START"]) if env.get("USSD_CLOCK_START") else None,
+            dhis2_url=(env.get("DHIS2_URL") or "").rstrip("/") or None,
+            dhis2_username=env.get("DHIS2_USERNAME", ""),
+            dhis2_password=env.get("DHIS2_PASSWORD", ""),
+            dhis2_mapping=Path(env["DHIS2_MAPPING"]) if env.get("DHIS2_MAPPING") else None,
+            metrics_token=env.get("METRICS_TOKEN") or None,
         )
         values.update(overrides)
         return cls(**values)
