@@ -14,6 +14,7 @@ from ussd_app.menus.engine import (RESUME, Ctx, Hop, StepResult, is_resumable, m
                                    open_session, replay, snapshot, step)
 from ussd_app.menus.render import BODY_LIMIT, text_of
 from ussd_app.menus.store import SessionStore
+from ussd_app.ops import hops
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.outbox import take_new_outbox_ids
 from ussd_app.subscribers import find_by_phone, starting_language
@@ -67,6 +68,7 @@ class UssdHost:
         self.settings = settings
         self.clock = clock
 
+    @hops.counted(end_answer, UNAVAILABLE, BUSY)  # /metrics: answers by kind, latency
     def answer(self, session_id: str, phone: str, text: str) -> str:
         """The wire answer ("CON …" / "END …") for one gateway callback. Never raises."""
         lang = None
