@@ -62,7 +62,9 @@ class Viewer:
     def phone(self, phone: str | None) -> str:
         if not phone or self.full_phones:
             return phone or ""
-        return phone[:4] + "*" * max(0, len(phone) - 6) + phone[-2:]
+        # The country code and the last two digits, without the "+" a spreadsheet reads as a formula.
+        digits = phone.lstrip("+")
+        return digits[:3] + "*" * max(0, len(digits) - 5) + digits[-2:]
 
     def person_key(self, phone: str | None) -> str:
         if not phone:
@@ -121,7 +123,7 @@ def _people(scope: Scope) -> tuple:
     """Every registration of the centre with its reminders (one row each; none: one row), then
     the centre's appointments with theirs."""
     of_registrations = (
-        select(Enrollment.phone, Facility.code, literal("registration"), Enrollment.reference,
+        select(Enrollment.phone, Facility.code, literal("registration").label("source"), Enrollment.reference,
                Enrollment.kind, Enrollment.status, Enrollment.child_name, Reminder.kind, Reminder.step,
                Reminder.visit_date, Reminder.due_at, Reminder.status, Reminder.skip_reason)
         .join(Facility, Facility.id == Enrollment.facility_id)
@@ -129,9 +131,10 @@ def _people(scope: Scope) -> tuple:
         .where(scope.where(Facility.code))
         .order_by(Enrollment.phone, Enrollment.id, Reminder.visit_date, Reminder.id))
     of_appointments = (
-        select(Appointment.phone, Appointment.facility_code, literal("appointment"),
-               Appointment.enrollment_reference, cast(null(), String), cast(null(), String),
-               cast(null(), String), Reminder.kind, Reminder.step, Reminder.visit_date,
+        select(Appointment.phone, Appointment.facility_code, literal("appointment").label("source"),
+               Appointment.enrollment_reference, cast(null(), String).label("registration_kind"),
+               cast(null(), String).label("registration_status"), cast(null(), String).label("child_name"),
+               Reminder.kind, Reminder.step, Reminder.visit_date,
                Reminder.due_at, Reminder.status, Reminder.skip_reason)
         .outerjoin(Reminder, Reminder.source_ref == literal("appointment:") + cast(Appointment.id, String))
         .where(scope.where(Appointment.facility_code))
@@ -252,8 +255,8 @@ def stream(session_factory, export: ExportPlan, viewer: Viewer, *, batch: int = 
         for query in export.queries:
             result = db.execute(query.execution_options(yield_per=batch))
             for rows in result.partitions():
-                yield csv_chunk(export.cells(row, viewer) for row in rows).encode("utf-8")
                 if on_rows is not None:
                     on_rows(len(rows))
+                yield csv_chunk(export.cells(row, viewer) for row in rows).encode("utf-8")
     finally:
         db.close()

@@ -61,15 +61,20 @@ def push_previous_month() -> str:
     return run_monthly(sms_runtime.current())
 
 
+def monthly_scheduler(connection):
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=connection, name=f"dhis2-monthly-{threading.get_ident()}")
+    scheduler.register(push_previous_month, queue_name="default", cron=MONTHLY_CRON, job_timeout=3600)
+    return scheduler
+
+
 def start_monthly_push(connection, settings, stop: threading.Event | None = None) -> threading.Thread | None:
     """Enqueue `push_previous_month` on the 1st of each month; nothing when DHIS2 is off.
     A bad mapping stops the worker here, at start, with every problem listed."""
     if check_configuration(settings) is None:
         return None
-    from rq.cron import CronScheduler
-
-    scheduler = CronScheduler(connection=connection, name=f"dhis2-monthly-{threading.get_ident()}")
-    scheduler.register(push_previous_month, queue_name="default", cron=MONTHLY_CRON, job_timeout=3600)
+    scheduler = monthly_scheduler(connection)
     stop = stop or threading.Event()
 
     def loop() -> None:
