@@ -1,4 +1,4 @@
-"""CSV exports over the API: GET /api/v1/exports/<kind>.csv, scoped by the bearer token."""
+"""CSV exports over the API: GET /api/v1/exports/{kind}.csv, scoped by the bearer token."""
 
 from __future__ import annotations
 
@@ -10,11 +10,18 @@ from ussd_app.clinic.views_exports import csv_response, viewer_for
 from ussd_app.clock import app_now
 
 
-@api.get("/exports/<kind>.csv")
-def export_csv(kind: str):
-    try:
-        plan = exports.plan(g.api_db, g.api_scope, kind, today=app_now().date(),
-                            group_id=request.args.get("group_id"), campaign_id=request.args.get("campaign_id"))
-    except exports.ExportError as exc:
-        raise ApiError(400, "bad_export", str(exc)) from None
-    return csv_response(plan, viewer_for(g.api_scope))
+def _export_view(kind: str):
+    def view():
+        try:
+            plan = exports.plan(g.api_db, g.api_scope, kind, today=app_now().date(),
+                                group_id=request.args.get("group_id"), campaign_id=request.args.get("campaign_id"))
+        except exports.ExportError as exc:
+            raise ApiError(400, "bad_export", str(exc)) from None
+        return csv_response(plan, viewer_for(g.api_scope))
+
+    view.__name__ = f"export_{kind}"
+    return view
+
+
+for _kind in exports.KINDS:
+    api.add_url_rule(f"/exports/{_kind}.csv", view_func=_export_view(_kind), methods=["GET"])

@@ -18,19 +18,21 @@ IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True, "sch
 REFERENCE = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}
 CAMPAIGN_ID = {"name": "campaign_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
-EXPORT = {
-    "summary": "A CSV export of the token's centre, streamed (UTF-8 with BOM, comma-separated, header row). "
-               "Tokens of every centre get masked phones and a person_key instead.",
-    "parameters": [
-        {"name": "kind", "in": "path", "required": True,
-         "schema": {"type": "string", "enum": ["registrations", "people", "campaigns", "outbox", "ledger"]}},
-        {"name": "group_id", "in": "query", "schema": {"type": "integer"},
-         "description": "ledger: the savings group (required)"},
-        {"name": "campaign_id", "in": "query", "schema": {"type": "integer"},
-         "description": "campaigns: one campaign (default: all of the centre's)"}],
-    "responses": {"200": {"description": "The CSV file",
-                          "content": {"text/csv": {"schema": {"type": "string"}}}},
-                  "400": _json(_ref("Error"), "Missing or malformed parameter"), **ERRORS}}
+EXPORT_KINDS = {"registrations": "Registrations", "people": "People and their reminders",
+                "campaigns": "Campaign results, one row per SMS", "outbox": "The outbox",
+                "ledger": "A savings group's ledger"}
+EXPORT_PARAMETERS = {
+    "ledger": [{"name": "group_id", "in": "query", "required": True, "schema": {"type": "integer"}}],
+    "campaigns": [{"name": "campaign_id", "in": "query", "schema": {"type": "integer"},
+                   "description": "One campaign (default: all of the centre's)"}]}
+
+
+def export(kind: str) -> dict:
+    return {"summary": f"{EXPORT_KINDS[kind]}: CSV of the token's centre, streamed (UTF-8 with BOM, "
+                       "comma-separated, header row). Tokens of every centre get masked phones and a person_key.",
+            "parameters": EXPORT_PARAMETERS.get(kind, []),
+            "responses": {"200": {"description": "The CSV file", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                          "400": _json(_ref("Error"), "Missing or malformed parameter"), **ERRORS}}
 
 
 def document() -> dict:
@@ -93,7 +95,7 @@ def document() -> dict:
                 "summary": "Cancel: messages not yet handed to the gateway are never sent",
                 "parameters": [CAMPAIGN_ID],
                 "responses": {"200": _json(_ref("Campaign")), **ERRORS}}},
-            "/exports/{kind}.csv": {"get": EXPORT},
+            **{f"/exports/{kind}.csv": {"get": export(kind)} for kind in EXPORT_KINDS},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

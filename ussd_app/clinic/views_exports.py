@@ -32,11 +32,19 @@ def exports_page():
                            masked=not viewer_for(g.scope).full_phones)
 
 
-@bp.get("/exports/<kind>.csv")
-def export_csv(kind: str):
-    try:
-        plan = exports.plan(g.db, g.scope, kind, today=app_now().date(),
-                            group_id=request.args.get("group_id"), campaign_id=request.args.get("campaign_id"))
-    except exports.ExportError:
-        abort(400)
-    return csv_response(plan, viewer_for(g.scope))
+def _export_view(kind: str):
+    def view():
+        try:
+            plan = exports.plan(g.db, g.scope, kind, today=app_now().date(), group_id=request.args.get("group_id"),
+                                campaign_id=request.args.get("campaign_id"))
+        except exports.ExportError:
+            abort(400)
+        return csv_response(plan, viewer_for(g.scope))
+
+    view.__name__ = f"export_{kind}"
+    return view
+
+
+# One rule per kind, no path argument: what varies (a group, a campaign) is checked in the query.
+for _kind in exports.KINDS:
+    bp.add_url_rule(f"/exports/{_kind}.csv", view_func=_export_view(_kind), methods=["GET"])
