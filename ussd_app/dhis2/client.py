@@ -13,8 +13,9 @@ never adds. The answer is an import summary, `{"status": "SUCCESS"|"WARNING"|"ER
 "importCount": {"imported", "updated", "ignored", "deleted"}, "conflicts": [{"object",
 "value"}, ...]}`; from DHIS2 2.38 it comes wrapped in a web message, `{"httpStatus",
 "httpStatusCode", "status", "message", "response": <import summary>}` (dhis2-core pull request
-8417, announced in dhis2/dhis2-releases pull request 49), and a summary with conflicts comes
-with HTTP 409 (ignored values, e.g. an unknown data element or org unit). Both shapes are read.
+8417, announced in dhis2/dhis2-releases pull request 49; clients reading `importCount` at the
+top level broke on 2.40, davidhuser/dhis2.py issue 38), and a summary with conflicts comes with
+HTTP 409 (ignored values, e.g. an unknown data element or org unit). Both shapes are read.
 """
 
 from __future__ import annotations
