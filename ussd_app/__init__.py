@@ -27,6 +27,7 @@ def create_app(settings=None, clock=None, **overrides) -> Flask:
     from ussd_app.menus import registry
     from ussd_app.menus.host import UssdHost
     from ussd_app.menus.store import SessionStore
+    from ussd_app.ops import register_ops
     from ussd_app.webhook import bp as webhook_bp
 
     app = Flask(__name__, instance_relative_config=True)
@@ -57,6 +58,7 @@ def create_app(settings=None, clock=None, **overrides) -> Flask:
     app.before_request(web_input.refuse_nul_in_url)
     app.register_blueprint(webhook_bp)
     register_clinic(app)
+    register_ops(app)  # /metrics; a bad DHIS2 mapping stops the start here
     from ussd_app.sms.webhooks import bp as sms_bp
 
     app.register_blueprint(sms_bp)

@@ -105,6 +105,13 @@ class Settings:
     sms_callback_token: str | None = None
     # Gateway callbacks (/ussd, /sms/*) only from these networks when any is given.
     callback_networks: tuple = ()
+    # DHIS2 monthly reports (ussd_app/dhis2/): off while DHIS2_URL is unset.
+    dhis2_url: str | None = None
+    dhis2_username: str = ""
+    dhis2_password: str = ""
+    dhis2_mapping: Path | None = None
+    # /metrics answers only with this token (unset: /metrics is off).
+    metrics_token: str | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -144,6 +151,11 @@ class Settings:
             orange_sender_address=env.get("ORANGE_SENDER_ADDRESS") or None,
             orange_sender_name=env.get("ORANGE_SENDER_NAME") or None,
             orange_api_base_url=env.get("ORANGE_API_BASE_URL") or None,
+            dhis2_url=(env.get("DHIS2_URL") or "").rstrip("/") or None,
+            dhis2_username=env.get("DHIS2_USERNAME", ""),
+            dhis2_password=env.get("DHIS2_PASSWORD", ""),
+            dhis2_mapping=Path(env["DHIS2_MAPPING"]) if env.get("DHIS2_MAPPING") else None,
+            metrics_token=env.get("METRICS_TOKEN") or None,
         )
         values.update(overrides)
         return cls(**values)

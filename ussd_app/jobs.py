@@ -55,6 +55,7 @@ def run_worker(settings, burst: bool = False) -> None:
     cost more than most SMS jobs (profile in benchmarks/README.md). Jobs hold no state between
     runs; a job past its timeout is still stopped (RQ's alarm runs in this main thread).
     """
+    from ussd_app.dhis2.schedule import start_monthly_push
     from ussd_app.sms import runtime as sms_runtime
     from ussd_app.sms.dispatch import run_dispatch, start_periodic_dispatch
 
@@ -65,4 +66,5 @@ def run_worker(settings, burst: bool = False) -> None:
         run_dispatch(runtime)  # one pass, so a burst run sends what is due
     else:
         start_periodic_dispatch(connection)
+        start_monthly_push(connection, settings)  # DHIS2, when DHIS2_URL is set
     make_worker(connection).work(with_scheduler=True, burst=burst)

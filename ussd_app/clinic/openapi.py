@@ -27,6 +27,23 @@ NOT_BLANK = r"[^ \t\n\r\f\v]"  # explicit: Python's \S and JSON Schema's differ 
 # Bamako wall-clock time (UTC+0), seconds and offset optional: 2026-11-25T10:00 or 2026-11-25T10:00:00Z.
 SEND_AT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
 
+EXPORT_KINDS = {"registrations": "Registrations", "people": "People and their reminders",
+                "campaigns": "Campaign results, one row per SMS", "outbox": "The outbox",
+                "ledger": "A savings group's ledger"}
+EXPORT_PARAMETERS = {
+    "ledger": [{"name": "group_id", "in": "query", "required": True,
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}],
+    "campaigns": [{"name": "campaign_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                   "description": "One campaign (default: all of the centre's)"}]}
+
+
+def export(kind: str) -> dict:
+    return {"summary": f"{EXPORT_KINDS[kind]}: CSV of the token's centre, streamed (UTF-8 with BOM, "
+                       "comma-separated, header row). Tokens of every centre get masked phones and a person_key.",
+            "parameters": EXPORT_PARAMETERS.get(kind, []),
+            "responses": {"200": {"description": "The CSV file", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                          "400": _json(_ref("Error"), "Missing or malformed parameter"), **ERRORS}}
+
 
 def document() -> dict:
     return {
@@ -83,6 +100,7 @@ def document() -> dict:
                 "summary": "Cancel: messages not yet handed to the gateway are never sent",
                 "parameters": [CAMPAIGN_ID],
                 "responses": {"200": _json(_ref("Campaign")), **ERRORS}}},
+            **{f"/exports/{kind}.csv": {"get": export(kind)} for kind in EXPORT_KINDS},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

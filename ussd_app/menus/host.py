@@ -22,6 +22,7 @@ from ussd_app.menus.masking import mask, mask_like
 from ussd_app.menus.render import BODY_LIMIT, text_of
 from ussd_app.menus.screens import StaleStep
 from ussd_app.menus.store import SessionStore
+from ussd_app.ops import hops
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.outbox import take_new_outbox_ids
 from ussd_app.subscribers import find_by_phone, starting_language
@@ -106,6 +107,7 @@ class UssdHost:
         self.clock = clock
         self.deadline_s = getattr(settings, "hop_deadline_seconds", DEFAULT_DEADLINE_S)
 
+    @hops.counted(end_answer, UNAVAILABLE, BUSY)  # /metrics: answers by kind, latency
     def answer(self, session_id: str, phone: str, text: str) -> str:
         """The wire answer ("CON …" / "END …") for one gateway callback. Never raises, never late."""
         run = HopRun()
