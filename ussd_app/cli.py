@@ -1,4 +1,4 @@
-"""The `ussd-app` command: serve, simulate, worker, db upgrade (features add their own)."""
+"""The `ussd-app` command: serve, simulate, worker, db upgrade, and each feature's commands."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ import sys
 
 import click
 
+from ussd_app.clinic import cli as clinic_cli
 from ussd_app.config import Settings, settings_from_env
+from ussd_app.dhis2 import cli as dhis2_cli
+from ussd_app.health import cli as health_cli
+from ussd_app.ops import cli as ops_cli
+from ussd_app.savings import cli as savings_cli
+from ussd_app.sms import cli as sms_cli
 
 
 def make_app(settings: Settings | None = None):
@@ -89,7 +95,9 @@ def serve(host: str, port: int, worker: bool, fake_gateway: str | None) -> None:
 
     fake = None
     if fake_gateway:
-        from ussd_app.testing import start_fake_gateway  # development only: production never imports it
+        from ussd_app.testing import (
+            start_fake_gateway,  # development only: production never imports it
+        )
 
         app_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         fake, env = start_fake_gateway(fake_gateway, f"http://{app_host}:{port}",
@@ -161,16 +169,11 @@ def worker(burst: bool) -> None:
     run_worker(settings, burst=burst)
 
 
-def _register_feature_commands() -> None:
-    import ussd_app.features  # noqa: F401
-
-    from ussd_app.feature_cli import FEATURE_COMMANDS
-
-    for command in FEATURE_COMMANDS:
-        main.add_command(command)
-
-
-_register_feature_commands()
+# Each feature's commands, listed here rather than registered at import: the entry point is the
+# top of the import graph, and nothing below it imports upward.
+for _command in (clinic_cli.staff, dhis2_cli.dhis2, health_cli.facilities, health_cli.enrollments,
+                 ops_cli.backup, ops_cli.export, savings_cli.groups, sms_cli.outbox, sms_cli.send_test):
+    main.add_command(_command)
 
 if __name__ == "__main__":
     main()

@@ -15,7 +15,7 @@ from tests.conftest import FAKE_AT_API_KEY, TEST_NOW
 from ussd_app.clinic.accounts import create_api_token, create_staff
 from ussd_app.health import enrollment as health
 from ussd_app.health.facilities import Facility
-from ussd_app.jobs import QUEUE_NAMES
+from ussd_app.redis_conn import QUEUE_NAMES
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.gateways.africastalking import AfricasTalkingGateway
 from ussd_app.subscribers import get_or_create

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from ussd_app.config import cli_now
-from ussd_app.feature_cli import feature_command
 
 
 def _sessions():
@@ -15,7 +14,6 @@ def _sessions():
     return make_session_factory(make_engine(settings_from_env().database_url))
 
 
-@feature_command
 @click.group()
 def staff() -> None:
     """Clinic staff accounts and API tokens."""

@@ -6,8 +6,6 @@ import json
 
 import click
 
-from ussd_app.feature_cli import feature_command
-
 
 def _describe(outcome) -> str:
     summary = outcome.summary
@@ -20,7 +18,6 @@ def _describe(outcome) -> str:
     return text
 
 
-@feature_command
 @click.group()
 def dhis2() -> None:
     """Monthly reports to DHIS2 (DHIS2_URL, DHIS2_USERNAME, DHIS2_PASSWORD, DHIS2_MAPPING)."""

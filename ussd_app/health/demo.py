@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ussd_app.demo import demo_loader
 from ussd_app.health import enrollment as enr
 from ussd_app.health.dates import due_date_from_month
 from ussd_app.health.facilities import Facility, load_shipped
@@ -18,13 +17,11 @@ from ussd_app.health.facilities import Facility, load_shipped
 DEMO_PHONE = "+22376990020"
 
 
-@demo_loader
 def load_facilities(db, now: datetime) -> str:
     added, updated = load_shipped(db, now=now)
     return f"health centres: {added} added, {updated} updated"
 
 
-@demo_loader
 def load_demo_registrations(db, now: datetime) -> str | None:
     facility = db.scalar(select(Facility).where(Facility.code == "BKO-C1-SOTUBA"))
     if facility is None or enr.by_request_key(db, "demo:pregnancy") is not None:

@@ -17,10 +17,19 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from ussd_app.clock import Clock, system_now
-from ussd_app.menus.engine import (RESUME, Ctx, Hop, Session, StepResult, is_resumable, replay, snapshot, step)
+from ussd_app.effects import Hop, StaleStep
+from ussd_app.menus.engine import (
+    RESUME,
+    Ctx,
+    Session,
+    StepResult,
+    is_resumable,
+    replay,
+    snapshot,
+    step,
+)
 from ussd_app.menus.masking import mask, mask_like
 from ussd_app.menus.render import BODY_LIMIT, text_of
-from ussd_app.menus.screens import StaleStep
 from ussd_app.menus.store import SessionStore
 from ussd_app.ops import hops
 from ussd_app.sms.handoff import enqueue_outbox

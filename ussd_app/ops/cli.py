@@ -7,12 +7,10 @@ from pathlib import Path
 import click
 
 from ussd_app.config import cli_now, settings_from_env
-from ussd_app.feature_cli import feature_command
 
 PROGRESS_EVERY = 10_000
 
 
-@feature_command
 @click.group()
 def backup() -> None:
     """PostgreSQL dumps (pg_dump custom format) and files, and a restore check."""
@@ -68,7 +66,6 @@ def backup_check(dump: Path) -> None:
     click.echo("backup ok")
 
 
-@feature_command
 @click.command("export")
 @click.argument("kind", type=click.Choice(["registrations", "people", "campaigns", "outbox", "ledger"]))
 @click.option("--facility", help="One centre's rows, phones in full (default: every centre, phones masked).")

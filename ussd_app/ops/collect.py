@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from ussd_app.dhis2 import models as dhis2_models
 from ussd_app.dhis2.models import Dhis2Push
-from ussd_app.jobs import QUEUE_NAMES
 from ussd_app.ops import hops
+from ussd_app.redis_conn import QUEUE_NAMES
 from ussd_app.savings.models import PinCredential
 from ussd_app.sms.outbox import FINAL, STATUSES, OutboxMessage
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ussd_app.demo import demo_loader
 from ussd_app.sms.optout import record_opt_out
 from ussd_app.sms.purposes import HEALTH
 from ussd_app.sms.schedules import start_antenatal_schedule, start_immunization_schedule
@@ -14,7 +13,6 @@ DEMO_MOTHER = "+22376990001"  # reminders planned
 DEMO_MOTHER_STOPPED = "+22376990002"  # stopped her reminders
 
 
-@demo_loader
 def load_demo_reminders(db, now: datetime) -> str:
     today = now.date()
     start_immunization_schedule(db, phone=DEMO_MOTHER, language="bm", child_name="Awa",

@@ -13,14 +13,19 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import update
 
+from ussd_app.callback_auth import callback_authenticated, plain, refuse_callback
 from ussd_app.clock import app_now
 from ussd_app.sms.gateways import webhook_parser
-from ussd_app.sms.gateways.interface import BadWebhook, DeliveryReport, WebhookParser, WebhookPayload
+from ussd_app.sms.gateways.interface import (
+    BadWebhook,
+    DeliveryReport,
+    WebhookParser,
+    WebhookPayload,
+)
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.inbound import handle_inbound, inbound_key
 from ussd_app.sms.outbox import RANK, OutboxMessage, take_new_outbox_ids
 from ussd_app.ussd_request import BadCallback, normalise_phone
-from ussd_app.webhook import callback_authenticated, plain, refuse_callback
 
 bp = Blueprint("sms", __name__)
 
