@@ -19,7 +19,7 @@ SMS_QUEUE = "sms"
 SEND_JOB = "ussd_app.sms.batch.send_batch"
 IDS_PER_JOB = 800  # a few requests for the job's threads to send at once (ussd_app.sms.batch)
 # Room for a job's requests at a slow gateway; a job stopped at this limit leaves the rows it did
-# not reach to the dispatcher once their hold ends (ussd_app.sms.send.HOLD_S): nothing is lost.
+# not reach to the dispatcher once their hold ends (ussd_app.sms.send.hold_seconds): nothing is lost.
 JOB_TIMEOUT_S = 600
 
 
