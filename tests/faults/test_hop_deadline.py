@@ -19,7 +19,7 @@ import requests
 
 from tests.faults.test_worker_killed import wait_until
 from tests.http_server import serving
-from tests.test_engine import effect_meta, effect_rows, toy_screens
+from tests.menus.test_engine import effect_meta, effect_rows, toy_screens
 from ussd_app import create_app
 from ussd_app.config import Settings
 from ussd_app.menus.engine import CHOOSE_LANGUAGE, MAIN, RESUME
@@ -117,7 +117,7 @@ class WriteThenHang(Effect):
     """Writes a row, then hangs until the test lets it go (a slow argon2, a lock never freed)."""
 
     def apply(self, db, hop) -> None:
-        from tests.test_engine import effect_log
+        from tests.menus.test_engine import effect_log
 
         db.execute(effect_log.insert().values(hop_key=hop.key("hang"), value="late"))
         RELEASE.wait(timeout=30)

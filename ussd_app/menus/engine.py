@@ -7,7 +7,7 @@ handled once, here: `0` back (or previous page), `00` main menu, `98` next page,
 re-asks with a hint.
 A screen with `accepts_zero` takes `0` and `98` as answers (`98` still pages when there is more).
 
-The screen walk (tests/test_screen_walk.py) presses every option, every Prompt's `examples`,
+The screen walk (tests/menus/test_screen_walk.py) presses every option, every Prompt's `examples`,
 `98`, `0` and `00` in both languages, from a phone the service has never seen. A flow whose
 screens only open for some people gives it a way in, with two optional module-level hooks:
 

@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po
 
 from ussd_app.text.i18n import LANGUAGES, NP_, TN, po_path, translate
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"N_": None, "NP_": (1, 2)}  # as scripts/i18n passes them (-k N_ -k NP_:1,2)
 # Bambara nouns do not change after a numeral ("niyɔrɔ 1", "niyɔrɔ 5"; CLDR gives bm the single
 # category "other"); French uses the singular for 0 and 1 ("0 part", "1 part", "2 parts").

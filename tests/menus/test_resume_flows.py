@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.test_engine import drop_sessions
+from tests.menus.test_engine import drop_sessions
 
 PHONE = "+22376123456"
 

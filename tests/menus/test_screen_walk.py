@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.test_engine import toy_app  # noqa: F401  (fixture)
+from tests.menus.test_engine import toy_app  # noqa: F401  (fixture)
 from ussd_app.demo import load_demo
 from ussd_app.menus import flow_modules
 from ussd_app.menus.engine import CHOOSE_LANGUAGE, MAIN, RESUME, Ctx, Session, step
@@ -322,7 +322,7 @@ def test_walk_every_screen_in_both_languages(app, redis_client, caplog):
 
 def test_the_walk_reports_what_it_must(toy_app, redis_client, caplog):
     """On a graph with an END screen too long to show and a screen that crashes."""
-    from tests.test_engine import toy_screens, use_registry
+    from tests.menus.test_engine import toy_screens, use_registry
     from ussd_app.menus.registry import Registry
     from ussd_app.menus.screens import End, Option, Raw
     from ussd_app.text.i18n import N_

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pytest
 import redis as redis_lib
 
-from tests.test_engine import (
+from tests.menus.test_engine import (
     LogRow,
     effect_meta,
     effect_rows,
