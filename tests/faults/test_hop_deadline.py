@@ -77,7 +77,7 @@ def timed_post(url: str, text: str = "") -> tuple[requests.Response, float]:
 
 def drill_app(tmp_path, **env):
     # The deadline comes from the environment, as in production.
-    settings = Settings.from_env(tmp_path / "instance", env={"SECRET_KEY": "test",
+    settings = Settings.from_env(tmp_path / "instance", env={"SECRET_KEY": "test", "USSD_ENV": "development",
                                                              "USSD_HOP_DEADLINE": str(DEADLINE_S), **env})
     app = create_app(settings)
     app.config["TESTING"] = True
