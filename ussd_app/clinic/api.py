@@ -97,7 +97,8 @@ def enrollment_json(e: Enrollment) -> dict:
     return {"reference": e.reference, "kind": e.kind, "phone": e.phone, "status": e.status,
             "facility_code": e.facility.code, "child_name": e.child_name,
             "birth_date": e.birth_date.isoformat() if e.birth_date else None,
-            "due_date": e.due_date.isoformat() if e.due_date else None, "reason": e.reason,
+            "due_date": e.due_date.isoformat() if e.due_date else None, "reason_code": e.reason_code,
+            "reason": e.reason,
             "created_at": e.created_at.isoformat(), "decided_at": e.decided_at.isoformat() if e.decided_at else None}
 
 
@@ -132,10 +133,14 @@ def _decide(reference: str, approve: bool):
         if approve:
             health.approve(g.api_db, found.reference, now=app_now())
         else:
-            reason = str((request.get_json(silent=True) or {}).get("reason") or "")
-            if not reason.strip():
-                raise ApiError(400, "reason_required", "a reason (sent to the mother) is required")
-            health.decline(g.api_db, found.reference, reason=reason, now=app_now())
+            body = request.get_json(silent=True)
+            body = body if isinstance(body, dict) else {}
+            reason_code = str(body.get("reason_code") or "")
+            if reason_code not in health.DECLINE_REASONS:
+                raise ApiError(400, "reason_required", "reason_code (told to the mother in her language) is "
+                               f"one of: {', '.join(health.DECLINE_REASONS)}")
+            health.decline(g.api_db, found.reference, reason_code=reason_code, note=str(body.get("note") or ""),
+                           now=app_now())
     except health.EnrollmentError as exc:
         g.api_db.rollback()
         raise ApiError(409, "conflict", str(exc)) from None

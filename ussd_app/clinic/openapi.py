@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ussd_app.health.enrollment import DECLINE_REASONS
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -49,11 +51,15 @@ def document() -> dict:
                 "responses": {"200": _json(_ref("Enrollment")), "409": _json(_ref("Error"), "Already decided"),
                               **ERRORS}}},
             "/enrollments/{reference}/decline": {"post": {
-                "summary": "Decline a registration with a reason (sent to the mother by SMS)",
+                "summary": "Decline a registration with a preset reason (the mother is told it by SMS, "
+                           "in her language)",
+                "description": "A note is kept for the centre's staff and never sent: it is written in "
+                               "one language, and her SMS must be in hers.",
                 "parameters": [REFERENCE],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["reason"],
-                    "properties": {"reason": {"type": "string", "maxLength": 200}}}}}},
+                    "type": "object", "required": ["reason_code"],
+                    "properties": {"reason_code": {"type": "string", "enum": list(DECLINE_REASONS)},
+                                   "note": {"type": "string", "maxLength": 200}}}}}},
                 "responses": {"200": _json(_ref("Enrollment")), "400": _json(_ref("Error"), "No reason"),
                               "409": _json(_ref("Error"), "Already decided"), **ERRORS}}},
             "/appointments": {"post": {
@@ -94,7 +100,9 @@ def document() -> dict:
                     "child_name": {"type": "string", "nullable": True},
                     "birth_date": {"type": "string", "format": "date", "nullable": True},
                     "due_date": {"type": "string", "format": "date", "nullable": True},
-                    "reason": {"type": "string", "nullable": True},
+                    "reason_code": {"type": "string", "nullable": True, "enum": [*DECLINE_REASONS, None]},
+                    "reason": {"type": "string", "nullable": True,
+                               "description": "the staff's note on a decline (never sent), or why it was closed"},
                     "created_at": {"type": "string", "format": "date-time"},
                     "decided_at": {"type": "string", "format": "date-time", "nullable": True}}},
                 "Appointment": {"type": "object", "properties": {
