@@ -16,7 +16,7 @@ from ussd_app.clinic.scope import Scope
 from ussd_app.health.enrollment import Enrollment
 from ussd_app.health.facilities import Facility
 from ussd_app.sms.outbox import OutboxMessage
-from ussd_app.sms.reminder import Reminder
+from ussd_app.sms.reminder import PLANNED, Reminder
 
 PAGE_SIZE = 50
 
@@ -68,6 +68,26 @@ class Person:
     @property
     def pregnancies(self):
         return [e for e in self.enrollments if e.kind == "pregnancy"]
+
+    @property
+    def children_names(self) -> list[str]:
+        """What the page is titled by: registration does not ask the mother's own name."""
+        return sorted({e.child_name for e in self.children if e.child_name})
+
+    @property
+    def stoppable(self) -> set[str]:
+        """The schedules (source refs) that still have reminders to stop."""
+        return {r.source_ref for r in self.reminders if r.status == PLANNED}
+
+    def shown_phone(self, scope: Scope) -> str:
+        """Her number in full for staff of a centre she is registered at, masked for others."""
+        codes = {e.facility.code for e in self.enrollments} | {a.facility_code for a in self.appointments}
+        return self.phone if scope.facility_code in codes else masked(self.phone)
+
+
+def masked(phone: str) -> str:
+    """+22376••••01: enough to tell two mothers apart, not enough to call her."""
+    return phone[:6] + "•" * max(len(phone) - 8, 0) + phone[-2:]
 
 
 def people_page(db, scope: Scope, *, after: str | None = None, search: str = "") -> list[Person]:
