@@ -7,13 +7,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from tests.clinic.conftest import enroll, page, raw_codes_in, visible_text
+from tests.clinic.conftest import Browser, enroll, page, raw_codes_in, visible_text
 from tests.conftest import TEST_NOW
 from ussd_app.clinic import campaigns, chart, labels
 from ussd_app.clinic.models import Appointment, Campaign
 from ussd_app.health import enrollment as health
+from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.sms.reminder import Reminder
 
 pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
@@ -166,3 +167,34 @@ def test_the_time_axis_ticks_on_round_times(span, pattern, step):
     assert left <= start and right >= start + span
     assert all(t.second == 0 and (t - ticks[0]) % step == timedelta(0) for t in ticks)
     assert all(b - a == ticks[1] - ticks[0] for a, b in zip(ticks, ticks[1:]))
+
+
+def test_an_admin_campaign_needs_a_known_centre(signed_in, world, db):
+    b = signed_in("admin")
+    b.get("/clinic/campaigns/new")
+    response = b.post("/clinic/campaigns/new", {"key": "nope", "title": "T", "audience": "centre", "action": "send",
+                                                "message_fr": "Venez.", "message_bm": "Aw ka na.",
+                                                "facility_code": "NOPE-CODE"})
+    assert response.status_code == 400 and "Aucun centre n'a le code NOPE-CODE." in page(response)
+    assert db.scalar(select(Campaign.id)) is None
+
+
+def test_the_demo_gives_the_midwife_her_groups_and_the_reminders_mother(app, db):
+    from ussd_app.clinic.demo import DEMO_PASSWORD
+    from ussd_app.demo import load_demo
+
+    load_demo(app.extensions["db_sessions"], TEST_NOW)
+    load_demo(app.extensions["db_sessions"], TEST_NOW)  # every start of `serve` loads it again
+    midwife, admin = Browser(app.test_client()), Browser(app.test_client())
+    midwife.login("sage-femme", DEMO_PASSWORD)
+    admin.login("admin", DEMO_PASSWORD)
+    savings = page(midwife.get("/clinic/savings"))
+    assert "Benkadi" in savings and "Sabati" not in savings
+    assert "Sabati" in page(admin.get("/clinic/savings"))
+    mother = midwife.get("/clinic/people/22376990001")  # the README's reminders number
+    assert mother.status_code == 200
+    text = visible_text(mother.get_data(as_text=True))
+    assert "Mère de Awa" in text and "Vaccination · à 6 semaines · Awa" in text and "programmé" in text
+    stopped = visible_text(admin.get("/clinic/people/22376990002").get_data(as_text=True))
+    assert "elle les a arrêtés depuis son téléphone" in stopped
+    assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0  # demo rows send nothing
