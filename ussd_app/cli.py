@@ -52,27 +52,41 @@ def serve(host: str, port: int, worker: bool) -> None:
 
     settings = settings_from_env()
     settings.instance_path.mkdir(parents=True, exist_ok=True)
-    redis_url = resolve_redis_url(settings.redis_url, settings.instance_path)
-    os.environ["REDIS_URL"] = redis_url
-    upgrade(settings.database_url)
-    app = make_app(settings)
-    for note in load_demo(app.extensions["db_sessions"], app.extensions["clock"]()):
-        click.echo(f"demo: {note}")
-    child = None
-    if worker:
-        child = subprocess.Popen([sys.executable, "-m", "ussd_app.cli", "worker"], env=os.environ.copy())
-    click.echo(f"database: {settings.database_url}\nredis: {redis_url}")
-    click.echo(f"USSD callback: http://{host}:{port}/ussd   health: http://{host}:{port}/healthz")
-    click.echo(f"try it: ussd-app simulate --url http://{host}:{port}/ussd")
-    # SIGTERM must unwind like Ctrl-C so the worker and the embedded Redis stop with us.
+    # SIGTERM must unwind like Ctrl-C so the worker and the embedded Redis stop with us, from the
+    # moment Redis starts (a failed migration must not leave it running either).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    child = None
     try:
+        redis_url = resolve_redis_url(settings.redis_url, settings.instance_path)
+        os.environ["REDIS_URL"] = redis_url
+        upgrade(settings.database_url)
+        app = make_app(settings)
+        for note in load_demo(app.extensions["db_sessions"], app.extensions["clock"]()):
+            click.echo(f"demo: {note}")
+        if worker:
+            child = subprocess.Popen([sys.executable, "-m", "ussd_app.cli", "worker"], env=os.environ.copy())
+        click.echo(f"database: {settings.database_url}\nredis: {redis_url}")
+        click.echo(f"USSD callback: http://{host}:{port}/ussd   health: http://{host}:{port}/healthz")
+        click.echo(f"try it: ussd-app simulate --url http://{host}:{port}/ussd")
         app.run(host=host, port=port, threaded=True, use_reloader=False,
                 request_handler=RedactingRequestHandler)
     finally:
+        _stop_serving(child, stop_embedded)
+
+
+def _stop_serving(child: subprocess.Popen | None, stop_embedded) -> None:
+    """Stop the worker, then the embedded Redis; a second Ctrl-C meanwhile must not skip Redis."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
         if child is not None:
             child.terminate()
-            child.wait(timeout=10)
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=5)
+    finally:
         stop_embedded()
 
 
