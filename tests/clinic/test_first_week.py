@@ -3,6 +3,7 @@ person page's actions and title, decline reasons, typed dates, the favicon, and 
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import timedelta
 
@@ -14,8 +15,11 @@ from tests.conftest import TEST_NOW
 from ussd_app.clinic import campaigns, chart, labels
 from ussd_app.clinic.models import Appointment, Campaign
 from ussd_app.health import enrollment as health
-from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.health.facilities import SHIPPED_CSV
+from ussd_app.sms.outbox import OutboxMessage, render_sms
 from ussd_app.sms.reminder import Reminder
+from ussd_app.text.gsm import sms_size
+from ussd_app.text.i18n import T, translate
 
 pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
@@ -198,3 +202,14 @@ def test_the_demo_gives_the_midwife_her_groups_and_the_reminders_mother(app, db)
     stopped = visible_text(admin.get("/clinic/people/22376990002").get_data(as_text=True))
     assert "elle les a arrêtés depuis son téléphone" in stopped
     assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0  # demo rows send nothing
+
+
+@pytest.mark.parametrize("lang", ["fr", "bm"])
+def test_every_decline_sms_fits_one_part(lang):
+    """At every shipped centre but the one with a 47-letter name, whatever the preset reason."""
+    centres = [row["name"] for row in csv.DictReader(SHIPPED_CSV.open(encoding="utf-8")) if len(row["name"]) <= 40]
+    for centre in centres:
+        for code, reason in health.DECLINE_REASONS.items():
+            body = render_sms(lang, T(health.SMS_DECLINED, {"ref": "HFVHYC", "centre": centre,
+                                                             "reason": translate(lang, reason)}))
+            assert sms_size(body).parts == 1, (centre, code, body)

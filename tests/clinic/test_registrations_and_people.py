@@ -77,7 +77,7 @@ def test_decline_needs_a_preset_reason_which_the_mother_receives(signed_in, worl
     assert (declined.status, declined.reason_code, declined.reason) == ("declined", "outside_area",
                                                                          "Quartier de Sikasso")
     told = _sms_to(db, target.phone)[-1].body
-    assert "Motif : vous habitez hors de la zone du centre." in told and "Sikasso" not in told
+    assert "Motif : hors de la zone du centre." in told and "Sikasso" not in told
     listed = page(b.get("/clinic/registrations?status=declined"))
     assert "Habite hors de la zone du centre" in listed and "Quartier de Sikasso" in listed
 

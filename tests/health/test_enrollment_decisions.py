@@ -85,7 +85,7 @@ def test_declining_an_approved_enrollment_stops_its_reminders_and_gives_the_reas
     # Told in her language; the staff's French note is never sent.
     assert to_gsm(translate("bm", enr.DECLINE_REASONS["outside_area"])) in declined.body
     assert "zone" not in declined.body and declined.dedupe_key.endswith(":declined")
-    assert enr.reason_told(e, "fr") == "vous habitez hors de la zone du centre"
+    assert enr.reason_told(e, "fr") == "hors de la zone du centre"
 
 
 def test_ending_a_pregnancy_stops_its_reminders(db, facilities):

@@ -162,7 +162,7 @@ def test_my_registrations_shows_each_status_and_the_decline_reason(dial, db, fac
     d = fresh(dial(phone=PHONE), "fr")
     pick(d, "fr", "My registrations")
     d.sees(f"{pregnancy.reference} Grossesse: en attente", f"{child.reference} Moussa: refusée")
-    pick(d, "fr", child.reference, raw=True).sees("État : refusée", "Motif : le centre a déjà cette inscription")
+    pick(d, "fr", child.reference, raw=True).sees("État : refusée", "Motif : inscription déjà faite")
 
 
 def test_my_registrations_is_empty_for_a_new_caller(dial, facilities):
@@ -211,5 +211,5 @@ def test_demo_mother_sees_a_pending_and_a_declined_registration(app, dial, db, n
     pregnancy, child = [e for e in enrollments(db) if e.phone == DEMO_PHONE]
     d = fresh(dial(phone=DEMO_PHONE), "fr")
     pick(d, "fr", "My registrations").sees("en attente", "refusée")
-    pick(d, "fr", child.reference, raw=True).sees("Motif : vous habitez hors de la zone du centre")
+    pick(d, "fr", child.reference, raw=True).sees("Motif : hors de la zone du centre")
     assert outbox(db, "enrollment") == []  # demo rows send nothing

@@ -40,11 +40,12 @@ SMS_DECLINED = N_("Registration {ref} at {centre} was not accepted. Reason: {rea
                   "can tell you more.")
 SMS_ENDED = N_("Registration {ref} at {centre} is closed. Its SMS reminders have stopped.")
 # Reason code -> what the mother is told (the `{reason}` of SMS_DECLINED and of her USSD screen).
+# Short, so the SMS fits one part at nearly every centre.
 DECLINE_REASONS = {
-    "outside_area": N_("you live outside the centre's area"),
-    "bring_card": N_("come to the centre with your health card"),
-    "already_registered": N_("the centre already has this registration"),
-    "missing_information": N_("information is missing, come to the centre"),
+    "outside_area": N_("outside the centre's area"),
+    "bring_card": N_("come with your health card"),
+    "already_registered": N_("already registered"),
+    "missing_information": N_("information is missing"),
     "see_the_centre": N_("come to the centre to talk about it"),
 }
 
