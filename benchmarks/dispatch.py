@@ -78,7 +78,7 @@ def wait_for_workers(connection, count: int, procs, timeout: float = 60) -> None
 def run_scenario(kind: str, database: str, workers: int, args, workdir: Path) -> dict:
     import redis
 
-    from ussd_app.sms.fake_at import FakeAfricasTalking
+    from ussd_app.testing.fake_africastalking import FakeAfricasTalking
     from ussd_app.sms.handoff import enqueue_outbox
 
     url = prepare_database(database, workdir)

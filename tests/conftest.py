@@ -27,7 +27,8 @@ from ussd_app.clock import ManualClock, parse_start
 from ussd_app.config import Settings
 from ussd_app.migrate import upgrade
 from ussd_app.models import metadata
-from ussd_app.sms.fake_at import FakeAfricasTalking
+from ussd_app.testing.fake_africastalking import FakeAfricasTalking
+from ussd_app.testing.fake_orange import FakeOrange
 
 RUN = RunResources()
 REDIS_URL = RUN.redis_url
@@ -70,6 +71,17 @@ FAKE_AT_API_KEY = "test-api-key"
 def fake_at():
     """The local fake of the Africa's Talking API on a loopback port; the real SDK talks to it."""
     fake = FakeAfricasTalking(api_key=FAKE_AT_API_KEY).start()
+    yield fake
+    fake.stop()
+
+
+FAKE_ORANGE_CLIENT_ID, FAKE_ORANGE_CLIENT_SECRET = "test-client-id", "test-client-secret"
+
+
+@pytest.fixture
+def fake_orange():
+    """The local fake of Orange's SMS API on a loopback port, checking the client's credentials."""
+    fake = FakeOrange(client_id=FAKE_ORANGE_CLIENT_ID, client_secret=FAKE_ORANGE_CLIENT_SECRET).start()
     yield fake
     fake.stop()
 

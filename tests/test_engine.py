@@ -89,6 +89,7 @@ def _number(value: str, ctx, s) -> int:
     return int(value)
 
 
+CONTINUE_STEPS = N_("Continue the steps?")  # t.two holds step one's answer: something to lose
 LONG_TEXT = " ".join(f"Para{i} lorem ipsum dolor sit amet." for i in range(1, 16))  # ~480 chars
 
 
@@ -118,7 +119,7 @@ def toy_screens():
                targets=["t.two"], examples=["5"]),
         Prompt("t.two", Raw("Step two: a number"), _number,
                lambda ctx, s, v: Go("t.done", data={"two": v}, effects=(LogRow(f"two={v}"),)),
-               targets=["t.done"], examples=["7"]),
+               targets=["t.done"], examples=["7"], resumable=CONTINUE_STEPS),
         End("t.done", lambda ctx, s: Raw(f"Done {s.data['one']}+{s.data['two']}")),
         Menu("t.broken", Raw("Will fail"), [
             Option(Raw("Go"), "t.never", effects=lambda ctx, s: (FailingWrite(),)),
@@ -155,7 +156,7 @@ def walk(lang: str | None, *keys: str):
 @pytest.mark.parametrize("lang, keys, screen, end, shows", [
     (None, (), CHOOSE_LANGUAGE, False, ["1 Bamanankan", "2 Francais"]),
     (None, ("2",), MAIN, False, ["Menu principal", "1 Name"]),
-    (None, ("1",), MAIN, False, ["Menu ba", "Kan yèlèma"]),
+    (None, ("1",), MAIN, False, ["Mènu ba", "Kan yèlèma"]),
     (None, ("3",), CHOOSE_LANGUAGE, False, ["Choix invalide", "1 Bamanankan"]),
     ("fr", (), MAIN, False, ["Menu principal"]),
     ("fr", ("1",), "t.name", False, ["Your name?", "0 Retour"]),
@@ -175,7 +176,7 @@ def walk(lang: str | None, *keys: str):
     ("fr", ("5", "0"), "t.counted", True, ["Absent: 0"]),  # accepts_zero: "0" is an answer
     ("fr", ("5", "98"), "t.counted", True, ["Absent: 98"]),  # ... and so is "98"
     ("fr", ("5", "00"), MAIN, False, ["Menu principal"]),  # "00" still goes home
-    ("fr", ("6", "1"), MAIN, False, ["Menu ba"]),  # language changed for the rest of the session
+    ("fr", ("6", "1"), MAIN, False, ["Mènu ba"]),  # language changed for the rest of the session
 ])
 def test_step_table(lang, keys, screen, end, shows):
     result = walk(lang, *keys)
@@ -256,7 +257,7 @@ def test_first_page_without_history_has_no_back_but_later_pages_do():
     assert joined.replace("  ", " ").startswith("Para1 lorem")
 
 
-def test_hint_without_room_replaces_the_text_above_the_options_not_an_option():
+def test_hint_without_room_keeps_the_text_and_every_option():
     from ussd_app.menus.render import paginate, render_page
     from ussd_app.menus.screens import View
 
@@ -265,7 +266,9 @@ def test_hint_without_room_replaces_the_text_above_the_options_not_an_option():
     assert len(paginate("fr", view, True)) == 1
     text, page = render_page("fr", view, True, 0, INVALID_CHOICE)
     assert len(text) <= SCREEN_LIMIT - 4
-    assert text.splitlines() == ["Choix invalide. Réessayez."] + [i.text for i in items] + ["0 Retour"]
+    # No room for the whole hint and the footer: the hint keeps its first sentence, the footer
+    # goes ("0" works all the same), the title and every option stay.
+    assert text.splitlines() == ["Choix invalide.", "Title of the list"] + [i.text for i in items]
     short, _ = render_page("fr", View((Raw("Pick"),), items[:2]), True, 0, INVALID_CHOICE)
     assert short.splitlines() == ["Choix invalide. Réessayez.", "Pick", items[0].text, items[1].text,
                                   "0 Retour"]
@@ -306,8 +309,11 @@ def test_step_effects_are_returned_not_applied():
 
 def test_hop_key_is_stable_and_distinct():
     hop = Hop("S", "+22376123456", 3, NOW)
-    assert hop.key("log") == Hop("S", "+22376000000", 3, NOW).key("log")
+    assert hop.key("log") == Hop("S", "+22376123456", 3, NOW).key("log")
     assert hop.key("log") != Hop("S", "+22376123456", 4, NOW).key("log")
+    # Another phone posting the same session id is another session: its effects are its own.
+    assert hop.key("log") != Hop("S", "+22376000000", 3, NOW).key("log")
+    assert "22376123456" not in hop.key("log")
 
 
 # --- the host on real Redis and each database -------------------------------------------------
@@ -401,6 +407,37 @@ def test_dropped_session_offers_continue(toy_app, toy_dial, redis_client):
     toy_dial().sees("Menu principal")  # finished: nothing to resume
 
 
+def test_no_offer_to_resume_where_nothing_would_be_lost(toy_app, toy_dial):
+    french_dialer(toy_dial).press("3").sees("Step one")  # nothing typed yet
+    toy_dial().sees("Menu principal")
+    toy_dial().press("2").sees("Para1")  # reading a long text
+    toy_dial().sees("Menu principal")
+
+
+def test_the_offer_says_what_it_resumes(toy_app, toy_dial):
+    french_dialer(toy_dial).press("3", "5").sees("Step two")
+    toy_dial().sees("coupée", "Continue the steps?", "1 Continuer")
+
+
+def drop_sessions(redis_client) -> None:
+    """Redis loses the sessions (evicted, expired), not the rest."""
+    for key in redis_client.scan_iter("ussd:s:*"):
+        redis_client.delete(key)
+
+
+def test_a_resumed_session_lost_by_redis_is_rebuilt_from_the_offer(toy_app, toy_dial, redis_client):
+    french_dialer(toy_dial).press("3", "5")
+    d = toy_dial().sees("Continue the steps?").press("1").sees("Step two")
+    drop_sessions(redis_client)
+    d.press("7").sees("Done 5+7")
+    assert [v for _, v in effect_rows(toy_app)] == ["one=5", "two=7"]
+    # Lost at the offer itself: the offer's answer still means what it meant.
+    toy_dial().press("3", "6")
+    d = toy_dial().sees("Continue the steps?")
+    drop_sessions(redis_client)
+    d.press("1").sees("Step two").press("8").sees("Done 6+8")
+
+
 def test_dropped_session_start_again(toy_app, toy_dial, redis_client):
     french_dialer(toy_dial).press("3", "5")
     toy_dial().sees("coupée").press("2").sees("Menu principal").press("0").sees("Choix invalide")
@@ -468,7 +505,7 @@ def test_a_hop_that_writes_holds_the_session_until_its_commit(toy_app, toy_dial,
     locked_at_commit: list[bool] = []
 
     def before_commit(db):
-        locked_at_commit.append(bool(redis_client.exists(f"ussd:lock:{d.session_id}")))
+        locked_at_commit.append(bool(redis_client.exists(SessionStore.lock_key(d.session_id, d.phone))))
 
     d = french_dialer(toy_dial).press("3")
     event.listen(sessions, "before_commit", before_commit)
@@ -478,7 +515,7 @@ def test_a_hop_that_writes_holds_the_session_until_its_commit(toy_app, toy_dial,
     finally:
         event.remove(sessions, "before_commit", before_commit)
     assert locked_at_commit == [True, False]  # the read-only hop freed it with its save
-    assert not redis_client.exists(f"ussd:lock:{d.session_id}")  # and every hop frees it
+    assert not redis_client.exists(SessionStore.lock_key(d.session_id, d.phone))  # every hop frees it
 
 
 def test_database_error_mid_hop_writes_nothing_and_ends_politely(toy_app, toy_dial, redis_client):
@@ -487,13 +524,13 @@ def test_database_error_mid_hop_writes_nothing_and_ends_politely(toy_app, toy_di
     assert d.ended and "Désolé" in d.answer
     assert effect_rows(toy_app) == []  # the first insert rolled back with the failing one
     # Redis was not told either: the session is still on the screen before the failure.
-    stored = redis_client.get(f"ussd:s:{d.session_id}")
+    stored = redis_client.get(SessionStore.session_key(d.session_id, d.phone))
     assert stored is not None and b'"screen": "t.broken"' in stored
 
 
 def test_unknown_screen_in_stored_session_is_rebuilt(toy_app, toy_dial, redis_client):
     d = french_dialer(toy_dial).press("3")
-    key = f"ussd:s:{d.session_id}"
+    key = SessionStore.session_key(d.session_id, d.phone)
     redis_client.set(key, redis_client.get(key).replace(b'"t.one"', b'"gone.screen"'))
     d.press("5").sees("Step two")
 

@@ -29,7 +29,8 @@ from ussd_app.demo import load_demo
 from ussd_app.menus import flow_modules
 from ussd_app.menus.engine import CHOOSE_LANGUAGE, MAIN, RESUME, Ctx, Session, step
 from ussd_app.menus.render import SCREEN_LIMIT
-from ussd_app.menus.screens import Branch, Choice, Menu, Prompt
+from ussd_app.menus.screens import Branch, Choice, Menu, Numbered, Prompt
+from ussd_app.menus.store import SessionStore
 from ussd_app.subscribers import Subscriber, find_by_phone
 from ussd_app.text.gsm import is_gsm
 from ussd_app.text.i18n import LANGUAGES
@@ -44,6 +45,13 @@ FRESH_PHONE = "+22399000001"  # nobody in the demo data
 MAX_HOPS = 6000
 MAX_DEPTH = 14
 SERVICE = "*384*123#"
+
+
+def number_of(item) -> str:
+    """The key an option is chosen with: its number ("5 My group", "07 Awa T.")."""
+    if isinstance(item, Numbered):
+        return str(item.number)
+    return item.text.split(" ", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ class Walk:
     seen_screens: set[str] = field(default_factory=set)
     expanded: set[State] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    resume_paths: dict[str, str] = field(default_factory=dict)  # phone -> keys to a resumable screen
 
     # -- one gateway callback -------------------------------------------------------------
     def call(self, sid: str, phone: str, text: str, where: str) -> str | None:
@@ -104,15 +113,16 @@ class Walk:
         return body
 
     # -- sessions in Redis ------------------------------------------------------------------
-    def stored(self, sid: str) -> Session | None:
-        raw = self.redis.get(f"ussd:s:{sid}")
+    def stored(self, sid: str, phone: str) -> Session | None:
+        raw = self.redis.get(SessionStore.session_key(sid, phone))
         return Session.from_dict(json.loads(raw)) if raw else None
 
     def fork(self, node: Node) -> str:
         new = "walk-" + uuid.uuid4().hex[:12]
-        raw = json.loads(self.redis.get(f"ussd:s:{node.sid}"))
+        phone = node.state.phone
+        raw = json.loads(self.redis.get(SessionStore.session_key(node.sid, phone)))
         raw["id"] = new
-        self.redis.set(f"ussd:s:{new}", json.dumps(raw), ex=600)
+        self.redis.set(SessionStore.session_key(new, phone), json.dumps(raw), ex=600)
         return new
 
     def predict(self, session: Session, key: str) -> str:
@@ -133,7 +143,7 @@ class Walk:
         if not isinstance(screen, Prompt):
             with self.app.extensions["db_sessions"]() as db:
                 view = screen.view(Ctx(db, self.app.extensions["clock"](), self.app.extensions["ussd_settings"]), session)
-            keys += [str(n) for n in range(1, len(view.items) + 1)]  # the numbers a caller sees
+            keys += [number_of(item) for item in view.items]  # the numbers a caller sees
         else:
             keys += list(screen.examples(self.app.extensions["clock"]()))
         keys += self.answers.get(session.screen, [])
@@ -147,7 +157,7 @@ class Walk:
         self.redis.delete(f"ussd:resume:{phone}")
         sid = "walk-" + uuid.uuid4().hex[:12]
         body = self.call(sid, phone, "", "first dial")
-        session = self.stored(sid)
+        session = self.stored(sid, phone)
         if body is None or session is None:
             return None
         self.seen_screens.add(session.screen)
@@ -160,7 +170,7 @@ class Walk:
             if node.state in self.expanded or node.depth >= MAX_DEPTH:
                 continue
             self.expanded.add(node.state)
-            parked = self.stored(node.sid)
+            parked = self.stored(node.sid, node.state.phone)
             if parked is None:
                 continue
             for key in self.keys_for(parked):
@@ -172,7 +182,7 @@ class Walk:
                 body = self.call(sid, node.state.phone, text, f"{node.state.screen} + {key!r}")
                 if body is None:
                     continue
-                session = self.stored(sid)
+                session = self.stored(sid, node.state.phone)
                 screen = session.screen if session is not None else target
                 self.seen_screens.add(screen)
                 if session is None or body.startswith("END "):
@@ -195,22 +205,36 @@ class Walk:
             if root is None or root.state.screen != MAIN:
                 return
             # Walk again to a resumable state by the first path that reaches one.
-            if not self._leave_midflow(root):
+            # The keys that first reach one are taken again (option numbers are the same in
+            # every language): a search costs hundreds of hops since few screens are resumable.
+            path = self.resume_paths.get(phone) or self._leave_midflow(root)
+            if path is None or not self._follow(root, path):
                 return
+            self.resume_paths[phone] = path
             sid = "walk-" + uuid.uuid4().hex[:12]
             if self.call(sid, phone, "", "resume offer") is None:
                 return
-            session = self.stored(sid)
+            session = self.stored(sid, phone)
             if session is None or session.screen != RESUME:
                 return
             self.seen_screens.add(RESUME)
             self.call(sid, phone, key, f"resume + {key!r}")
 
-    def _leave_midflow(self, root: Node) -> bool:
+    def _follow(self, root: Node, path: str) -> bool:
+        """Press the keys of `path` again, hop by hop, from a fresh dial: True if resumable there."""
+        sid, text = self.fork(root), ""
+        for key in path.split("*"):
+            text = f"{text}*{key}" if text else key
+            if self.call(sid, root.state.phone, text, "to a resumable screen") is None:
+                return False
+        return self.redis.exists(f"ussd:resume:{root.state.phone}") == 1
+
+    def _leave_midflow(self, root: Node) -> str | None:
+        """The keys that lead from `root` to a resumable screen (the first found), or None."""
         todo, tried = deque([root]), 0
         while todo and tried < 200:
             node = todo.popleft()
-            parked = self.stored(node.sid)
+            parked = self.stored(node.sid, node.state.phone)
             if parked is None:
                 continue
             for key in self.keys_for(parked):
@@ -220,15 +244,15 @@ class Walk:
                 sid = self.fork(node)
                 text = f"{node.text}*{key}" if node.text else key
                 body = self.call(sid, node.state.phone, text, "to a resumable screen")
-                session = self.stored(sid)
+                session = self.stored(sid, node.state.phone)
                 if body is None or session is None:
                     continue
                 screen = self.registry[session.screen]
                 if screen.resumable and session.screen not in (MAIN, CHOOSE_LANGUAGE, RESUME):
-                    return self.redis.exists(f"ussd:resume:{node.state.phone}") == 1
+                    return text if self.redis.exists(f"ussd:resume:{node.state.phone}") else None
                 todo.append(Node(sid, text, State(node.state.phone, session.lang, session.screen,
                                                   session.page), node.depth + 1))
-        return False
+        return None
 
 
 def set_language(app, phone: str, lang: str) -> None:

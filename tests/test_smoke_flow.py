@@ -27,7 +27,7 @@ def option_number(screen: str, label: str) -> str:
 
 
 def test_language_can_be_changed_from_main_menu(dial):
-    d = dial().press("1").sees("Menu ba", "Kan yèlèma")  # Bambara, folded to GSM-7
+    d = dial().press("1").sees("Mènu ba", "Kan yèlèma")  # Bambara, folded to GSM-7
     d.press(option_number(d.screen, "Kan yèlèma")).sees("I ka kan sugandi", "0 Segin")
     d.press("2").sees("Menu principal")
     dial().sees("Menu principal")

@@ -33,7 +33,7 @@ def create_app(settings=None, clock=None, **overrides) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, statement_timeout_s=settings.hop_deadline_seconds)
     session_factory = make_session_factory(engine)
     redis_client = redis_conn.connect(redis_conn.resolve_redis_url(settings.redis_url, settings.instance_path))
     store = SessionStore(redis_client, settings.session_ttl_seconds, settings.resume_window_seconds)

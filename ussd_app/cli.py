@@ -43,20 +43,30 @@ def db_upgrade() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--worker/--no-worker", default=True, help="Also run an RQ worker.")
-def serve(host: str, port: int, worker: bool) -> None:
+@click.option("--fake-gateway", type=click.Choice(["africastalking", "orange"]), default=None,
+              help="Send SMS to a local fake of this gateway's API, started here (receipts included).")
+def serve(host: str, port: int, worker: bool, fake_gateway: str | None) -> None:
     """Run everything locally on embedded defaults (SQLite, embedded Redis)."""
     from ussd_app.demo import load_demo
     from ussd_app.dev_server import RedactingRequestHandler
     from ussd_app.migrate import upgrade
     from ussd_app.redis_conn import resolve_redis_url, stop_embedded
 
-    settings = settings_from_env()
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
-    # SIGTERM must unwind like Ctrl-C so the worker and the embedded Redis stop with us, from the
-    # moment Redis starts (a failed migration must not leave it running either).
+    # SIGTERM must unwind like Ctrl-C so the worker, the fake gateway and the embedded Redis stop
+    # with us, from the moment they start (a failed migration must not leave Redis running either).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    child = None
+    child = fake = None
     try:
+        if fake_gateway:
+            from ussd_app.testing import start_fake_gateway  # development only: production never imports it
+
+            app_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+            fake, env = start_fake_gateway(fake_gateway, f"http://{app_host}:{port}",
+                                           os.environ.get("USSD_CALLBACK_TOKEN"))
+            os.environ.update(env)  # for this app and the worker started below
+            click.echo(f"SMS go to a fake {fake_gateway} API on {fake.url}")
+        settings = settings_from_env()
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
         redis_url = resolve_redis_url(settings.redis_url, settings.instance_path)
         os.environ["REDIS_URL"] = redis_url
         upgrade(settings.database_url)
@@ -71,11 +81,12 @@ def serve(host: str, port: int, worker: bool) -> None:
         app.run(host=host, port=port, threaded=True, use_reloader=False,
                 request_handler=RedactingRequestHandler)
     finally:
-        _stop_serving(child, stop_embedded)
+        _stop_serving(child, fake, stop_embedded)
 
 
-def _stop_serving(child: subprocess.Popen | None, stop_embedded) -> None:
-    """Stop the worker, then the embedded Redis; a second Ctrl-C meanwhile must not skip Redis."""
+def _stop_serving(child: subprocess.Popen | None, fake, stop_embedded) -> None:
+    """Stop the worker, the fake gateway, then the embedded Redis; a second Ctrl-C meanwhile must
+    not skip any of them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
@@ -86,6 +97,8 @@ def _stop_serving(child: subprocess.Popen | None, stop_embedded) -> None:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait(timeout=5)
+        if fake is not None:
+            fake.stop()
     finally:
         stop_embedded()
 

@@ -15,6 +15,14 @@ def _int(env: dict, name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _seconds(env: dict, name: str, default: float) -> float:
+    raw = env.get(name)
+    value = float(raw) if raw not in (None, "") else default
+    if not 0 < value <= 60:
+        raise ValueError(f"{name} must be a number of seconds above 0 and at most 60, not {raw!r}")
+    return value
+
+
 def _flag(env: dict, name: str) -> bool:
     raw = (env.get(name) or "").strip().lower()
     if raw in ("", "0", "false", "no", "off"):
@@ -45,9 +53,12 @@ class Settings:
     at_api_key: str
     at_sender_id: str | None
     at_api_base_url: str | None
-    sms_gateway: str  # "africastalking" or "console"
+    sms_gateway: str  # "console", "africastalking" or "orange" (ussd_app/sms/gateways)
     session_ttl_seconds: int = 300
     resume_window_seconds: int = 600
+    # Every USSD callback is answered within this (a polite END when late): the gateway gives up
+    # after about 10 s. PostgreSQL statements are cut at the same bound.
+    hop_deadline_seconds: float = 5.0
     quiet_hours_start: int = 20  # 20:00 Africa/Bamako
     quiet_hours_end: int = 8  # 08:00 Africa/Bamako
     sms_rate_per_second: int = 10
@@ -55,6 +66,14 @@ class Settings:
     secure_cookies: bool = False
     # Local runs and shifted-date test runs only (ussd_app/clock.py): the clock reads this at start.
     clock_start: datetime | None = None
+    # Orange's SMS API (ussd_app/sms/gateways/orange.py): the app's credentials on Orange
+    # Developer, the number messages come from, an optional registered sender name, and another
+    # base URL (the local fake API) instead of https://api.orange.com.
+    orange_client_id: str | None = None
+    orange_client_secret: str | None = None
+    orange_sender_address: str | None = None
+    orange_sender_name: str | None = None
+    orange_api_base_url: str | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -64,6 +83,7 @@ class Settings:
         default_db = f"sqlite:///{instance_path / 'ussd_app.sqlite3'}"
         at_username = env.get("AT_USERNAME", "sandbox")
         at_api_key = env.get("AT_API_KEY", "")
+        orange_client_id = env.get("ORANGE_CLIENT_ID") or None
         values = dict(
             instance_path=instance_path,
             database_url=env.get("DATABASE_URL") or default_db,
@@ -74,15 +94,22 @@ class Settings:
             at_api_key=at_api_key,
             at_sender_id=env.get("AT_SENDER_ID") or None,
             at_api_base_url=env.get("AT_API_BASE_URL") or None,
-            # Without an API key there is nothing to talk to: print messages instead.
-            sms_gateway=env.get("SMS_GATEWAY") or ("africastalking" if at_api_key else "console"),
+            # Without an account there is nothing to talk to: print messages instead.
+            sms_gateway=env.get("SMS_GATEWAY") or ("africastalking" if at_api_key
+                                                   else "orange" if orange_client_id else "console"),
             session_ttl_seconds=_int(env, "USSD_SESSION_TTL", 300),
             resume_window_seconds=_int(env, "USSD_RESUME_WINDOW", 600),
+            hop_deadline_seconds=_seconds(env, "USSD_HOP_DEADLINE", 5.0),
             quiet_hours_start=_int(env, "SMS_QUIET_START_HOUR", 20),
             quiet_hours_end=_int(env, "SMS_QUIET_END_HOUR", 8),
             sms_rate_per_second=_int(env, "SMS_RATE_PER_SECOND", 10),
             secure_cookies=_flag(env, "SECURE_COOKIES"),
             clock_start=parse_start(env["USSD_CLOCK_START"]) if env.get("USSD_CLOCK_START") else None,
+            orange_client_id=orange_client_id,
+            orange_client_secret=env.get("ORANGE_CLIENT_SECRET") or None,
+            orange_sender_address=env.get("ORANGE_SENDER_ADDRESS") or None,
+            orange_sender_name=env.get("ORANGE_SENDER_NAME") or None,
+            orange_api_base_url=env.get("ORANGE_API_BASE_URL") or None,
         )
         values.update(overrides)
         return cls(**values)

@@ -42,7 +42,10 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, statement_timeout_s: float | None = None) -> Engine:
+    """An engine for `url`. `statement_timeout_s` (PostgreSQL) cuts any statement, lock waits
+    included, after that long: the web app passes its hop deadline, so a hop never waits on a
+    stuck query for longer than its caller would."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15})
 
@@ -58,8 +61,13 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    # connect_timeout bounds the whole connection set-up (a server that accepts and never
+    # answers); tcp_user_timeout drops a connection whose server stopped acknowledging.
+    connect_args = {"connect_timeout": 2, "tcp_user_timeout": 5000, "keepalives_idle": 30}
+    if statement_timeout_s is not None:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout_s * 1000)}"
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=2,
-                         connect_args={"connect_timeout": 2})
+                         connect_args=connect_args)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

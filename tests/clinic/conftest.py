@@ -28,7 +28,7 @@ from ussd_app.menus.reminders import USER_STOP
 from ussd_app.savings.groups import create_group
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.dispatch import SKIP_OPTED_OUT, SKIP_VISIT_PASSED
-from ussd_app.sms.gateway import AfricasTalkingGateway
+from ussd_app.sms.gateways.africastalking import AfricasTalkingGateway
 from ussd_app.sms.outbox import STATUSES, queue_sms
 from ussd_app.sms.reminder import Reminder
 from ussd_app.sms.schedules import ANTENATAL_WEEKS, APPOINTMENT_REMINDERS, IMMUNIZATION_VISITS

@@ -84,3 +84,18 @@ def test_savings_page_totals_equal_the_ledger(signed_in, world, db):
     assert "200 FCFA" in text and balance.health_fund == 200
     admin = page(signed_in("admin").get("/clinic/savings"))
     assert "Benkadi" in admin and "Jigiya" in admin
+
+
+def test_the_retry_notice_gives_the_count_its_form(signed_in, world, db):
+    rows = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient.in_(
+        [e.phone for e in world.a_pending]))).all()
+    for row in rows:
+        _fail(db, row)
+    db.commit()
+    b = signed_in("awa")
+    b.get("/clinic/messages")
+    assert len(rows) == 2
+    both = page(b.post("/clinic/messages/retry", {"all_failed": "1"}, follow_redirects=True))
+    assert "2 messages remis en file." in both and "(s)" not in both
+    again = page(b.post("/clinic/messages/retry", {"id": str(rows[0].id)}, follow_redirects=True))
+    assert "0 message remis en file." in again  # French: the singular for 0 and 1

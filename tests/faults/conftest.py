@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.http_server import serving
-from tests.savings.conftest import make_group  # noqa: F401
+from tests.savings.conftest import login, make_group  # noqa: F401
 from tests.sms.conftest import dispatch_and_work, gateway, outbox_row, sms_rt, work  # noqa: F401
 
 

@@ -44,7 +44,7 @@ def count(db, model) -> int:
 def test_whole_roll_call_with_every_hop_resent_concurrently(make_group, served_app, db):
     make_group()
     # Language, My group, PIN twice, open the roll-call, one share count per member, confirm.
-    inputs = ["2", "1", PIN, PIN, "1", *SHARES, "1"]
+    inputs = ["2", "5", PIN, PIN, "1", *SHARES, "1"]
     form = {"sessionId": "twins-" + uuid.uuid4().hex[:8], "serviceCode": "*384*123#",
             "phoneNumber": phone_of(1), "networkCode": "61002"}
     rng = random.Random(3)

@@ -1,4 +1,5 @@
-"""Typed dates (DDMMYYYY), the under-five rule and the expected date of delivery."""
+"""Typed dates (day first, with or without separators, short years), the under-five rule and the
+expected date of delivery."""
 
 from datetime import date
 
@@ -18,9 +19,18 @@ TODAY = date(2026, 11, 22)
     ("05 03 2025", date(2025, 3, 5)),
     ("29022024", date(2024, 2, 29)),  # leap year
     ("31122025", date(2025, 12, 31)),
+    ("150926", date(2026, 9, 15)),  # DDMMYY
+    ("050325", date(2025, 3, 5)),
+    ("5/3/2025", date(2025, 3, 5)),  # D/M/YYYY
+    ("05-03-25", date(2025, 3, 5)),  # DD-MM-YY
+    ("5.3.25", date(2025, 3, 5)),
+    (" 5 / 3 / 25 ", date(2025, 3, 5)),
+    ("1509", date(2026, 9, 15)),  # DDMM: this year
+    ("15/9", date(2026, 9, 15)),
+    ("2211", TODAY),
 ])
-def test_parses_day_month_year(typed, expected):
-    assert dates.parse_ddmmyyyy(typed) == expected
+def test_parses_the_usual_forms_day_first(typed, expected):
+    assert dates.parse_date(typed, TODAY) == expected
 
 
 @pytest.mark.parametrize("typed, kind", [
@@ -29,23 +39,38 @@ def test_parses_day_month_year(typed, expected):
     ("31042025", "not_a_date"),
     ("00012025", "not_a_date"),
     ("15132025", "not_a_date"),
-    ("0503025", "format"),  # 3-digit year
+    ("310425", "not_a_date"),
+    ("2902", "not_a_date"),  # this year has no 29 February
+    ("0503025", "format"),  # 7 digits: 3-digit year, or a day without its zero?
     ("05/03/025", "format"),  # 3-digit year with separators
-    ("050325", "format"),  # 2-digit year
     ("5032025", "format"),  # day without its leading zero is ambiguous
+    ("50325", "format"),
+    ("503", "format"),
     ("0503202512", "format"),
     ("05a32025", "format"),
+    ("5/3/2025/1", "format"),
+    ("105/3/2025", "format"),
     ("", "format"),
     ("05030025", "format"),  # year 0025
+    ("2311", "no_year"),  # tomorrow this year: last year's 23 November, or another?
+    ("01/12", "no_year"),
 ])
-def test_refuses_bad_dates(typed, kind):
+def test_refuses_what_cannot_be_read_one_way(typed, kind):
     with pytest.raises(DateProblem) as problem:
-        dates.parse_ddmmyyyy(typed)
+        dates.parse_date(typed, TODAY)
     assert problem.value.kind == kind
 
 
 def test_29_february_2000_is_a_date():
-    assert dates.parse_ddmmyyyy("29022000") == date(2000, 2, 29)
+    assert dates.parse_date("29022000", TODAY) == date(2000, 2, 29)
+
+
+def test_short_forms_reach_the_pregnancy_and_child_rules():
+    assert dates.last_period_date("150926", TODAY) == date(2026, 9, 15)
+    assert dates.child_birth_date("1/6/24", TODAY) == date(2024, 6, 1)
+    with pytest.raises(DateProblem) as problem:
+        dates.child_birth_date("231126", TODAY)
+    assert problem.value.kind == "future"
 
 
 def test_child_born_today_is_accepted():

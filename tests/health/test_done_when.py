@@ -48,21 +48,21 @@ def test_done_when(dial, db, facilities, today, cli, lang, phone):
     pick(d, lang, SEND_BY_SMS)
     [info] = outbox(db, "health_info", phone)
     assert info.body.split("\n")[0] == label(lang, SMS_HEADING)
-    assert label(lang, IMPLANT.body) in info.body and info.parts <= 3
+    assert label(lang, IMPLANT.body) in info.body and info.parts <= 2
 
     # 2. she registers her pregnancy (5th month) at Sotuba
     d = fresh(dial(phone=phone), lang)
     pick(d, lang, "Register for care")
     pick(d, lang, "Me, I am pregnant")
     pick(d, lang, "Month of pregnancy")
-    pregnancy_ref = _register(d.press("5"), lang)
+    pregnancy_ref = _register(d.press("5", "Awa Traore"), lang)
 
     # 3. and her 2-year-old
     d = fresh(dial(phone=phone), lang)
     pick(d, lang, "Register for care")
     pick(d, lang, "My child under 5")
     born = add_months(today, -24) - timedelta(days=10)
-    child_ref = _register(d.press("Awa").press(ddmmyyyy(born)), lang)
+    child_ref = _register(d.press("Awa").press(ddmmyyyy(born), "Awa Traore"), lang)
     assert pregnancy_ref != child_ref
 
     # 4. two references by SMS, with the centre's name, in her language

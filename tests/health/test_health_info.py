@@ -37,10 +37,10 @@ def test_each_topic_fits_three_pages(lang, topic):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("topic", ALL, ids=lambda t: t.key)
-def test_each_topic_sms_is_gsm7_in_at_most_three_parts_with_a_neutral_first_line(lang, topic):
+def test_each_topic_sms_is_gsm7_in_at_most_two_parts_with_a_neutral_first_line(lang, topic):
     body = render_sms(lang, topic_sms(lang, topic))
     size = sms_size(body)
-    assert size.encoding == "GSM-7" and size.parts <= 3, size
+    assert size.encoding == "GSM-7" and size.parts <= 2, size
     first_line, _, rest = body.partition("\n")
     assert first_line == label(lang, SMS_HEADING)
     for method in METHODS:  # a locked screen shows the first line: it names no method
@@ -67,7 +67,7 @@ def test_read_implant_then_ask_for_the_sms(dial, db, lang):
     assert sms.recipient == "+22376000010" and sms.language == lang
     assert sms.body.startswith(label(lang, SMS_HEADING) + "\n")
     assert label(lang, IMPLANT.body) in sms.body
-    assert sms.parts <= 3 and is_gsm(sms.body)
+    assert sms.parts <= 2 and is_gsm(sms.body)
     pick(d, lang, "Other topics").sees(label(lang, "Family planning methods"))
 
 

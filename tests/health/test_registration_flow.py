@@ -23,6 +23,7 @@ from ussd_app.text.i18n import LANGUAGES
 pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
 PHONE = "+22376000020"
+MOTHER = "Awa Traore"
 
 
 def start(dial, lang, phone=PHONE):
@@ -38,14 +39,14 @@ def register_pregnancy_by_month(dial, lang, month="6", phone=PHONE):
     d = start(dial, lang, phone)
     pick(d, lang, "Me, I am pregnant")
     pick(d, lang, "Month of pregnancy")
-    d.press(month)
+    d.press(month, MOTHER)
     return to_centre(d, lang)
 
 
 def register_child(dial, lang, name, born, phone=PHONE, centre="Sotuba"):
     d = start(dial, lang, phone)
     pick(d, lang, "My child under 5")
-    d.press(name).press(ddmmyyyy(born))
+    d.press(name).press(ddmmyyyy(born), MOTHER)
     return to_centre(d, lang, centre=centre)
 
 
@@ -60,13 +61,14 @@ def test_pregnancy_by_last_period_gives_naegele_due_date(dial, db, facilities, t
     d = start(dial, lang)
     pick(d, lang, "Me, I am pregnant")
     pick(d, lang, "Date of my last period")
-    d.press(ddmmyyyy(lmp))
+    d.press(ddmmyyyy(lmp), MOTHER)
     to_centre(d, lang)
     d.sees(due_date_from_last_period(lmp).strftime("%d/%m/%Y"), "Sotuba")
     pick(d, lang, "Confirm")
     [e] = enrollments(db)
     assert (e.kind, e.last_period, e.due_date) == (enr.PREGNANCY, lmp, due_date_from_last_period(lmp))
     assert e.status == enr.PENDING and e.language == lang and e.phone == PHONE
+    assert e.mother_name == MOTHER
     assert e.reference in d.screen
 
 
@@ -76,14 +78,20 @@ def test_bad_dates_are_asked_again_with_a_hint(dial, db, facilities, today, lang
     pick(d, lang, "My child under 5")
     d.press("awa").sees(label(lang, "Date of birth of {name}? Type day, month, year. Example: "
                                     "15062024").replace("{name}", "Awa"))
+    tomorrow = today + timedelta(days=1)
+    later_this_year = [(tomorrow.strftime("%d%m"), reg.DATE_HINTS["no_year"])] \
+        if tomorrow.year == today.year else []  # on 31 December no day of this year is later
     for typed, hint in [
         ("1506024", reg.DATE_HINTS["format"]),
+        *later_this_year,
         ("29022023", reg.DATE_HINTS["not_a_date"]),
         (ddmmyyyy(today + timedelta(days=1)), reg.DATE_HINTS["future"]),
         (ddmmyyyy(add_months(today, -72)), reg.TOO_OLD_CHILD),
     ]:
         d.press(typed).sees(label(lang, hint))
-    d.press(ddmmyyyy(today - timedelta(days=400))).sees(label(lang, "Your CSCom: choose the commune or district"))
+    d.press(ddmmyyyy(today - timedelta(days=400))).sees(label(lang, "Your name? First name and "
+                                                                    "family name."))
+    d.press(MOTHER).sees(label(lang, "Your CSCom: choose the commune or district"))
     assert enrollments(db) == []
 
 
@@ -92,7 +100,8 @@ def test_bad_month_and_name_are_asked_again(dial, facilities):
     pick(d, "fr", "Me, I am pregnant")
     pick(d, "fr", "Month of pregnancy")
     d.press("10").sees(label("fr", "Type a number from 1 to 9."))
-    d.press("0").press("0")
+    d.press("6", "A").sees(label("fr", "Type your name with letters only."))
+    d.press("0", "0", "0")
     pick(d, "fr", "My child under 5")
     d.press("A1").sees(label("fr", "Type the child's first name with letters only."))
 
@@ -182,7 +191,8 @@ def test_registration_sms_names_the_centre_and_the_reference(dial, db, facilitie
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("screen_id, hints", [
     (reg.PREG_MONTH, ["Type a number from 1 to 9."]),
-    (reg.PREG_LMP, [*reg.DATE_HINTS.values(), reg.TOO_OLD_PERIOD]),
+    (reg.PREG_LMP, [*reg.DATE_HINTS.values()]),
+    (reg.MOTHER, ["Type your name with letters only."]),
     (reg.CHILD_NAME, ["Type the child's first name with letters only."]),
     (reg.CHILD_DOB, [*reg.DATE_HINTS.values(), reg.TOO_OLD_CHILD]),
 ])
@@ -213,3 +223,61 @@ def test_demo_mother_sees_a_pending_and_a_declined_registration(app, dial, db, n
     pick(d, "fr", "My registrations").sees("en attente", "refusée")
     pick(d, "fr", child.reference, raw=True).sees("Motif : hors de la zone du centre")
     assert outbox(db, "enrollment") == []  # demo rows send nothing
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_pregnancy_question_says_what_it_asks(dial, facilities, lang):
+    d = start(dial, lang)
+    pick(d, lang, "Me, I am pregnant").sees(
+        label(lang, "How far along is your pregnancy? Tell us one of these:"),
+        label(lang, "Month of pregnancy"), label(lang, "Date of my last period"))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_last_period_over_42_weeks_ago_explains_and_offers_the_month(dial, db, facilities, today,
+                                                                      lang):
+    d = start(dial, lang)
+    pick(pick(d, lang, "Me, I am pregnant"), lang, "Date of my last period")
+    d.press(ddmmyyyy(today - timedelta(weeks=43))).sees(label(lang, reg.TOO_OLD_PERIOD))
+    pick(d, lang, "Type the date again").press(ddmmyyyy(today - timedelta(weeks=50)))
+    pick(d, lang, "Give the month instead").sees(label(lang, "In which month of pregnancy are you? "
+                                                             "Type 1 to 9."))
+    pick(d.press("6", MOTHER), lang, "Commune I", raw=True)
+    pick(pick(d, lang, "Sotuba", raw=True), lang, "Confirm")
+    [e] = enrollments(db)
+    assert (e.pregnancy_month, e.last_period) == (6, None)
+
+
+def test_a_last_period_over_42_weeks_ago_can_start_again(dial, facilities, today):
+    d = start(dial, "fr")
+    pick(pick(d, "fr", "Me, I am pregnant"), "fr", "Date of my last period")
+    d.press(ddmmyyyy(today - timedelta(weeks=43)))
+    pick(d, "fr", "Start again").sees(label("fr", "Register for subsidized care. Who is it for?"))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_short_dates_are_taken(dial, db, facilities, today, lang):
+    lmp = today - timedelta(days=70)
+    d = start(dial, lang)
+    pick(pick(d, lang, "Me, I am pregnant"), lang, "Date of my last period")
+    to_centre(d.press(lmp.strftime("%d%m%y"), MOTHER), lang)
+    pick(d, lang, "Confirm")
+    born = today - timedelta(days=400)
+    d = start(dial, lang)
+    pick(d, lang, "My child under 5").press("Moussa")
+    to_centre(d.press(f"{born.day}/{born.month}/{born:%y}", MOTHER), lang)
+    pick(d, lang, "Confirm")
+    pregnancy, child = enrollments(db)
+    assert (pregnancy.last_period, child.birth_date) == (lmp, born)
+
+
+def test_the_mother_name_is_kept_and_shown_in_my_registrations(dial, db, facilities, today):
+    d = start(dial, "fr")
+    pick(d, "fr", "My child under 5").press("Moussa")
+    to_centre(d.press(ddmmyyyy(today - timedelta(days=30)), "  aminata   KONE "), "fr")
+    pick(d, "fr", "Confirm")
+    [e] = enrollments(db)
+    assert e.mother_name == "Aminata KONE"
+    d = fresh(dial(phone=PHONE), "fr")
+    pick(d, "fr", "My registrations")
+    pick(d, "fr", e.reference, raw=True).sees(f"{e.reference} - Moussa", "Mère : Aminata KONE")

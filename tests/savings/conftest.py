@@ -48,7 +48,7 @@ def login(dial):
         d = dial(phone=phone)
         if "Bamanankan" in d.screen and "Francais" in d.screen and "1 " in d.screen:
             d.press("1" if lang == "bm" else "2")
-        d.press("1")  # My group
+        d.press("5")  # My group (stable number, see README)
         if first:
             d.press(pin, pin)
         else:

@@ -122,6 +122,16 @@ def test_amounts_are_whole_positive_numbers(make_group, db, amount):
                   idempotency_key="x", now=TEST_NOW)
 
 
+@pytest.mark.parametrize("amount", [9_000_001, 500_000_000, 3_000_000_000])
+def test_no_entry_can_overflow_its_column(make_group, db, amount):
+    _, members = make_group(size=1)
+    cycle = current_cycle(db, members[0].group_id)
+    with pytest.raises(LedgerError, match="at most 9000000"):
+        add_entry(db, member=members[0], cycle_id=cycle.id, kind="shares", shares=1, amount=amount,
+                  idempotency_key="x", now=TEST_NOW)
+    db.rollback()
+
+
 def test_balances_are_the_sums_of_the_ledger(make_group, db):
     group, members = make_group(size=4)
     day = date(2026, 11, 15)

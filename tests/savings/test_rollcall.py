@@ -72,18 +72,22 @@ def test_confirm_resent_and_pressed_twice_writes_once(make_group, login, db, dia
     assert d2.ended and _count(db, LedgerEntry) == 8
 
 
-def test_redis_lost_mid_roll_call_loses_nothing(make_group, login, db, redis_client):
+def test_redis_lost_mid_roll_call_asks_the_pin_again_and_records_once(make_group, login, db,
+                                                                        redis_client):
     make_group(size=5)
     d = login(phone_of(1)).press("1", "2", "3")
-    redis_client.flushdb()  # the session is rebuilt from the gateway's text
-    d.press("1", "0", "4").sees("4 présentes").press("1")
+    redis_client.flushdb()  # the session and its draft are gone: rebuilt from the gateway's text
+    d.press("1").sees("connexion a été coupée", "Entrez votre code")  # never from replayed input
+    d.press(PIN).sees("Appel de la réunion")
+    d.press("1", "2", "3", "1", "0", "4").sees("4 présentes").press("1")
     assert _count(db, Meeting) == 1 and _count(db, LedgerEntry) == 8
 
 
 def test_a_dropped_roll_call_resumes_after_the_pin(make_group, login, dial, db):
     make_group(size=6)
     login(phone_of(1)).press("1", "2", "3", "1")  # the call drops at member 04
-    d = dial(phone=phone_of(1)).sees("coupée").press("1").sees("Entrez votre code")
+    d = dial(phone=phone_of(1)).sees("coupée", "Continuer l'appel de la réunion ?")
+    d.press("1").sees("Entrez votre code")
     d.press(PIN).sees("04 Aminata D.").press("2", "2", "2").sees("6 présentes", "12 parts")
     d.press("1").sees("enregistrée")
     assert _count(db, LedgerEntry) == 12
@@ -132,3 +136,29 @@ def test_two_confirms_at_the_same_moment_write_one_meeting(make_group, login, db
     assert _count(db, Meeting) == 1
     assert _count(db, LedgerEntry) == 6 and _count(db, OutboxMessage) == 3
     assert sum("enregistrée" in text and "déjà" not in text for text in answers.values()) == 1
+
+
+def test_99_goes_back_one_member_and_0_still_means_absent(make_group, login, db):
+    make_group(size=4)
+    d = login(phone_of(1)).press("1").sees("01 Awa T. parts? 1-5, 0=absente", "99 Retour")
+    assert "0 Retour" not in d.screen
+    d.press("2", "0").sees("03 Mariam C.", "99 Membre précédente")
+    assert "0 Retour" not in d.screen  # "0" records her absent: it is never offered as "back"
+    d.press("99").sees("02 Fatoumata K.").press("3")  # she was there after all
+    d.press("1", "1").sees("4 présentes, 0 absente", "7 parts = 3 500 FCFA")
+    d.press("1").sees("enregistrée")
+    fatoumata = db.scalar(select(Member).where(Member.number == 2))
+    assert member_balance(db, fatoumata.id, 1).shares == 3
+
+
+def test_99_on_the_first_member_goes_back_to_the_menu_and_keeps_the_draft(make_group, login):
+    make_group(size=3)
+    d = login(phone_of(1)).press("1", "2").sees("02 Fatoumata K.")
+    d.press("99").sees("01 Awa T.", "99 Retour").press("99").sees("Benkadi : trésorière")
+    d.press("1").sees("01 Awa T.").press("4", "1", "1").sees("6 parts")
+
+
+def test_99_when_changing_a_member_keeps_the_summary(make_group, login):
+    make_group(size=3)
+    d = login(phone_of(1)).press("1", "2", "2", "2").sees("6 parts")
+    d.press("2", "3").sees("03 Mariam C.", "99 Retour").press("99").sees("3 présentes", "6 parts")

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import TEST_NOW
 from ussd_app.cli import main
+from ussd_app.health.facilities import Facility, load_shipped
 from ussd_app.savings.demo import (
     DEMO_GROUP,
     LOCKED_PHONE,
@@ -13,8 +14,7 @@ from ussd_app.savings.demo import (
     TREASURER_PHONE,
     load_savings_demo,
 )
-from ussd_app.savings.groups import create_group
-from ussd_app.health.facilities import Facility, load_shipped
+from ussd_app.savings.groups import GroupError, create_group
 from ussd_app.savings.models import LedgerEntry, Member, PinCredential, SavingsGroup
 from ussd_app.savings.roster import RosterError, import_roster, parse_role
 
@@ -135,9 +135,29 @@ def test_demo_group_lets_a_newcomer_try_both_roles(app, db, dial):
     db.commit()
     assert db.scalar(select(func.count()).select_from(Member)) == 16  # and Sabati's treasurer
     assert db.scalar(select(func.count()).select_from(LedgerEntry)) == 26
-    dial(phone=TREASURER_PHONE).press("2", "1", "4827", "4827").sees(f"{DEMO_GROUP} : trésorière")
-    dial(phone=MEMBER_PHONE).press("2", "1", "4827", "4827").sees("Salimata K. : épargne 2 parts")
-    dial(phone=LOCKED_PHONE).press("2", "1").sees("Trop de codes faux")
+    dial(phone=TREASURER_PHONE).press("2", "5", "4827", "4827").sees(f"{DEMO_GROUP} : trésorière")
+    dial(phone=MEMBER_PHONE).press("2", "5", "4827", "4827").sees("Salimata K. : épargne 2 parts")
+    dial(phone=LOCKED_PHONE).press("2", "5").sees("Trop de codes faux")
+
+
+@pytest.mark.parametrize("option, value", [("--share-value", "3000000000"), ("--share-value", "1000001"),
+                                           ("--health-fund", "1000001"), ("--max-shares", "10")])
+def test_money_limits_are_refused_with_a_clear_message(app, cli, db, option, value):
+    args = {"--share-value": "500", "--health-fund": "250", "--max-shares": "5", option: value}
+    result = CliRunner().invoke(main, ["groups", "create", "--name", "Jigiya"] +
+                                [part for item in args.items() for part in item])
+    assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output, result.output
+    assert "Traceback" not in result.output
+    assert db.scalar(select(func.count()).select_from(SavingsGroup)) == 0
+
+
+@pytest.mark.parametrize("share_value, health", [(500_000_000, 250), (1_000_001, 0), (500, 1_000_001),
+                                                 (2.5, 0), (True, 0)])
+def test_create_group_keeps_money_within_the_columns(app, db, share_value, health):
+    with pytest.raises(GroupError, match="share value|health fund"):
+        create_group(db, name="Jigiya", share_value=share_value, health_fund_per_meeting=health,
+                     now=TEST_NOW)
+    db.rollback()
 
 
 def test_demo_groups_loaded_before_get_their_real_centre(app, db):

@@ -13,7 +13,7 @@ from tests.conftest import FAKE_AT_API_KEY, TEST_NOW
 from ussd_app.jobs import QUEUE_NAMES
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.dispatch import run_dispatch
-from ussd_app.sms.gateway import AfricasTalkingGateway
+from ussd_app.sms.gateways.africastalking import AfricasTalkingGateway
 from ussd_app.sms.outbox import OutboxMessage
 
 API_KEY = FAKE_AT_API_KEY

@@ -174,7 +174,7 @@ def test_my_reminders_in_bambara(dial, db):
     db.add(Subscriber(phone=MARIAM, language="bm"))
     db.commit()
     d = dial(phone=MARIAM)
-    choose(d, "N ka hakililajigiw").sees("Lajè si ma sigi", "SMS bèè dabila")
+    choose(d, "N ka hakililajigiw").sees("Lajèli si ma sigi", "SMS bèè dabila")
 
 
 def test_a_reminder_goes_in_the_language_the_person_uses_now(db, sms_rt, fake_at, clock, dispatch_and_work):
@@ -186,5 +186,5 @@ def test_a_reminder_goes_in_the_language_the_person_uses_now(db, sms_rt, fake_at
     clock.now = bamako("2027-01-10", 9)  # two days before Tuesday 2027-01-12
     dispatch_and_work()
     [message] = fake_at.sent_to(MARIAM)
-    assert message == "Hakililajigi: i ka nyògònye ye tarata zanwuyekalo tile 12 ye, CSCom Sotuba."
+    assert message == "Hakililajigi: i ka don bolodalen ye tarata zanwuyekalo tile 12 ye, CSCom Sotuba."
 

@@ -10,7 +10,7 @@ from tests.conftest import TEST_NOW
 from tests.sms.conftest import API_KEY, tomorrow_at
 from ussd_app.sms import send
 from ussd_app.sms.dispatch import REQUEUE_AFTER_S, run_dispatch
-from ussd_app.sms.gateway import AfricasTalkingGateway
+from ussd_app.sms.gateways.africastalking import AfricasTalkingGateway
 from ussd_app.sms.handoff import commit_and_enqueue, enqueue_outbox
 from ussd_app.sms.outbox import OutboxMessage, queue_sms
 from ussd_app.sms.rate_limit import TokenBucket

@@ -20,15 +20,16 @@ from ussd_app.clinic.web import _, bp
 from ussd_app.clock import app_now
 from ussd_app.savings.models import SavingsGroup
 from ussd_app.sms.schedules import IMMUNIZATION_VISITS
-from ussd_app.text.i18n import N_
+from ussd_app.text.i18n import N_, NP_
 
 STATE_LABELS = {"planning": N_("preparing"), "scheduled": N_("scheduled"), "sending": N_("sending"),
                 "done": N_("done"), "cancelled": N_("cancelled")}
 # The chart's bands are the page's counters, with the same words.
 SERIES_LABELS = {"delivered": N_("delivered"), "sent": N_("sent"), "waiting": N_("waiting"),
                  "failed": N_("failed"), "cancelled": N_("cancelled")}
-CREATED = N_("Campaign created for {count} people.")
-CANCELLED = N_("Campaign cancelled: {count} message(s) will not be sent.")
+CREATED = NP_("Campaign created for {count} person.", "Campaign created for {count} people.")
+CANCELLED = NP_("Campaign cancelled: {count} message will not be sent.",
+                "Campaign cancelled: {count} messages will not be sent.")
 
 
 def _form_scope(form) -> Scope:

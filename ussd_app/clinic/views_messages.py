@@ -10,9 +10,9 @@ from ussd_app.clinic.web import _, bp
 from ussd_app.clock import app_now
 from ussd_app.sms.outbox import STATUSES
 from ussd_app.sms.retry import is_retryable
-from ussd_app.text.i18n import N_
+from ussd_app.text.i18n import NP_
 
-RETRIED = N_("{count} message(s) queued again.")
+RETRIED = NP_("{count} message queued again.", "{count} messages queued again.")
 
 
 @bp.get("/messages")

@@ -14,11 +14,11 @@ from ussd_app.clinic.days import DAY_PATTERN, parse_day
 from ussd_app.clinic.handoff import commit_and_send
 from ussd_app.clinic.web import _, bp
 from ussd_app.clock import app_now
-from ussd_app.text.i18n import N_
+from ussd_app.text.i18n import N_, NP_
 
 PHONE_DIGITS = re.compile(r"^223\d{8}$")
 APPOINTMENT_SET = N_("Appointment set for {date}. Reminders are planned.")
-SCHEDULE_STOPPED = N_("{count} reminder(s) stopped.")
+SCHEDULE_STOPPED = NP_("{count} reminder stopped.", "{count} reminders stopped.")
 BAD_DATE = N_("Give the date as DD/MM/YYYY, today or later.")
 
 

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, g, redirect, request, session, 
 from ussd_app.clinic import csrf, labels
 from ussd_app.clinic.models import StaffAccount
 from ussd_app.clinic.scope import Scope
-from ussd_app.text.i18n import LANGUAGES, T, translate
+from ussd_app.text.i18n import LANGUAGES, Plural, T, TN, translate
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -28,13 +28,16 @@ def language() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def _(msgid: "str | T | None", **params) -> str:
-    """Translate a dashboard message (a msgid, or a label from ussd_app.clinic.labels) into the
-    staff member's language; None (a code without a label) shows nothing."""
+def _(msgid: "str | T | Plural | None", **params) -> str:
+    """Translate a dashboard message (a msgid, a Plural by `count`, or a label from
+    ussd_app.clinic.labels) into the staff member's language; None (a code without a label)
+    shows nothing."""
     if msgid is None:
         return ""
     if isinstance(msgid, T):
         return translate(language(), msgid)
+    if isinstance(msgid, Plural):
+        return translate(language(), TN(msgid, params.pop("count"), params))
     return translate(language(), T(msgid, params) if params else msgid)
 
 

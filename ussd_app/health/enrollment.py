@@ -30,10 +30,11 @@ PREGNANCY, CHILD = "pregnancy", "child"
 PENDING, APPROVED, DECLINED, ENDED = "pending", "approved", "declined", "ended"
 ACTIVE = (PENDING, APPROVED)
 
-SMS_RECEIVED_PREGNANCY = N_("Registration received. Reference: {ref}. Centre: {centre}. Show this "
-                            "reference at the centre. An SMS will tell you the centre's answer.")
-SMS_RECEIVED_CHILD = N_("Registration of {name} received. Reference: {ref}. Centre: {centre}. Show "
-                        "this reference at the centre. An SMS will tell you the centre's answer.")
+# One SMS part each, for the longest centre name and a child's name of 30 letters (tested).
+SMS_RECEIVED_PREGNANCY = N_("Registration received. Reference {ref}, {centre}. Show it at the "
+                            "centre, which will answer by SMS.")
+SMS_RECEIVED_CHILD = N_("Registration of {name} received. Reference {ref}, {centre}. Show it at "
+                        "the centre, which will answer by SMS.")
 SMS_APPROVED = N_("Registration {ref} at {centre} is approved. Go to the centre with this "
                   "reference. You will get reminders by SMS.")
 SMS_DECLINED = N_("Registration {ref} at {centre} was not accepted. Reason: {reason}. The centre "
@@ -63,6 +64,7 @@ class Enrollment(Base):
     phone: Mapped[str] = mapped_column(String(16), index=True)  # E.164
     language: Mapped[str] = mapped_column(String(2))
     kind: Mapped[str] = mapped_column(String(16))  # pregnancy | child
+    mother_name: Mapped[str | None] = mapped_column(String(40))  # as she typed it; older rows: none
     facility_id: Mapped[int] = mapped_column(ForeignKey("health_facilities.id"), index=True)
     child_name: Mapped[str | None] = mapped_column(String(40))
     child_name_key: Mapped[str | None] = mapped_column(String(40))  # folded, for duplicates
@@ -119,7 +121,8 @@ def plan_reference(db, request_key: str) -> str:
 
 
 def register(db, *, request_key: str, reference: str, phone: str, language: str, kind: str,
-             facility_id: int, now: datetime, child_name: str | None = None,
+             facility_id: int, now: datetime, mother_name: str | None = None,
+             child_name: str | None = None,
              birth_date: date | None = None, last_period: date | None = None,
              pregnancy_month: int | None = None, due_date: date | None = None) -> Enrollment:
     """Create a pending enrollment and queue its SMS; idempotent on `request_key`.
@@ -138,7 +141,7 @@ def register(db, *, request_key: str, reference: str, phone: str, language: str,
         raise ValueError("unknown enrollment kind or language")
     enrollment = Enrollment(
         reference=reference, request_key=request_key, phone=phone, language=language, kind=kind,
-        facility_id=facility_id, child_name=child_name,
+        mother_name=mother_name, facility_id=facility_id, child_name=child_name,
         child_name_key=name_key(child_name) if child_name else None, birth_date=birth_date,
         last_period=last_period, pregnancy_month=pregnancy_month, due_date=due_date,
         status=PENDING, created_at=now, updated_at=now)

@@ -14,14 +14,14 @@ from ussd_app.menus.registry import Registry
 def flow_modules():
     # Each flow module exposes `screens()`; add new flows here.
     from ussd_app.menus import main
-    from ussd_app.menus import health_info, registration
+    from ussd_app.menus import health_info, registration, registration_mine
 
     from ussd_app.menus import reminders
     from ussd_app.menus import (savings_access, savings_correction, savings_member,
                                 savings_rollcall, savings_treasurer)
 
-    return [main, health_info, registration, reminders, savings_access, savings_correction,
-            savings_member, savings_rollcall, savings_treasurer]
+    return [main, health_info, registration, registration_mine, reminders, savings_access,
+            savings_correction, savings_member, savings_rollcall, savings_treasurer]
 
 
 @lru_cache(maxsize=None)

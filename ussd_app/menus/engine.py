@@ -1,8 +1,10 @@
 """The USSD engine: a pure step from (session, input) to (session', reply, effects).
 
 No I/O happens here beyond reads through `ctx`: the host applies the effects in one database
-transaction, stores the session in Redis and sends the reply. Navigation is handled once, here:
-`0` back (or previous page), `00` main menu, `98` next page, invalid input re-asks with a hint.
+transaction, stores the session in Redis and sends the reply. The one write a step makes itself
+is a PIN try, counted through `ctx.own_transaction` before the PIN is checked. Navigation is
+handled once, here: `0` back (or previous page), `00` main menu, `98` next page, invalid input
+re-asks with a hint.
 A screen with `accepts_zero` takes `0` and `98` as answers (`98` still pages when there is more).
 
 The screen walk (tests/test_screen_walk.py) presses every option, every Prompt's `examples`,
@@ -19,10 +21,12 @@ Keep `examples` valid for those phones (a demo PIN, an amount in range): the wal
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable, ContextManager
 
+from ussd_app.menus.masking import mask
 from ussd_app.menus.render import paginate, render_page
 from ussd_app.menus.screens import INVALID_CHOICE, Branch, Go, Label, Reask, Screen, View
 from ussd_app.text.i18n import LANGUAGES, N_
@@ -32,8 +36,13 @@ CHOOSE_LANGUAGE = "lang.first"
 RESUME = "resume"
 HOME, BACK, MORE = "00", "0", "98"
 MAX_BRANCH_DEPTH = 10
+# A rebuild replays at most this many inputs: more than a real session types in its 180 s
+# (a 25-member roll-call is about 30), and each replayed step reads the database.
+MAX_REPLAYED_INPUTS = 60
 
 NO_MORE = N_("There is no next page.")
+TYPE_AGAIN = N_("The connection was cut. Please type it again.")
+CUT_OFF = N_("Your session was cut off. Please dial again.")
 
 
 @dataclass
@@ -82,16 +91,24 @@ class Hop:
     now: datetime
 
     def key(self, *parts: object) -> str:
-        return ":".join(["ussd", self.session_id, str(self.index), *map(str, parts)])
+        # The phone is part of it: another phone posting this session id is another session.
+        phone_tag = hashlib.sha256(self.phone.encode("utf-8")).hexdigest()[:8]
+        return ":".join(["ussd", self.session_id, phone_tag, str(self.index), *map(str, parts)])
 
 
 @dataclass(frozen=True)
 class Ctx:
-    """Read access for screens: the database session (never committed here) and the clock."""
+    """Read access for screens: the database session (never committed here) and the clock.
+
+    `own_transaction()` opens a transaction of its own, committed when its block ends, whatever
+    becomes of the hop's: a PIN try is counted there before the PIN is checked. The host gives
+    one per request, and none while it replays a lost session.
+    """
 
     db: Any
     now: datetime
     settings: Any = None
+    own_transaction: Callable[[], ContextManager] | None = None
 
 
 @dataclass
@@ -149,9 +166,11 @@ def open_session(registry, ctx, session_id: str, phone: str, lang: str | None,
     if lang not in LANGUAGES:
         s.lang = None
         s.screen = CHOOSE_LANGUAGE
-    elif resumable is not None:
+    elif resumable is not None and resumable.get("screen") in registry \
+            and registry[resumable["screen"]].resumable:
         s.screen = RESUME
         s.data["_resume"] = {k: resumable[k] for k in ("screen", "page", "history", "data")}
+        s.data["_resume"]["question"] = registry[resumable["screen"]].resumable
     else:
         _enter(registry, ctx, s, Go(MAIN), effects, push=False)
     return StepResult(s, render(registry, ctx, s), effects)
@@ -166,18 +185,21 @@ def snapshot(s: Session) -> dict:
 def is_resumable(registry, s: Session) -> bool:
     if s.ended or s.screen in (MAIN, CHOOSE_LANGUAGE, RESUME):
         return False
-    return registry[s.screen].resumable
+    return bool(registry[s.screen].resumable)
 
 
 class ResumeOffer(Screen):
-    """A session dropped mid-flow less than ten minutes ago: continue it or start again."""
+    """A session dropped less than ten minutes ago where there was something to lose: says what
+    (the screen's `resumable` question), then continue it or start again."""
 
     id = RESUME
-    resumable = False
+    resumable = None
     targets = frozenset({MAIN})
 
     def view(self, ctx, s) -> View:
-        return View((N_("Your last session was cut off."),), (N_("1 Continue"), N_("2 Start again")))
+        question = (s.data.get("_resume") or {}).get("question")
+        body = (N_("Your last session was cut off."),) + ((question,) if question else ())
+        return View(body, (N_("1 Continue"), N_("2 Start again")))
 
     def handle(self, ctx, s, value: str):
         return Reask(INVALID_CHOICE)  # "1" and "2" are taken by the engine (see _answer_resume)
@@ -200,22 +222,6 @@ def _answer_resume(registry, ctx, s: Session, value: str, effects: list) -> bool
     else:
         s.screen, s.page = saved["screen"], saved["page"]
     return True
-
-
-SECRET_MASK = "#"  # gateways never put "#" in `text`: it ends the USSD string
-
-
-def mask(value: str) -> str:
-    return SECRET_MASK * len(value)
-
-
-def mask_like(stored: str, text: str) -> str:
-    """`text` with the secret inputs that `stored` (a masked earlier text) hides, hidden too."""
-    if SECRET_MASK not in stored or len(text) < len(stored):
-        return text
-    if all(a == b or a == SECRET_MASK for a, b in zip(stored, text)):
-        return stored + text[len(stored):]
-    return text
 
 
 def step(registry, ctx, s: Session, value: str) -> StepResult:
@@ -252,21 +258,33 @@ def step(registry, ctx, s: Session, value: str) -> StepResult:
     return StepResult(s, render(registry, ctx, s, hint), effects)
 
 
-def replay(registry, ctx, session_id: str, phone: str, lang: str | None,
-           inputs: list[str], text: str) -> StepResult:
+def replay(registry, ctx, session_id: str, phone: str, lang: str | None, inputs: list[str],
+           opening: dict | None = None) -> StepResult:
     """Rebuild a session Redis lost from the inputs the gateway sends in `text`.
 
-    The effects of earlier hops were applied when those hops were answered; only the last
-    hop's effects are kept (and they are idempotent anyway).
+    `opening` is the resume offer the session's first hop showed, if it showed one. The effects
+    of earlier hops were applied when those hops were answered; only the last hop's effects are
+    kept (and they are idempotent anyway). A secret screen (a PIN) stops the replay: a PIN is
+    only ever checked as typed at the hop that brings it, so the caller is asked for it again.
+    Inputs not replayed are kept masked: they may hold a PIN.
     """
-    result = open_session(registry, ctx, session_id, phone, lang)
-    kept: list[str] = []  # the text as stored: secret inputs masked
+    if len(inputs) > MAX_REPLAYED_INPUTS:
+        s = Session(id=session_id, phone=phone, lang=lang, screen=MAIN, ended=True,
+                    inputs=[mask(v) for v in inputs], text="*".join(mask(v) for v in inputs))
+        text, _ = render_page(_lang(s), View((CUT_OFF,), end=True), False, 0)
+        return StepResult(s, Reply(True, text), [])
+    result = open_session(registry, ctx, session_id, phone, lang, opening)
+    done = 0
     for value in inputs:
         if result.session.ended:  # inputs after END are no hop the user made: apply nothing
             result.effects = []
             break
-        kept.append(mask(value) if registry[result.session.screen].secret else value)
+        if registry[result.session.screen].secret:
+            result = StepResult(result.session, render(registry, ctx, result.session, TYPE_AGAIN))
+            break
         result = step(registry, ctx, result.session, value)
-    kept.extend(inputs[len(kept):])
-    result.session.text = "*".join(kept)
+        done += 1
+    s = result.session
+    s.inputs.extend(mask(v) for v in inputs[done:])
+    s.text = "*".join(s.inputs)
     return result

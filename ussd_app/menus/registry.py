@@ -1,7 +1,8 @@
 """The menu graph: every screen by id, checked once when it is built.
 
 Checks: ids are unique, every target exists, every screen is reachable from an entry screen,
-and no screen is a trap (a screen that is not END must lead somewhere).
+no screen is a trap (a screen that is not END must lead somewhere), and a resumable screen
+names what the offer to resume asks.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class Registry:
                 problems.append(f"{screen.id!r} is a trap: not END and leads nowhere")
             if isinstance(screen, Branch) and screen.id in screen.targets:
                 problems.append(f"branch {screen.id!r} leads to itself")
+            if screen.resumable and not isinstance(screen.resumable, str):
+                problems.append(f"{screen.id!r}: resumable is the offer's question (a msgid)")
         if problems:
             raise MenuGraphError("; ".join(problems))
         unreachable = set(self.screens) - self.reachable()

@@ -1,7 +1,9 @@
 """My group → PIN: set on first use (typed twice), entered afterwards, locked after 3 wrong tries.
 
-The typed PIN is checked in `parse` and never stored in the session: a new PIN is kept as its
-argon2 hash until it is confirmed, and a good PIN leaves only `auth_member` (the member's id).
+The typed PIN is checked in `parse` and never stored in the session: a new PIN waits as its
+argon2 hash in the database until it is confirmed, and a good PIN leaves only `auth_member`
+(the member's id). Each check first counts a try in a transaction of its own (pins.claim_try),
+and a PIN is only ever checked as typed at this hop: a replayed session stops at these screens.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from datetime import datetime
 
 from ussd_app.menus.screens import Branch, End, Go, Invalid, Prompt
 from ussd_app.savings import pins
-from ussd_app.savings.effects import PinFailed, PinSucceeded, SetPin
+from ussd_app.savings.effects import ClearPendingPin, PinSucceeded, SetPendingPin, SetPin
 from ussd_app.savings.groups import member_by_phone
 from ussd_app.savings.models import Member, PinCredential, SavingsGroup
 from ussd_app.text.i18n import N_, T
@@ -74,7 +76,7 @@ def _decide(ctx, s) -> Go:
 
 
 def _locked_text(ctx, s):
-    # A lock set by this very hop is not in the database yet when the screen is drawn.
+    # A lock set by this very hop's try: the hop's own database session may hold an older copy.
     until = s.data.get("locked_until")
     until = datetime.fromisoformat(until) if until else _credential(ctx, s)[1].locked_until
     return T(N_("Too many wrong PINs. Try again after {time}."), {"time": bamako_time(until, ctx.now)})
@@ -89,36 +91,42 @@ def _pin_text(ctx, s):
 
 
 def _check_pin(value, ctx, s):
-    member, credential = _credential(ctx, s)
+    if not pins.is_pin_shaped(value):  # nothing to check: no try spent
+        raise Invalid(pins.NOT_FOUR_DIGITS)
+    if ctx.own_transaction is None:
+        raise RuntimeError("a PIN is checked only at the hop that brings it, never replayed")
+    # The try is counted and committed before argon2 runs, whatever becomes of this hop.
+    with ctx.own_transaction() as own:
+        member = member_by_phone(own, s.phone)
+        tried = pins.claim_try(own, member.id, ctx.now) if member is not None else None
     if member is None:
         return ("gone", None, None)
-    if pins.is_locked(credential, ctx.now):
+    if tried is None:
         return ("locked", member.id, None)
-    if pins.pin_matches(credential.pin_hash, value):
-        return ("ok", member.id, None)
-    return ("wrong", member.id, credential)
+    if pins.pin_matches(tried.pin_hash, value):
+        rehashed = pins.hash_pin(value) if pins.needs_rehash(tried.pin_hash) else None
+        return ("ok", member.id, rehashed)
+    return ("wrong", member.id, tried)
 
 
 def _after_check(ctx, s, checked) -> Go:
-    outcome, member_id, credential = checked
+    outcome, member_id, detail = checked
     if outcome == "gone":
         return Go(MAIN)
     if outcome == "locked":
         return Go(LOCKED, drop=("pin_tries_left",))
     if outcome == "ok":
         return Go(_after_pin(s), data={"auth_member": member_id}, reset_history=True,
-                  drop=("pin_tries_left", "_resume_after"), effects=(PinSucceeded(member_id),))
-    left = pins.tries_left(credential) - 1
-    if left <= 0:
-        until = ctx.now + pins.lock_length(credential.lock_count)
-        return Go(LOCKED, data={"locked_until": until.isoformat()}, effects=(PinFailed(member_id),))
-    return Go(PIN, data={"pin_tries_left": left}, effects=(PinFailed(member_id),))
+                  drop=("pin_tries_left", "_resume_after"), effects=(PinSucceeded(member_id, detail),))
+    if detail.locked_until is not None:
+        return Go(LOCKED, data={"locked_until": detail.locked_until.isoformat()})
+    return Go(PIN, data={"pin_tries_left": detail.tries_left})
 
 
 # --- choosing a new PIN ------------------------------------------------------------------
 
 def _new_pin_text(ctx, s):
-    ask = N_("Choose a 4-digit PIN for your group (not 0000 or 1234)")
+    ask = N_("Choose a 4-digit PIN for your group: not 4 same digits, no run like 1234, no 1212.")
     return [N_("The two PINs were different."), ask] if s.data.get("pin_mismatch") else ask
 
 
@@ -129,17 +137,30 @@ def _parse_new_pin(value, ctx, s) -> str:
     return pins.hash_pin(value)
 
 
-def _parse_pin_again(value, ctx, s) -> bool:
-    return pins.pin_matches(s.data.get("auth_new_pin"), value)
-
-
-def _after_pin_again(ctx, s, same: bool) -> Go:
-    if not same:
-        return Go(NEW_PIN, data={"pin_mismatch": True}, drop=("auth_new_pin",))
+def _after_new_pin(ctx, s, pin_hash: str) -> Go:
     member = member_by_phone(ctx.db, s.phone)
-    return Go(_after_pin(s), data={"auth_member": member.id}, reset_history=True,
-              drop=("auth_new_pin", "pin_mismatch", "_resume_after"),
-              effects=(SetPin(member.id, s.data["auth_new_pin"]),))
+    if member is None:
+        return Go(MAIN)
+    return Go(PIN_AGAIN, drop=("pin_mismatch",), effects=(SetPendingPin(member.id, pin_hash),))
+
+
+def _parse_pin_again(value, ctx, s) -> tuple[int, str | None] | None:
+    """(member id, the pending hash if this PIN matches it), or None when she left the group."""
+    member, credential = _credential(ctx, s)
+    if member is None:
+        return None
+    pending = pins.pending_hash(credential, ctx.now)
+    return member.id, (pending if pins.pin_matches(pending, value) else None)
+
+
+def _after_pin_again(ctx, s, checked) -> Go:
+    if checked is None:
+        return Go(MAIN)
+    member_id, confirmed = checked
+    if confirmed is None:
+        return Go(NEW_PIN, data={"pin_mismatch": True}, effects=(ClearPendingPin(member_id),))
+    return Go(_after_pin(s), data={"auth_member": member_id}, reset_history=True,
+              drop=("pin_mismatch", "_resume_after"), effects=(SetPin(member_id, confirmed),))
 
 
 def _home(ctx, s) -> Go:
@@ -162,13 +183,10 @@ def screens():
         Branch(GATE, _decide, targets=[MAIN, LOCKED, PIN, NEW_PIN]),
         End(LOCKED, _locked_text),
         Prompt(PIN, _pin_text, _check_pin, _after_check, targets=[*AFTER_PIN, PIN, LOCKED, MAIN],
-               secret=True, resumable=False, examples=["4827"]),
-        Prompt(NEW_PIN, _new_pin_text, _parse_new_pin,
-               lambda ctx, s, pin_hash: Go(PIN_AGAIN, data={"auth_new_pin": pin_hash},
-                                           drop=("pin_mismatch",)),
-               targets=[PIN_AGAIN], secret=True, resumable=False, examples=["4827"]),
+               secret=True, examples=["4827"]),
+        Prompt(NEW_PIN, _new_pin_text, _parse_new_pin, _after_new_pin, targets=[PIN_AGAIN, MAIN],
+               secret=True, examples=["4827"]),
         Prompt(PIN_AGAIN, N_("Enter the same PIN again"), _parse_pin_again, _after_pin_again,
-               targets=[*AFTER_PIN, NEW_PIN], secret=True, resumable=False, examples=["4827"]),
+               targets=[*AFTER_PIN, NEW_PIN, MAIN], secret=True, examples=["4827"]),
         Branch(HOME, _home, targets=[TREASURER_MENU, MEMBER_SCREEN]),
     ]
-

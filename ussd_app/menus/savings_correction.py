@@ -12,8 +12,9 @@ from ussd_app.savings.effects import CorrectEntry
 from ussd_app.savings.groups import member_label
 from ussd_app.savings.ledger import correctable_entries, reference, reversal_of
 from ussd_app.savings.models import LedgerEntry, Member
-from ussd_app.savings.receipts import day_month, xof
+from ussd_app.savings.receipts import day_month, shares, xof
 from ussd_app.text.i18n import N_, T
+from ussd_app.text.keypad import as_number
 
 LIST = "savings.fix.list"
 ACTION = "savings.fix.action"
@@ -30,7 +31,7 @@ def _entry(ctx, s) -> LedgerEntry:
 
 
 def _describe(ctx, entry: LedgerEntry) -> dict:
-    return {"member": member_label(ctx.db.get(Member, entry.member_id)), "shares": entry.shares,
+    return {"member": member_label(ctx.db.get(Member, entry.member_id)), "shares": shares(entry.shares),
             "amount": xof(entry.amount), "date": day_month(entry.created_at.date()),
             "ref": reference(entry.id)}
 
@@ -38,7 +39,7 @@ def _describe(ctx, entry: LedgerEntry) -> dict:
 def _items(ctx, s):
     items = []
     for entry in correctable_entries(ctx.db, me(ctx, s).group_id, limit=8):
-        items.append((T(N_("{member} {shares} shares {date}"), _describe(ctx, entry)), entry.id))
+        items.append((T(N_("{member} {shares} {date}"), _describe(ctx, entry)), entry.id))
     return items
 
 
@@ -50,7 +51,7 @@ def _choose(ctx, s, entry_id: int):
 
 
 def _action_text(ctx, s):
-    return T(N_("Ref {ref}: {member}, {shares} shares = {amount}, {date}."),
+    return T(N_("Ref {ref}: {member}, {shares} = {amount}, {date}."),
              _describe(ctx, _entry(ctx, s)))
 
 
@@ -68,26 +69,27 @@ def _cancel(ctx, s) -> Go:
 
 def _parse_new_shares(value, ctx, s) -> int:
     group, entry = my_group(ctx, s), _entry(ctx, s)
-    if not (value.isdigit() and group.min_shares <= int(value) <= group.max_shares):
+    shares = as_number(value)
+    if shares is None or not group.min_shares <= shares <= group.max_shares:
         raise Invalid(T(N_("Enter {min} to {max} shares."), {"min": group.min_shares,
                                                              "max": group.max_shares}))
-    if int(value) == entry.shares:
+    if shares == entry.shares:
         raise Invalid(N_("That is the number already recorded."))
-    return int(value)
+    return shares
 
 
-def _reenter(ctx, s, shares: int) -> Go:
+def _reenter(ctx, s, count: int) -> Go:
     if _already_corrected(ctx, s):
         return Go(DONE, data={"fix_gone": True})
-    return Go(DONE, data={"fix_shares": shares}, reset_history=True,
-              effects=(CorrectEntry(s.data["fix_entry"], shares, me(ctx, s).id),))
+    return Go(DONE, data={"fix_shares": count}, reset_history=True,
+              effects=(CorrectEntry(s.data["fix_entry"], count, me(ctx, s).id),))
 
 
 def _done_text(ctx, s):
     if s.data.get("fix_gone"):
         return GONE
-    return T(N_("Corrected: {member}, {shares} shares. She gets an SMS."),
-             dict(_describe(ctx, _entry(ctx, s)), shares=s.data["fix_shares"]))
+    return T(N_("Corrected: {member}, {shares}. She gets an SMS."),
+             dict(_describe(ctx, _entry(ctx, s)), shares=shares(s.data["fix_shares"])))
 
 
 def _cancelled_text(ctx, s):
@@ -97,22 +99,19 @@ def _cancelled_text(ctx, s):
 
 
 def screens():
-    entries = Choice(LIST, N_("Which entry?"), _items, _choose, targets=[ACTION],
-                     empty=N_("No entry to correct."))
-    entries.resumable = False  # the group's entries must not reopen after a drop without the PIN
     return [
-        entries,
+        Choice(LIST, N_("Which entry?"), _items, _choose, targets=[ACTION],
+               empty=N_("No entry to correct.")),
         Menu(ACTION, _action_text, [
             Option(N_("Enter the right shares"), SHARES),
             Option(N_("Cancel this entry"), CANCEL_CONFIRM),
-        ], resumable=False),
+        ]),
         Prompt(SHARES, lambda ctx, s: T(N_("Right number of shares for {member}?"),
                                         _describe(ctx, _entry(ctx, s))),
-               _parse_new_shares, _reenter, targets=[DONE], resumable=False,
-               examples=["3"]),
+               _parse_new_shares, _reenter, targets=[DONE], examples=["3"]),
         Menu(CANCEL_CONFIRM, lambda ctx, s: T(N_("Cancel entry {ref} of {member}? She gets an SMS."),
                                               _describe(ctx, _entry(ctx, s))),
-             [Option(N_("Confirm"), CANCEL)], resumable=False),
+             [Option(N_("Confirm"), CANCEL)]),
         Branch(CANCEL, _cancel, targets=[CANCELLED]),
         End(DONE, _done_text),
         End(CANCELLED, _cancelled_text),

@@ -7,7 +7,7 @@ from ussd_app.menus.screens import End, Menu, Option
 from ussd_app.savings.effects import SendStatement
 from ussd_app.savings.groups import current_cycle, short_name
 from ussd_app.savings.ledger import group_balance, last_contribution, member_balance
-from ussd_app.savings.receipts import day_month, xof
+from ussd_app.savings.receipts import day_month, shares, xof
 from ussd_app.text.i18n import N_, T
 
 STATEMENT_SENT = "savings.statement.sent"
@@ -17,16 +17,17 @@ def _text(ctx, s):
     member, group = me(ctx, s), my_group(ctx, s)
     cycle = current_cycle(ctx.db, group.id)
     mine = member_balance(ctx.db, member.id, cycle.id)
-    lines = [T(N_("{name}: savings {shares} shares = {amount}."),
-               {"name": short_name(member.name), "shares": mine.shares, "amount": xof(mine.savings)}),
+    lines = [T(N_("{name}: savings {shares} = {amount}."),
+               {"name": short_name(member.name), "shares": shares(mine.shares),
+                "amount": xof(mine.savings)}),
              T(N_("Group health fund: {health}."),
                {"health": xof(group_balance(ctx.db, group.id, cycle.id).health_fund)})]
     last = last_contribution(ctx.db, member.id, cycle.id)
     if last is None:
         lines.append(N_("No purchase yet this cycle."))
     else:
-        lines.append(T(N_("Last: {date}, {shares} shares."),
-                       {"date": day_month(last.created_at.date()), "shares": last.shares}))
+        lines.append(T(N_("Last purchase: {date}, {shares}."),
+                       {"date": day_month(last.created_at.date()), "shares": shares(last.shares)}))
     return lines
 
 
@@ -35,6 +36,6 @@ def screens():
         Menu(MEMBER_SCREEN, _text, [
             Option(N_("Statement by SMS"), STATEMENT_SENT,
                    effects=lambda ctx, s: (SendStatement(me(ctx, s).id),)),
-        ], resumable=False),
+        ]),
         End(STATEMENT_SENT, N_("Your statement of this cycle is on its way by SMS.")),
     ]

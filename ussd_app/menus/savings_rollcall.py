@@ -1,5 +1,7 @@
 """Meeting roll-call: one screen per member ("07 Awa T. shares? 0=absent"), a summary, confirm.
 
+"0" is an answer here (absent), so these screens show no "0 Back": "99" goes back one member
+(from the first, back to the menu), and a share count is never 99 (at most 9 per meeting).
 The draft lives in the session data, so a dropped session resumes it after the PIN; its key
 is fixed when the draft starts, and one meeting per group and day is allowed, so confirming
 twice (or from two sessions) writes the meeting once.
@@ -9,14 +11,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from ussd_app.menus.savings_access import GATE, me, my_group
+from ussd_app.menus.savings_access import GATE, TREASURER_MENU, me, my_group
 from ussd_app.menus.screens import Branch, End, Go, Invalid, Menu, Option, Prompt
 from ussd_app.savings.effects import SaveMeeting
 from ussd_app.savings.groups import member_by_number, member_label, meeting_on, roster
 from ussd_app.savings.models import Member
-from ussd_app.savings.receipts import day_month, xof
+from ussd_app.savings.receipts import day_month, shares, xof
 from ussd_app.savings.recording import draft_key
-from ussd_app.text.i18n import N_, T
+from ussd_app.text.i18n import N_, NP_, TN, T
+from ussd_app.text.keypad import as_number
 
 START = "savings.roll.start"
 MEMBER = "savings.roll.member"
@@ -26,6 +29,13 @@ DONE = "savings.roll.done"
 ALREADY = "savings.roll.already"
 FIX_NUMBER = "savings.roll.fix_number"
 FIX_SHARES = "savings.roll.fix_shares"
+CONTINUE = N_("Continue the roll-call?")  # asked when the treasurer dials again after a drop
+
+PREVIOUS = "99"  # back one member: "0" means absent on these screens
+PREVIOUS_MEMBER = N_("99 Previous member")
+LEAVE = N_("99 Back")
+PRESENT = NP_("{count} present", "{count} present")
+ABSENT = NP_("{count} absent", "{count} absent")
 
 
 def _draft(s) -> dict:
@@ -39,11 +49,13 @@ def _start(ctx, s) -> Go:
         return Go(ALREADY)
     draft = s.data.get("roll")
     if draft and draft["group"] == group.id and draft["day"] == today.isoformat():
-        return Go(SUMMARY if len(draft["shares"]) == len(draft["ids"]) else MEMBER)
+        done = len(draft["shares"]) == len(draft["ids"])
+        return Go(SUMMARY if done else MEMBER, reset_history=True)
     draft = {"group": group.id, "day": today.isoformat(),
              "key": draft_key(group.id, today, f"{s.id}:{len(s.inputs)}"),
              "ids": [m.id for m in roster(ctx.db, group.id)], "shares": []}
-    return Go(MEMBER, data={"roll": draft})
+    # No history: "0" is an answer on the member screens, never "back" (see PREVIOUS).
+    return Go(MEMBER, data={"roll": draft}, reset_history=True)
 
 
 def _share_range(ctx, s) -> dict:
@@ -51,25 +63,35 @@ def _share_range(ctx, s) -> dict:
     return {"min": group.min_shares, "max": group.max_shares}
 
 
-def _parse_shares(value, ctx, s) -> int:
+def _parse_shares(value, ctx, s) -> int | None:
+    """Her shares (0 if absent), or None for PREVIOUS."""
+    if value == PREVIOUS:
+        return None
     limits = _share_range(ctx, s)
-    if value.isdigit() and (int(value) == 0 or limits["min"] <= int(value) <= limits["max"]):
-        return int(value)
+    shares = as_number(value)
+    if shares is not None and (shares == 0 or limits["min"] <= shares <= limits["max"]):
+        return shares
     raise Invalid(T(N_("Enter {min} to {max} shares, or 0 if absent."), limits))
 
 
-def _ask_shares(member: Member, limits: dict):
-    return T(N_("{member} shares? {min}-{max}, 0=absent"), {"member": member_label(member), **limits})
+def _ask_shares(member: Member, limits: dict, back: str):
+    return [T(N_("{member} shares? {min}-{max}, 0=absent"), {"member": member_label(member), **limits}),
+            back]
 
 
 def _member_text(ctx, s):
     draft = _draft(s)
     member = ctx.db.get(Member, draft["ids"][len(draft["shares"])])
-    return _ask_shares(member, _share_range(ctx, s))
+    return _ask_shares(member, _share_range(ctx, s), PREVIOUS_MEMBER if draft["shares"] else LEAVE)
 
 
-def _record_shares(ctx, s, shares: int) -> Go:
-    draft = dict(_draft(s), shares=[*_draft(s)["shares"], shares])
+def _record_shares(ctx, s, count: int | None) -> Go:
+    done = _draft(s)["shares"]
+    if count is None:  # back one member; from the first, back to the menu (the draft is kept)
+        if not done:
+            return Go(TREASURER_MENU, reset_history=True)
+        return Go(MEMBER, data={"roll": dict(_draft(s), shares=done[:-1])})
+    draft = dict(_draft(s), shares=[*done, count])
     if len(draft["shares"]) == len(draft["ids"]):
         return Go(SUMMARY, data={"roll": draft}, reset_history=True)
     return Go(MEMBER, data={"roll": draft})
@@ -78,16 +100,16 @@ def _record_shares(ctx, s, shares: int) -> Go:
 def totals(ctx, s) -> dict:
     draft, group = _draft(s), my_group(ctx, s)
     present = sum(1 for n in draft["shares"] if n > 0)
-    shares = sum(draft["shares"])
-    return {"date": day_month(date.fromisoformat(draft["day"])), "present": present,
-            "absent": len(draft["shares"]) - present, "shares": shares,
-            "amount": xof(shares * group.share_value),
+    bought = sum(draft["shares"])
+    return {"date": day_month(date.fromisoformat(draft["day"])), "present": TN(PRESENT, present),
+            "absent": TN(ABSENT, len(draft["shares"]) - present), "shares": shares(bought),
+            "amount": xof(bought * group.share_value),
             "health": xof(present * group.health_fund_per_meeting)}
 
 
 def _summary_text(ctx, s):
-    return T(N_("Meeting {date}: {present} present, {absent} absent. {shares} shares = {amount}. "
-                "Health fund {health}."), totals(ctx, s))
+    return T(N_("Meeting {date}: {present}, {absent}. {shares} = {amount}. Health fund {health}."),
+             totals(ctx, s))
 
 
 def _save(ctx, s) -> Go:
@@ -103,7 +125,8 @@ def _save(ctx, s) -> Go:
 
 def _parse_fix_number(value, ctx, s) -> int:
     draft = _draft(s)
-    member = member_by_number(ctx.db, draft["group"], int(value)) if value.isdigit() else None
+    number = as_number(value)
+    member = member_by_number(ctx.db, draft["group"], number) if number is not None else None
     if member is None or member.id not in draft["ids"]:
         raise Invalid(N_("No member has this number."))
     return draft["ids"].index(member.id)
@@ -111,13 +134,15 @@ def _parse_fix_number(value, ctx, s) -> int:
 
 def _fix_shares_text(ctx, s):
     draft = _draft(s)
-    return _ask_shares(ctx.db.get(Member, draft["ids"][s.data["roll_fix"]]), _share_range(ctx, s))
+    return _ask_shares(ctx.db.get(Member, draft["ids"][s.data["roll_fix"]]), _share_range(ctx, s),
+                       LEAVE)
 
 
-def _fix_shares(ctx, s, shares: int) -> Go:
+def _fix_shares(ctx, s, count: int | None) -> Go:
     draft = _draft(s)
     changed = list(draft["shares"])
-    changed[s.data["roll_fix"]] = shares
+    if count is not None:  # PREVIOUS: back to the summary unchanged
+        changed[s.data["roll_fix"]] = count
     return Go(SUMMARY, data={"roll": dict(draft, shares=changed)}, drop=("roll_fix",),
               reset_history=True)
 
@@ -125,18 +150,19 @@ def _fix_shares(ctx, s, shares: int) -> Go:
 def screens():
     return [
         Branch(START, _start, targets=[ALREADY, MEMBER, SUMMARY]),
-        Prompt(MEMBER, _member_text, _parse_shares, _record_shares, targets=[MEMBER, SUMMARY],
-               accepts_zero=True, resume_gate=GATE, examples=["2", "0"]),
+        Prompt(MEMBER, _member_text, _parse_shares, _record_shares,
+               targets=[MEMBER, SUMMARY, TREASURER_MENU], accepts_zero=True, resume_gate=GATE,
+               resumable=CONTINUE, examples=["2", "0", PREVIOUS]),
         Menu(SUMMARY, _summary_text, [Option(N_("Confirm"), SAVE),
                                       Option(N_("Change a member"), FIX_NUMBER)],
-             resume_gate=GATE),
+             resume_gate=GATE, resumable=CONTINUE),
         Prompt(FIX_NUMBER, N_("Number of the member to change?"), _parse_fix_number,
-               lambda ctx, s, index: Go(FIX_SHARES, data={"roll_fix": index}),
-               targets=[FIX_SHARES], resume_gate=GATE, examples=["7"]),
+               lambda ctx, s, index: Go(FIX_SHARES, data={"roll_fix": index}, reset_history=True),
+               targets=[FIX_SHARES], resume_gate=GATE, resumable=CONTINUE, examples=["7"]),
         Prompt(FIX_SHARES, _fix_shares_text, _parse_shares, _fix_shares, targets=[SUMMARY],
-               accepts_zero=True, resume_gate=GATE, examples=["3"]),
+               accepts_zero=True, resume_gate=GATE, resumable=CONTINUE, examples=["3", PREVIOUS]),
         Branch(SAVE, _save, targets=[DONE, ALREADY]),
-        End(DONE, lambda ctx, s: T(N_("Meeting of {date} recorded: {shares} shares = {amount}, "
+        End(DONE, lambda ctx, s: T(N_("Meeting of {date} recorded: {shares} = {amount}, "
                                       "health fund {health}. Members get an SMS receipt."),
                                    totals(ctx, s))),
         End(ALREADY, N_("Today's meeting is already recorded. To fix an entry, use Correct an entry.")),

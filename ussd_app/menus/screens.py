@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence, Union
 
 from ussd_app.text.i18n import N_, T
+from ussd_app.text.keypad import as_number
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,12 @@ class Effect:
 
     def apply(self, db, hop) -> None:  # pragma: no cover - interface
         raise NotImplementedError
+
+
+class StaleStep(Exception):
+    """Raised by an effect that finds the data changed since the step read it (another session
+    corrected the same entry a moment ago): the host rolls the hop back and answers it again,
+    once, so the caller is told what happened instead of "service unavailable"."""
 
 
 @dataclass(frozen=True)
@@ -79,12 +86,8 @@ def _resolve(value, ctx, s):
 
 
 def _choice_number(value: str, count: int) -> int | None:
-    # ASCII digits only: str.isdigit() also accepts "²" or "١", which int() rejects or misreads.
-    if value.isascii() and value.isdigit() and not value.startswith("0"):
-        n = int(value)
-        if 1 <= n <= count:
-            return n
-    return None
+    n = as_number(value) if not value.startswith("0") else None
+    return n if n is not None and 1 <= n <= count else None
 
 
 INVALID_CHOICE = N_("Invalid choice. Try again.")
@@ -96,7 +99,9 @@ class Screen:
     end: bool = False
     accepts_zero: bool = False  # "0" is an answer here (e.g. absent), not "back"
     resume_gate: str | None = None  # screen to pass first when a dropped session resumes here
-    resumable: bool = True
+    # Where a dropped session holds something to lose (a half-done registration, a roll-call):
+    # the msgid the offer to resume asks, e.g. N_("Continue your registration?"). None: no offer.
+    resumable: str | None = None
     secret: bool = False  # a PIN: the engine keeps only a mask of the input (Redis, logs)
 
     def view(self, ctx, s) -> View:  # pragma: no cover - interface
@@ -118,7 +123,7 @@ class Option:
 class Menu(Screen):
     """Text followed by numbered options; `title` may be a function of (ctx, session)."""
 
-    def __init__(self, id: str, title, options: Sequence[Option], *, resumable: bool = True,
+    def __init__(self, id: str, title, options: Sequence[Option], *, resumable: str | None = None,
                  resume_gate: str | None = None):
         self.id = id
         self.title = title
@@ -159,7 +164,8 @@ class Choice(Screen):
 
     def __init__(self, id: str, title, items: Callable[[Any, Any], Sequence[tuple[Label, Any]]],
                  choose: Callable[[Any, Any, Any], Outcome], targets: Sequence[str], *,
-                 empty: Label = N_("Nothing to show."), resume_gate: str | None = None):
+                 empty: Label = N_("Nothing to show."), resume_gate: str | None = None,
+                 resumable: str | None = None):
         self.id = id
         self.title = title
         self.items = items
@@ -167,6 +173,7 @@ class Choice(Screen):
         self.targets = frozenset(targets)
         self.empty = empty
         self.resume_gate = resume_gate
+        self.resumable = resumable
 
     def view(self, ctx, s) -> View:
         entries = self.items(ctx, s)
@@ -188,7 +195,7 @@ class Prompt(Screen):
 
     def __init__(self, id: str, text, parse: Callable[[str, Any, Any], Any],
                  then: Callable[[Any, Any, Any], Outcome], targets: Sequence[str], *,
-                 accepts_zero: bool = False, resumable: bool = True,
+                 accepts_zero: bool = False, resumable: str | None = None,
                  resume_gate: str | None = None, examples: Sequence[str] = (),
                  secret: bool = False):
         self.id = id
@@ -236,7 +243,6 @@ class End(Screen):
     """Last screen of a session (END)."""
 
     end = True
-    resumable = False
 
     def __init__(self, id: str, text):
         self.id = id

@@ -3,6 +3,10 @@
 Everything here may vanish (flush, restart): a lost session is rebuilt from the gateway's
 `text`, a lost replay cache only costs a recomputation whose effects are idempotent.
 
+A session belongs to one phone: every key of it holds the phone as well as the gateway's
+session id, so a callback with another phone and the same id never reads this session, its
+lock or its answers; it is another session.
+
 A hop costs two Redis round trips when it writes nothing to the database (most hops: menus,
 health pages): one script takes the lock and reads what the hop needs, one stores the result and
 frees the lock. A hop that writes keeps its save before the database commit and frees the lock
@@ -19,26 +23,29 @@ from dataclasses import dataclass
 
 import redis
 
-from ussd_app.menus.engine import SECRET_MASK, Session
+from ussd_app.menus.engine import Session
+from ussd_app.menus.masking import SECRET_MASK
 
 # Longer than a hop can take at worst (database and Redis timeouts included), so a slow hop is
 # never joined by its resent twin; a hop killed outright frees the session when this runs out.
 LOCK_MS = 15000
 
-# KEYS: lock, reply, session, resume snapshot; ARGV: token, lock ms.
+# KEYS: lock, reply, session, resume snapshot, opening; ARGV: token, lock ms.
 _LOCK_AND_LOAD = """
 local got = redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
-local values = redis.call('mget', KEYS[2], KEYS[3], KEYS[4])
-return {got and 1 or 0, values[1], values[2], values[3]}
+local values = redis.call('mget', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+return {got and 1 or 0, values[1], values[2], values[3], values[4]}
 """
 
-# KEYS: reply, session, resume snapshot, lock. ARGV: reply, session JSON ('' deletes it),
-# resume JSON ('' deletes it), session ttl, resume ttl, lock token ('' keeps the lock).
+# KEYS: reply, session, resume snapshot, lock, opening. ARGV: reply, session JSON ('' deletes
+# it), resume JSON ('' deletes it), session ttl, resume ttl, lock token ('' keeps the lock),
+# opening JSON ('' leaves it).
 _SAVE = """
 redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[4])
 if ARGV[2] == '' then redis.call('del', KEYS[2]) else redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[4]) end
 if ARGV[3] == '' then redis.call('del', KEYS[3]) else redis.call('set', KEYS[3], ARGV[3], 'EX', ARGV[5]) end
 if ARGV[6] ~= '' and redis.call('get', KEYS[4]) == ARGV[6] then redis.call('del', KEYS[4]) end
+if ARGV[7] ~= '' then redis.call('set', KEYS[5], ARGV[7], 'EX', ARGV[5]) end
 return 1
 """
 
@@ -59,8 +66,11 @@ class Lease:
     held: bool  # False: a resent twin of this hop is being answered right now
     cached: str | None  # the answer already given to this exact hop
     session: Session | None
+    session_raw: bytes | None  # the session as stored, for a hop answered again from the start
     resume_raw: bytes | None  # the phone's resume snapshot, as stored
+    opening: dict | None  # the resume offer this session's first hop showed, if it showed one
     session_id: str
+    phone: str
     key: str
     token: str
     released: bool = False
@@ -75,20 +85,29 @@ class SessionStore:
         self._lock_and_load = client.register_script(_LOCK_AND_LOAD)
         self._save = client.register_script(_SAVE)
 
+    # A phone (E.164) holds no ":", so "<phone>:<session id>" names one pair only.
     @staticmethod
-    def _session_key(session_id: str) -> str:
-        return f"ussd:s:{session_id}"
+    def session_key(session_id: str, phone: str) -> str:
+        return f"ussd:s:{phone}:{session_id}"
 
     @staticmethod
-    def _reply_key(session_id: str, text: str) -> str:
-        return f"ussd:r:{session_id}:{_digest(text)}"
+    def lock_key(session_id: str, phone: str) -> str:
+        return f"ussd:lock:{phone}:{session_id}"
+
+    @staticmethod
+    def _reply_key(session_id: str, phone: str, text: str) -> str:
+        return f"ussd:r:{phone}:{session_id}:{_digest(text)}"
+
+    @staticmethod
+    def _opening_key(session_id: str, phone: str) -> str:
+        return f"ussd:o:{phone}:{session_id}"
 
     @staticmethod
     def _resume_key(phone: str) -> str:
         return f"ussd:resume:{phone}"
 
-    def cached_reply(self, session_id: str, text: str) -> str | None:
-        raw = self.redis.get(self._reply_key(session_id, text))
+    def cached_reply(self, session_id: str, phone: str, text: str) -> str | None:
+        raw = self.redis.get(self._reply_key(session_id, phone, text))
         return raw.decode("utf-8") if raw else None
 
     @staticmethod
@@ -100,10 +119,12 @@ class SessionStore:
         return None if saved.get("session_id") == lease.session_id else saved
 
     def save(self, session: Session, wire_reply: str, resume_snapshot: dict | None,
-             release: Lease | None = None) -> None:
+             release: Lease | None = None, opening: dict | None = None) -> None:
         """Store the session, the answer to this hop and the resume snapshot atomically.
 
         With `release`, free the session's lock in the same call (a hop with nothing to commit).
+        `opening` is the resume offer a first hop shows: kept for the session's life, so a rebuild
+        replays the session's inputs from that offer, as they were typed.
         """
         if session.ended and SECRET_MASK not in session.text:
             session_json = ""
@@ -113,16 +134,18 @@ class SessionStore:
         if resume_snapshot is not None:
             resume_json = json.dumps(dict(resume_snapshot, session_id=session.id, lang=session.lang))
         self._save(
-            keys=[self._reply_key(session.id, session.text), self._session_key(session.id),
-                  self._resume_key(session.phone), release.key if release else ""],
+            keys=[self._reply_key(session.id, session.phone, session.text),
+                  self.session_key(session.id, session.phone), self._resume_key(session.phone),
+                  release.key if release else "", self._opening_key(session.id, session.phone)],
             args=[wire_reply, session_json, resume_json, self.session_ttl, self.resume_ttl,
-                  release.token if release else ""])
+                  release.token if release else "", json.dumps(opening) if opening else ""])
         if release is not None:
             release.released = True
 
     def forget(self, session: Session) -> None:
         """Drop what `save` stored for this hop (its database commit failed): the next hop rebuilds."""
-        self.redis.delete(self._reply_key(session.id, session.text), self._session_key(session.id))
+        self.redis.delete(self._reply_key(session.id, session.phone, session.text),
+                          self.session_key(session.id, session.phone))
 
     @contextmanager
     def locked(self, session_id: str, phone: str, text: str):
@@ -130,16 +153,17 @@ class SessionStore:
 
         The lock is released when the block ends, unless `save` released it already.
         """
-        key, token = f"ussd:lock:{session_id}", secrets.token_hex(8)
-        got, reply, raw, resume_raw = self._lock_and_load(
-            keys=[key, self._reply_key(session_id, text), self._session_key(session_id),
-                  self._resume_key(phone)],
+        key, token = self.lock_key(session_id, phone), secrets.token_hex(8)
+        got, reply, raw, resume_raw, opening = self._lock_and_load(
+            keys=[key, self._reply_key(session_id, phone, text), self.session_key(session_id, phone),
+                  self._resume_key(phone), self._opening_key(session_id, phone)],
             args=[token, LOCK_MS])
         lease = None
         try:
             lease = Lease(held=bool(got), cached=reply.decode("utf-8") if reply else None,
                           session=Session.from_dict(json.loads(raw)) if raw else None,
-                          resume_raw=resume_raw, session_id=session_id, key=key, token=token)
+                          session_raw=raw, resume_raw=resume_raw, opening=json.loads(opening) if opening else None,
+                          session_id=session_id, phone=phone, key=key, token=token)
             yield lease
         finally:
             if got and not (lease and lease.released):

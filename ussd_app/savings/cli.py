@@ -10,8 +10,9 @@ import click
 from ussd_app.config import cli_now
 from ussd_app.feature_cli import feature_command
 from ussd_app.health.facilities import UnknownFacility, known_code
-from ussd_app.savings.groups import (GroupError, create_group, current_cycle, find_group,
-                                     member_by_number, reset_pin, roster, set_role)
+from ussd_app.savings.groups import (MAX_HEALTH_FUND, MAX_SHARE_VALUE, MAX_SHARES, GroupError,
+                                     create_group, current_cycle, find_group, member_by_number,
+                                     reset_pin, roster, set_role)
 from ussd_app.savings.ledger import group_balance, member_balance
 from ussd_app.savings.models import ROLES, SavingsGroup
 from ussd_app.savings.receipts import xof
@@ -45,14 +46,15 @@ def groups() -> None:
 
 @groups.command("create")
 @click.option("--name", required=True, help="The group's name, e.g. Benkadi.")
-@click.option("--share-value", type=click.IntRange(min=1), required=True, help="XOF per share.")
-@click.option("--health-fund", type=click.IntRange(min=0), required=True,
-              help="XOF each present member pays into the health fund per meeting.")
+@click.option("--share-value", type=click.IntRange(1, MAX_SHARE_VALUE), required=True,
+              help=f"XOF per share (at most {MAX_SHARE_VALUE}).")
+@click.option("--health-fund", type=click.IntRange(0, MAX_HEALTH_FUND), required=True,
+              help=f"XOF each present member pays into the health fund per meeting (at most {MAX_HEALTH_FUND}).")
 @click.option("--commune", default=None, help="e.g. Commune III.")
 @click.option("--facility", "facility_code", default=None,
               help="Code of the group's CSCom, as in the facilities table (e.g. BKO-C3-BAKON).")
-@click.option("--min-shares", type=int, default=1, show_default=True)
-@click.option("--max-shares", type=int, default=5, show_default=True)
+@click.option("--min-shares", type=click.IntRange(1, MAX_SHARES), default=1, show_default=True)
+@click.option("--max-shares", type=click.IntRange(1, MAX_SHARES), default=5, show_default=True)
 def create(name, share_value, health_fund, commune, facility_code, min_shares, max_shares) -> None:
     """Create a group (its first cycle starts today)."""
     with _transaction() as db:

@@ -11,40 +11,55 @@ from datetime import date
 
 from ussd_app.savings import pins
 from ussd_app.savings.groups import reset_pin
+from ussd_app.savings.ledger import AlreadyReversed
 from ussd_app.savings.models import LedgerEntry, Member, PinCredential, SavingsGroup
 from ussd_app.savings.recording import (correct_entry, record_contribution, record_meeting,
                                         send_statement)
-from ussd_app.menus.screens import Effect
+from ussd_app.menus.screens import Effect, StaleStep
 
 
 def _credential(db, member_id: int) -> PinCredential:
-    # Row lock on PostgreSQL: two sessions of one member cannot both spend the same last try.
-    return db.get(PinCredential, member_id, with_for_update=True)
+    # Row lock on PostgreSQL: a PIN set, confirmed or reset by two sessions at once writes one.
+    return db.get(PinCredential, member_id, with_for_update=True, populate_existing=True)
+
+
+@dataclass(frozen=True)
+class SetPendingPin(Effect):
+    """A new PIN typed once: its hash waits in the database until it is typed again."""
+
+    member_id: int
+    pin_hash: str  # argon2: the clear PIN never leaves the hop that typed it
+
+    def apply(self, db, hop) -> None:
+        pins.set_pending(_credential(db, self.member_id), self.pin_hash, hop.now)
+
+
+@dataclass(frozen=True)
+class ClearPendingPin(Effect):
+    member_id: int
+
+    def apply(self, db, hop) -> None:
+        pins.clear_pending(_credential(db, self.member_id), hop.now)
 
 
 @dataclass(frozen=True)
 class SetPin(Effect):
     member_id: int
-    pin_hash: str  # argon2: the clear PIN never leaves the hop that typed it
+    pin_hash: str  # the pending hash the second typing matched
 
     def apply(self, db, hop) -> None:
         pins.set_pin_hash(_credential(db, self.member_id), self.pin_hash, hop.now)
 
 
 @dataclass(frozen=True)
-class PinFailed(Effect):
-    member_id: int
-
-    def apply(self, db, hop) -> None:
-        pins.record_failure(_credential(db, self.member_id), hop.now, hop.key("pin"))
-
-
-@dataclass(frozen=True)
 class PinSucceeded(Effect):
+    """The try was counted before the PIN was checked (pins.claim_try): a right one resets."""
+
     member_id: int
+    rehashed: str | None = None  # the PIN hashed with today's parameters, when its hash is older
 
     def apply(self, db, hop) -> None:
-        pins.record_success(_credential(db, self.member_id), hop.now)
+        pins.record_success(_credential(db, self.member_id), hop.now, self.rehashed)
 
 
 @dataclass(frozen=True)
@@ -90,9 +105,12 @@ class CorrectEntry(Effect):
 
     def apply(self, db, hop) -> None:
         entry = db.get(LedgerEntry, self.entry_id)
-        correct_entry(db, db.get(SavingsGroup, entry.group_id), entry, new_shares=self.new_shares,
-                      key=hop.key("correct", self.entry_id), recorded_by_id=self.recorded_by_id,
-                      now=hop.now)
+        try:
+            correct_entry(db, db.get(SavingsGroup, entry.group_id), entry,
+                          new_shares=self.new_shares, key=hop.key("correct", self.entry_id),
+                          recorded_by_id=self.recorded_by_id, now=hop.now)
+        except AlreadyReversed as exc:  # another treasurer was faster: answered again, told so
+            raise StaleStep(str(exc)) from exc
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,23 @@ from sqlalchemy import func, select
 from ussd_app.savings.models import ROLES, Cycle, Meeting, Member, PinCredential, SavingsGroup
 
 
+# Money limits (XOF), checked where a group is set up: with at most MAX_SHARES shares a meeting,
+# no entry passes ledger.MAX_ENTRY_AMOUNT, so nothing overflows a column (see ledger.py).
+MAX_SHARE_VALUE = 1_000_000
+MAX_HEALTH_FUND = 1_000_000
+MAX_SHARES = 9
+
+
 class GroupError(ValueError):
     """A set-up request that cannot be done; the message says why, for the person typing it."""
 
 
 def bamako_today(now: datetime) -> date:
     return now.date()  # Africa/Bamako is UTC+0 all year
+
+
+def _whole(value: object) -> bool:
+    return type(value) is int  # bool and float are refused too
 
 
 def create_group(db, *, name: str, share_value: int, health_fund_per_meeting: int,
@@ -25,10 +36,13 @@ def create_group(db, *, name: str, share_value: int, health_fund_per_meeting: in
         raise GroupError("the group needs a name")
     if db.scalar(select(SavingsGroup.id).where(func.lower(SavingsGroup.name) == name.lower())):
         raise GroupError(f"a group named {name!r} already exists")
-    if share_value <= 0 or health_fund_per_meeting < 0:
-        raise GroupError("the share value must be above 0 XOF and the health fund 0 XOF or more")
-    if not 1 <= min_shares <= max_shares <= 9:
-        raise GroupError("shares per meeting must satisfy 1 <= min <= max <= 9")
+    if not _whole(share_value) or not 1 <= share_value <= MAX_SHARE_VALUE:
+        raise GroupError(f"the share value must be 1 to {MAX_SHARE_VALUE:,} XOF".replace(",", " "))
+    if not _whole(health_fund_per_meeting) or not 0 <= health_fund_per_meeting <= MAX_HEALTH_FUND:
+        raise GroupError(f"the health fund must be 0 to {MAX_HEALTH_FUND:,} XOF per meeting"
+                         .replace(",", " "))
+    if not (_whole(min_shares) and _whole(max_shares) and 1 <= min_shares <= max_shares <= MAX_SHARES):
+        raise GroupError(f"shares per meeting must satisfy 1 <= min <= max <= {MAX_SHARES}")
     group = SavingsGroup(name=name, commune=commune, facility_code=facility_code,
                          share_value=share_value, health_fund_per_meeting=health_fund_per_meeting,
                          min_shares=min_shares, max_shares=max_shares, created_at=now)
@@ -108,6 +122,8 @@ def reset_pin(db, member: Member, *, now: datetime) -> None:
     credential.failed_attempts = 0
     credential.lock_count = 0
     credential.locked_until = None
+    credential.pending_hash = None
+    credential.pending_at = None
     credential.updated_at = now
     db.flush()
 

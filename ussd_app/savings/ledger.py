@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ussd_app.savings.models import LedgerEntry, Member
@@ -18,9 +19,19 @@ from ussd_app.savings.models import LedgerEntry, Member
 # Reference quoted in disputes: the entry number and a check letter (catches a mistyped digit).
 CHECK_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 
+# The largest entry: 9 shares of the largest share value (groups.MAX_SHARE_VALUE), or the largest
+# health-fund contribution. Columns are 32-bit integers (up to 2 147 483 647): a member's cycle of
+# a year of weekly meetings at these limits is 52 x 10 000 000 = 520 000 000, a quarter of that;
+# sums (balances, a group's funds) are never stored, and the database adds them up in 64 bits.
+MAX_ENTRY_AMOUNT = 9_000_000
+
 
 class LedgerError(Exception):
     pass
+
+
+class AlreadyReversed(LedgerError):
+    """The entry was corrected by someone else (maybe a moment ago, in a parallel session)."""
 
 
 class AppendOnlyViolation(LedgerError):
@@ -70,6 +81,8 @@ def add_entry(db, *, member: Member, cycle_id: int, kind: str, amount: int, shar
     _check_whole(amount=amount, shares=shares)
     if amount < 0 or shares < 0:
         raise LedgerError("money in is not negative; corrections are reversals")
+    if amount > MAX_ENTRY_AMOUNT:
+        raise LedgerError(f"an entry is at most {MAX_ENTRY_AMOUNT} XOF, not {amount}")
     existing = db.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == idempotency_key))
     if existing is not None:
         return existing
@@ -95,14 +108,20 @@ def reverse_entry(db, entry: LedgerEntry, *, idempotency_key: str, now: datetime
     if existing is not None:
         if existing.idempotency_key == idempotency_key:
             return existing
-        raise LedgerError(f"entry {reference(entry.id)} is already reversed")
+        raise AlreadyReversed(f"entry {reference(entry.id)} is already reversed")
     reversal = LedgerEntry(group_id=entry.group_id, cycle_id=entry.cycle_id,
                            member_id=entry.member_id, meeting_id=entry.meeting_id, kind=entry.kind,
                            shares=-entry.shares, amount=-entry.amount, reverses_id=entry.id,
                            idempotency_key=idempotency_key, recorded_by_id=recorded_by_id,
                            created_at=now)
     db.add(reversal)
-    db.flush()
+    ref = reference(entry.id)  # read now: a failed flush expires the entry
+    try:
+        db.flush()
+    except IntegrityError as exc:
+        # A parallel transaction reversed it first (reverses_id is unique): this one must be
+        # rolled back, and the caller told.
+        raise AlreadyReversed(f"entry {ref} was reversed meanwhile") from exc
     return reversal
 
 

@@ -75,10 +75,12 @@ class PinCredential(Base):
 
     member_id: Mapped[int] = mapped_column(ForeignKey("savings_members.id"), primary_key=True)
     pin_hash: Mapped[str | None] = mapped_column(String(200))  # None: set at next dial
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)  # tries since the last success
     lock_count: Mapped[int] = mapped_column(Integer, default=0)  # locks since the last success
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_failure_key: Mapped[str | None] = mapped_column(String(200))  # a resent hop counts once
+    # A new PIN typed once, until it is typed again (or PENDING_LIFE passes): never in Redis.
+    pending_hash: Mapped[str | None] = mapped_column(String(200))
+    pending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
 
 

@@ -7,27 +7,36 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from ussd_app.savings.groups import short_name
 from ussd_app.savings.ledger import MemberBalance, reference
 from ussd_app.savings.models import LedgerEntry, Member, SavingsGroup
 from ussd_app.sms.outbox import queue_sms
 from ussd_app.subscribers import find_by_phone
-from ussd_app.text.i18n import LANGUAGES, N_, T, translate
+from ussd_app.text.i18n import LANGUAGES, N_, NP_, TN, T
 
 GROUP_NAME_IN_SMS = 18  # keeps the longest receipt within one 160-character part
 
-MEETING = N_("{group} {date}: {shares} shares = {amount} + health fund {health}. "
-             "Savings {total_shares} shares = {total}. Ref {ref}")
-CONTRIBUTION = N_("{group} {date}: {shares} shares = {amount}. "
-                  "Savings {total_shares} shares = {total}. Ref {ref}")
-CANCELLED = N_("{group}: entry {old_ref} ({shares} shares) cancelled. "
-               "Savings {total_shares} shares = {total}. Ref {ref}")
-CORRECTED = N_("{group}: entry {old_ref} corrected from {old_shares} to {shares} shares. "
-               "Savings {total_shares} shares = {total}. Ref {ref}")
-CANCELLED_WITH_HEALTH = N_("{group}: entry {old_ref} ({shares} shares + health fund) cancelled. "
-                           "Savings {total_shares} shares = {total}. Ref {ref}")
-STATEMENT = N_("{group} cycle {cycle}, {name}: {count} purchases, {total_shares} shares = {total}. "
-               "Health fund paid {health}. Last: {last}")
-NO_PURCHASE = N_("no purchase yet")
+# Counts in words, in the form each language gives them ("1 part", "2 parts", "niyɔrɔ 2").
+SHARES = NP_("{count} share", "{count} shares")
+PURCHASES = NP_("{count} purchase", "{count} purchases")
+
+MEETING = N_("{group} {date}: {shares} = {amount} + health fund {health}. "
+             "Savings {total_shares} = {total}. Ref {ref}")
+CONTRIBUTION = N_("{group} {date}: {shares} = {amount}. Savings {total_shares} = {total}. Ref {ref}")
+CANCELLED = N_("{group}: entry {old_ref} ({shares}) cancelled. "
+               "Savings {total_shares} = {total}. Ref {ref}")
+CORRECTED = N_("{group}: entry {old_ref} corrected from {old_shares} to {shares}. "
+               "Savings {total_shares} = {total}. Ref {ref}")
+CANCELLED_WITH_HEALTH = N_("{group}: entry {old_ref} ({shares} + health fund) cancelled. "
+                           "Savings {total_shares} = {total}. Ref {ref}")
+STATEMENT = N_("{group} cycle {cycle}, {name}: savings {total} ({total_shares}, {purchases}). "
+               "Health fund paid {health}. Last purchase {date}: {shares}.")
+STATEMENT_EMPTY = N_("{group} cycle {cycle}, {name}: no purchase yet this cycle. "
+                     "Health fund paid {health}.")
+
+
+def shares(count: int) -> TN:
+    return TN(SHARES, count)
 
 
 def xof(amount: int) -> str:
@@ -48,7 +57,11 @@ def language_of(db, phone: str) -> str:
 
 
 def _group(group: SavingsGroup) -> str:
-    return group.name[:GROUP_NAME_IN_SMS]
+    """The group's name, cut between words to fit the longest receipt in one part."""
+    if len(group.name) <= GROUP_NAME_IN_SMS:
+        return group.name
+    head = group.name[:GROUP_NAME_IN_SMS + 1]
+    return head.rsplit(" ", 1)[0] if " " in head else head[:GROUP_NAME_IN_SMS]
 
 
 def _send(db, member: Member, message: T, key: str, now: datetime) -> None:
@@ -57,12 +70,12 @@ def _send(db, member: Member, message: T, key: str, now: datetime) -> None:
 
 
 def _totals(balance: MemberBalance) -> dict:
-    return {"total_shares": balance.shares, "total": xof(balance.savings)}
+    return {"total_shares": shares(balance.shares), "total": xof(balance.savings)}
 
 
 def purchase_receipt(db, group: SavingsGroup, member: Member, entry: LedgerEntry,
                      health: LedgerEntry | None, balance: MemberBalance, day: date) -> None:
-    params = {"group": _group(group), "date": day_month(day), "shares": entry.shares,
+    params = {"group": _group(group), "date": day_month(day), "shares": shares(entry.shares),
               "amount": xof(entry.amount), "ref": reference(entry.id), **_totals(balance)}
     if health is not None:
         message = T(MEETING, dict(params, health=xof(health.amount)))
@@ -76,22 +89,22 @@ def correction_receipt(db, group: SavingsGroup, member: Member, original: Ledger
                        health_reversal: LedgerEntry | None, balance: MemberBalance) -> None:
     base = {"group": _group(group), "old_ref": reference(original.id), **_totals(balance)}
     if replacement is not None:
-        message = T(CORRECTED, dict(base, old_shares=original.shares, shares=replacement.shares,
+        message = T(CORRECTED, dict(base, old_shares=original.shares, shares=shares(replacement.shares),
                                     ref=reference(replacement.id)))
     else:
         msgid = CANCELLED_WITH_HEALTH if health_reversal is not None else CANCELLED
-        message = T(msgid, dict(base, shares=original.shares, ref=reference(reversal.id)))
+        message = T(msgid, dict(base, shares=shares(original.shares), ref=reference(reversal.id)))
     _send(db, member, message, reversal.idempotency_key, reversal.created_at)
 
 
 def statement(db, group: SavingsGroup, member: Member, cycle_number: int, purchases: int,
               balance: MemberBalance, last: LedgerEntry | None, key: str, now: datetime) -> None:
-    lang = language_of(db, member.phone)
-    if last is not None:
-        last_text = f"{day_month(last.created_at.date())} {last.shares} = {xof(last.amount)}"
+    params = {"group": _group(group), "cycle": cycle_number, "name": short_name(member.name),
+              "health": xof(balance.health_paid)}
+    if last is None:
+        message = T(STATEMENT_EMPTY, params)
     else:
-        last_text = translate(lang, NO_PURCHASE)
-    message = T(STATEMENT, {"group": _group(group), "cycle": cycle_number, "name": member.name[:20],
-                            "count": purchases, "health": xof(balance.health_paid),
-                            "last": last_text, **_totals(balance)})
+        message = T(STATEMENT, {**params, **_totals(balance), "purchases": TN(PURCHASES, purchases),
+                                "date": day_month(last.created_at.date()),
+                                "shares": shares(last.shares)})
     _send(db, member, message, key, now)

@@ -11,7 +11,8 @@ import threading
 from dataclasses import dataclass, field
 
 from ussd_app.clock import Clock, from_settings as clock_from_settings, system_now
-from ussd_app.sms.gateway import Gateway, make_gateway
+from ussd_app.sms.gateways import make_gateway
+from ussd_app.sms.gateways.interface import Gateway
 
 
 @dataclass

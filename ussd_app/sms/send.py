@@ -2,10 +2,11 @@
 
 A worker holds the rows it sends (`locked_until`, `lock_token`), so a second job for the same
 row, or the dispatcher, leaves them alone; a dead worker's hold expires and the dispatcher hands
-the row out again. Per recipient: 100/101/102 sent; 401/403/404/407 failed for good; 406 means
-the person blocked us at the gateway (opted out, never retried); anything else, and a failed
-request (HTTP error, timeout, no connection), is retried with exponential backoff and jitter, at
-most MAX_ATTEMPTS attempts, then failed.
+the row out again. Per recipient, the gateway adapter's neutral outcome (ussd_app/sms/gateways):
+sent (with the provider's message id); failed for good; blocked, meaning the person refused us at
+the gateway (opted out, never retried); retry, or no answer at all (HTTP error, timeout, no
+connection): retried with exponential backoff and jitter, at most MAX_ATTEMPTS attempts, then
+failed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ussd_app.sms import runtime as sms_runtime
-from ussd_app.sms.gateway import OPTED_OUT_CODE, PERMANENT_CODES, SENT_CODES, GatewayUnavailable
+from ussd_app.sms.gateways.interface import GatewayUnavailable, Outcome
 from ussd_app.sms.optout import opted_out_phones, record_opt_out
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.sms.quiet_hours import in_quiet_hours, next_allowed
@@ -158,17 +159,17 @@ def _record(rt, token: str, results, error: str | None) -> dict[str, int]:
             result = by_number.get(row.recipient)
             if error is not None or result is None:
                 _retry_or_fail(row, now, error or "no answer for this number")
-            elif result.status_code in SENT_CODES:
+            elif result.outcome is Outcome.SENT:
                 row.status, row.sent_at, row.updated_at = "sent", now, now
-                row.provider_message_id, row.cost = result.message_id, result.cost
+                row.provider_message_id, row.cost = result.provider_message_id, result.cost
                 row.locked_until, row.lock_token = None, None
-            elif result.status_code == OPTED_OUT_CODE:
-                _close(row, "rejected", now, f"{result.status_code} {result.status}")
+            elif result.outcome is Outcome.BLOCKED:
+                _close(row, "rejected", now, result.detail or "blocked at the gateway")
                 record_opt_out(db, row.recipient, source="gateway", now=now)
-            elif result.status_code in PERMANENT_CODES:
-                _close(row, "failed", now, f"{result.status_code} {result.status}")
+            elif result.outcome is Outcome.FAILED:
+                _close(row, "failed", now, result.detail or "refused by the gateway")
             else:
-                _retry_or_fail(row, now, f"{result.status_code} {result.status}")
+                _retry_or_fail(row, now, result.detail or "the gateway asked to retry")
             outcome[row.status] = outcome.get(row.status, 0) + 1
     return outcome
 
@@ -204,8 +205,7 @@ def deliver_with_companions(rt, outbox_id: int, *, respect_quiet_hours: bool = T
         return {claim.state: 1}, []
     if not claim.ids:  # everyone in the batch had opted out
         return {"nothing to send": 1}, []
-    sender = rt.settings.at_sender_id or rt.gateway.name
-    TokenBucket(rt.redis, sender, rt.settings.sms_rate_per_second).take(len(claim.ids))
+    TokenBucket(rt.redis, rt.gateway.sender, rt.settings.sms_rate_per_second).take(len(claim.ids))
     results, error = [], None
     try:
         results = rt.gateway.send(claim.body, list(claim.recipients))

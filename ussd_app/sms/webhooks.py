@@ -1,15 +1,20 @@
 """Gateway callbacks for SMS: delivery reports and incoming messages.
 
-Both are protected like `/ussd` (`?token=` when USSD_CALLBACK_TOKEN is set). Delivery reports
-may repeat and arrive out of order: a row's status only ever moves forward.
+Each gateway posts to its own routes, `/sms/<gateway>/delivery` and `/sms/<gateway>/inbound`
+(Africa's Talking's also at `/sms/delivery` and `/sms/inbound`); its adapter parses the body into
+neutral reports and messages (ussd_app/sms/gateways). Both are protected like `/ussd` (`?token=`
+when USSD_CALLBACK_TOKEN is set). Delivery reports may repeat and arrive out of order: a row's
+status only ever moves forward.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import update
 
 from ussd_app.clock import app_now
+from ussd_app.sms.gateways import webhook_parser
+from ussd_app.sms.gateways.interface import BadWebhook, DeliveryReport, WebhookParser, WebhookPayload
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.inbound import handle_inbound, inbound_key
 from ussd_app.sms.outbox import RANK, OutboxMessage, take_new_outbox_ids
@@ -18,59 +23,68 @@ from ussd_app.webhook import plain, token_ok
 
 bp = Blueprint("sms", __name__)
 
-# Delivery report statuses (Africa's Talking) -> outbox status.
-REPORT_STATUS = {"sent": "sent", "submitted": "sent", "buffered": "sent", "success": "delivered",
-                 "failed": "failed", "rejected": "rejected", "expired": "failed"}
-MAX_FIELD = 200
 
-
-def apply_delivery_report(db, message_id: str, report_status: str, reason: str | None, now) -> bool:
+def apply_delivery_report(db, report: DeliveryReport, now) -> bool:
     """Move the row forward to the reported status; False when unknown or not forward."""
-    new = REPORT_STATUS.get(report_status.strip().lower())
-    if new is None:
+    new = report.status
+    if new not in RANK:
         return False
     behind = [s for s, rank in RANK.items() if rank < RANK[new]]
     values = dict(status=new, updated_at=now)
     if RANK[new] == RANK["delivered"]:
         values["final_at"] = now
-        if reason:
-            values["last_error"] = reason[:300]
+        if report.reason:
+            values["last_error"] = report.reason[:300]
     result = db.execute(update(OutboxMessage)
-                        .where(OutboxMessage.provider_message_id == message_id, OutboxMessage.status.in_(behind))
+                        .where(OutboxMessage.provider_message_id == report.provider_message_id,
+                               OutboxMessage.status.in_(behind))
                         .values(**values).execution_options(synchronize_session=False))
     return result.rowcount > 0
 
 
-@bp.post("/sms/delivery")
-def delivery() -> Response:
-    if not token_ok():
-        return plain("forbidden", 403)
-    message_id = (request.form.get("id") or "").strip()
-    status = (request.form.get("status") or "").strip()
-    if not message_id or not status or len(message_id) > MAX_FIELD or len(status) > 40:
-        return plain("id and status are required", 400)
-    reason = (request.form.get("failureReason") or "").strip()[:MAX_FIELD] or None
-    with current_app.extensions["db_sessions"]() as db, db.begin():
-        moved = apply_delivery_report(db, message_id, status, reason, app_now())
-    # Always 200 for a well-formed report: a repeat or a late report is not an error to retry.
-    return plain("ok" if moved else "ok (no change)")
+def _parser(gateway: str) -> WebhookParser:
+    parser = webhook_parser(gateway)
+    if parser is None:
+        abort(404)
+    return parser
 
 
-@bp.post("/sms/inbound")
-def inbound() -> Response:
+def _payload() -> WebhookPayload:
+    # The form first: reading the raw body for JSON before would leave a form body unparsed.
+    form = request.form
+    return WebhookPayload(form, None if form else request.get_json(force=True, silent=True))
+
+
+@bp.post("/sms/delivery", defaults={"gateway": "africastalking"})
+@bp.post("/sms/<gateway>/delivery")
+def delivery(gateway: str) -> Response:
     if not token_ok():
         return plain("forbidden", 403)
-    text = request.form.get("text") or ""
     try:
-        phone = normalise_phone((request.form.get("from") or "").strip()[:20])
+        reports = _parser(gateway).delivery_reports(_payload())
+    except BadWebhook as exc:
+        return plain(str(exc), 400)
+    with current_app.extensions["db_sessions"]() as db, db.begin():
+        moved = [apply_delivery_report(db, report, app_now()) for report in reports]
+    # Always 200 for a well-formed report: a repeat or a late report is not an error to retry.
+    return plain("ok" if any(moved) else "ok (no change)")
+
+
+@bp.post("/sms/inbound", defaults={"gateway": "africastalking"})
+@bp.post("/sms/<gateway>/inbound")
+def inbound(gateway: str) -> Response:
+    if not token_ok():
+        return plain("forbidden", 403)
+    try:
+        message = _parser(gateway).inbound_message(_payload())
+        phone = normalise_phone(message.phone)
+    except BadWebhook as exc:
+        return plain(str(exc), 400)
     except BadCallback:
-        return plain("from is not a phone number", 400)
-    if len(text) > 1600:
-        return plain("text is too long", 400)
-    key = inbound_key(phone, text, (request.form.get("id") or "").strip()[:MAX_FIELD] or None,
-                      request.form.get("date"))
+        return plain("the sender is not a phone number", 400)
+    key = inbound_key(phone, message.text, message.provider_id, message.received_at)
     with current_app.extensions["db_sessions"]() as db:
         with db.begin():
-            action = handle_inbound(db, phone=phone, text=text, key=key, now=app_now())
+            action = handle_inbound(db, phone=phone, text=message.text, key=key, now=app_now())
         enqueue_outbox(current_app.extensions["redis"], take_new_outbox_ids(db))
     return plain(action or "ok")

@@ -28,10 +28,16 @@ def local_date(language: str, day: date) -> str:
     return f"{FRENCH_DAYS[day.weekday()]} {day.day} {FRENCH_MONTHS[day.month - 1]}"
 
 
+# TRANSLATORS: Source: the visit date comes from Mali's routine immunization calendar (PEV) in
+# ussd_app/sms/schedules.py, which cites its sources; this text states no health fact of its own.
 IMMUNIZATION = N_("Reminder: {child} has a vaccination visit at {facility} on {date}. "
                   "Bring the child's health card.")
+# TRANSLATORS: Source: the visit date comes from the WHO antenatal care contacts (2016) in
+# ussd_app/sms/schedules.py; neutral on purpose: no pregnancy is named on a shared phone.
 ANTENATAL = N_("Reminder: you have a health visit at {facility} on {date}. Bring your health booklet.")
+# TRANSLATORS: Source: the appointment the CSCom set; this text states no health fact of its own.
 APPOINTMENT_BEFORE = N_("Reminder: you have an appointment at {facility} on {date}.")
+# TRANSLATORS: Source: the appointment the CSCom set; this text states no health fact of its own.
 APPOINTMENT_TODAY = N_("Reminder: your appointment at {facility} is today, {date}.")
 
 

@@ -2,6 +2,11 @@
 
 The `.po` files under `locales/` are the single source: they are compiled with Babel in memory
 when a process first needs them, so a fresh checkout never runs with stale `.mo` files.
+
+A count shown in words ("1 part", "2 parts") is a `TN`: its singular and plural msgids are marked
+with `NP_()` and translated with `ngettext`, so each catalog picks the form its language needs
+(French has two; Bambara nouns stay the same after a numeral, so its catalog has one). A message
+with several counts takes them as parameters: `T(msgid, {"shares": TN(SHARES, 3)})`.
 """
 
 from __future__ import annotations
@@ -30,10 +35,33 @@ def N_(msgid: str) -> str:
 
 
 @dataclass(frozen=True)
+class Plural:
+    """A message with a count: its singular and plural msgids, `{count}` in both."""
+
+    singular: str
+    plural: str
+
+
+def NP_(singular: str, plural: str) -> Plural:
+    """Mark a message with a plural form for extraction (babel keyword `NP_:1,2`)."""
+    return Plural(singular, plural)
+
+
+@dataclass(frozen=True)
 class T:
-    """A message to translate later, with its placeholders' values."""
+    """A message to translate later, with its placeholders' values (which may be labels too)."""
 
     msgid: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TN:
+    """A count in words, translated later: the form of `message` that `count` takes in the
+    language, with `{count}` and any other placeholders filled."""
+
+    message: Plural
+    count: int
     params: Mapping[str, object] = field(default_factory=dict)
 
 
@@ -53,11 +81,18 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buf)
 
 
-def translate(lang: str, text: "T | str") -> str:
-    """Translate a `T` (or a plain msgid) into `lang` and fill its placeholders."""
-    if isinstance(text, T):
-        msgid, params = text.msgid, text.params
+def translate(lang: str, text: "T | TN | str") -> str:
+    """Translate a `T`, a `TN` (or a plain msgid) into `lang` and fill its placeholders; a
+    placeholder's value that is itself a `T` or `TN` is translated into `lang` first."""
+    catalog = translations(lang)
+    if isinstance(text, TN):
+        out = catalog.ngettext(text.message.singular, text.message.plural, text.count)
+        params = {"count": text.count, **text.params}
+    elif isinstance(text, T):
+        out, params = catalog.gettext(text.msgid), text.params
     else:
-        msgid, params = text, {}
-    out = translations(lang).gettext(msgid)
-    return out.format(**params) if params else out
+        return catalog.gettext(text)
+    if not params:
+        return out
+    return out.format(**{name: translate(lang, value) if isinstance(value, (T, TN)) else value
+                         for name, value in params.items()})

@@ -1,0 +1,102 @@
+"""Africa's Talking: SMS through its Python SDK, delivery reports and incoming SMS as form posts.
+
+Settings (ussd_app/config.py): AT_USERNAME, AT_API_KEY, AT_SENDER_ID (the sender the messages
+show), AT_API_BASE_URL (another base URL, e.g. the local fake API
+`python -m ussd_app.testing.fake_africastalking`). The SDK builds its URL from the username and
+has no option for this, so the adapter sets the service's `_baseUrl` after construction (the SDK
+then posts to `<AT_API_BASE_URL>/version1/messaging`). The SDK raises on any non-2xx answer and
+never retries: retrying is the send job's business.
+
+Per recipient, the send answer's statusCode (Africa's Talking SMS API documentation):
+100 Processed, 101 Sent, 102 Queued: sent; 401 RiskHold, 403 InvalidPhoneNumber,
+404 UnsupportedNumberType, 407 CouldNotRoute: failed for good; 406 UserInBlacklist: the person
+blocked the sender; anything else (402 InvalidSenderId, 405 InsufficientBalance, 5xx): retried.
+Delivery report callback: `id`, `status` (Sent, Submitted, Buffered, then Success, Failed,
+Rejected; some networks Expired), `failureReason`. Incoming SMS callback: `from`, `to`, `text`,
+`date`, `id`, `linkId`.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ussd_app.sms.gateways.interface import (MAX_TEXT, BadWebhook, DeliveryReport, GatewayUnavailable,
+                                             InboundMessage, Outcome, SendResult, WebhookPayload, clip, field)
+
+SENT_CODES = frozenset({100, 101, 102})
+PERMANENT_CODES = frozenset({401, 403, 404, 407})
+BLOCKED_CODE = 406
+REQUEST_TIMEOUT_S = (3.05, 10)
+
+REPORT_STATUS = {"sent": "sent", "submitted": "sent", "buffered": "sent", "success": "delivered",
+                 "failed": "failed", "rejected": "rejected", "expired": "failed"}
+
+
+class AfricasTalkingGateway:
+    name = "africastalking"
+
+    def __init__(self, username: str, api_key: str, sender_id: str | None = None,
+                 base_url: str | None = None, timeout=REQUEST_TIMEOUT_S):
+        from africastalking.SMS import SMSService
+
+        self.service = SMSService(username, api_key)
+        if base_url:
+            self.service._baseUrl = base_url.rstrip("/") + "/version1"
+        self.sender_id = sender_id
+        self.sender = sender_id or self.name
+        self.timeout = timeout
+
+    def send(self, text: str, recipients: Sequence[str]) -> list[SendResult]:
+        import requests
+        from africastalking.Service import AfricasTalkingException
+
+        try:
+            answer = self.service.send(text, list(recipients), sender_id=self.sender_id, timeout=self.timeout)
+        except AfricasTalkingException as exc:  # any non-2xx answer
+            raise GatewayUnavailable(f"gateway answered an error: {str(exc)[:120]}") from exc
+        except requests.RequestException as exc:  # timeout, refused connection, broken answer
+            raise GatewayUnavailable(f"gateway unreachable: {type(exc).__name__}") from exc
+        return parse_send_answer(answer)
+
+
+def outcome_of(code: int) -> Outcome:
+    if code in SENT_CODES:
+        return Outcome.SENT
+    if code == BLOCKED_CODE:
+        return Outcome.BLOCKED
+    if code in PERMANENT_CODES:
+        return Outcome.FAILED
+    return Outcome.RETRY
+
+
+def parse_send_answer(answer) -> list[SendResult]:
+    if not isinstance(answer, dict):
+        raise GatewayUnavailable("gateway answer is not JSON")
+    recipients = (answer.get("SMSMessageData") or {}).get("Recipients")
+    if not isinstance(recipients, list):
+        raise GatewayUnavailable("gateway answer has no Recipients")
+    results = []
+    for item in recipients:
+        try:
+            code = int(item.get("statusCode"))
+        except (TypeError, ValueError):
+            code = 500
+        message_id = item.get("messageId")
+        results.append(SendResult(str(item.get("number", "")), outcome_of(code),
+                                  None if message_id in (None, "", "None") else str(message_id),
+                                  item.get("cost") or None, f"{code} {item.get('status', '')}".strip()))
+    return results
+
+
+def delivery_reports(payload: WebhookPayload) -> list[DeliveryReport]:
+    message_id = field(payload.form.get("id"), "id")
+    status = field(payload.form.get("status"), "status", limit=40)
+    return [DeliveryReport(message_id, REPORT_STATUS.get(status.lower()), clip(payload.form.get("failureReason")))]
+
+
+def inbound_message(payload: WebhookPayload) -> InboundMessage:
+    text = payload.form.get("text") or ""
+    if len(text) > MAX_TEXT:
+        raise BadWebhook("text is too long")
+    return InboundMessage(phone=(payload.form.get("from") or "").strip()[:20], text=text,
+                          provider_id=clip(payload.form.get("id")), received_at=clip(payload.form.get("date")))
