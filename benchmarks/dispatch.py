@@ -40,6 +40,7 @@ def fill_outbox(url: str, count: int, personalised: bool) -> list[int]:
         "recipient": f"+2237{6000000 + i:07d}", "language": "fr",
         "body": f"Rappel: Awa {i}, rendez-vous au CSCom de Sotuba mardi 3 mars." if personalised else campaign,
         "parts": 1, "kind": "reminder" if personalised else "campaign",
+        "purpose": "reminder" if personalised else "campaign",
         "dedupe_key": f"bench:{i}", "status": "pending", "attempts": 0, "due_at": created,
         "created_at": created, "updated_at": created,
     } for i in range(count)]

@@ -24,10 +24,13 @@ class Subscriber(Base):
     language_session_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Set when the person opts out of SMS (keyword, USSD, or the gateway's blacklist): every
-    # sender honours it (ussd_app.sms); "sms", "ussd" or "gateway" says how.
+    # When the person stopped each category of SMS (ussd_app.sms.optout): everything (keyword
+    # STOP, USSD, or the gateway's blacklist; "sms", "ussd" or "gateway" says how), her health
+    # reminders, the clinics' campaigns. Every sender honours them by the message's purpose.
     sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sms_opt_out_source: Mapped[str | None] = mapped_column(String(16))
+    reminders_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    campaigns_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def find_by_phone(db, phone: str) -> Subscriber | None:

@@ -24,12 +24,12 @@ from ussd_app.clinic.views_campaigns import STATE_LABELS
 from ussd_app.health import enrollment as health
 from ussd_app.health.facilities import Facility
 from ussd_app.jobs import QUEUE_NAMES
-from ussd_app.menus.reminders import USER_STOP
 from ussd_app.savings.groups import create_group
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.dispatch import SKIP_OPTED_OUT, SKIP_VISIT_PASSED
 from ussd_app.sms.gateways.africastalking import AfricasTalkingGateway
 from ussd_app.sms.outbox import STATUSES, queue_sms
+from ussd_app.sms.purposes import NOTICE, REMINDER
 from ussd_app.sms.reminder import Reminder
 from ussd_app.sms.schedules import ANTENATAL_WEEKS, APPOINTMENT_REMINDERS, IMMUNIZATION_VISITS
 from ussd_app.subscribers import get_or_create
@@ -224,19 +224,19 @@ def busy_centre(db, world, app):
     reminders = list(db.scalars(select(Reminder).where(Reminder.source_ref == child.source_ref)
                                 .order_by(Reminder.id)))
     for reminder, (status, reason) in zip(reminders, [("skipped", SKIP_VISIT_PASSED), ("skipped", SKIP_OPTED_OUT),
-                                                      ("stopped", USER_STOP), ("queued", None)]):
+                                                      ("stopped", labels.OLD_USER_STOP), ("queued", None)]):
         reminder.status, reminder.skip_reason = status, reason
     errors = [CANCELLED_ERROR, SKIP_OPTED_OUT, "not an E.164 phone number", "stopped: ended",
               "gave up after 5 attempts: timeout", "403 InvalidPhoneNumber"]
     for i, kind in enumerate(labels.MESSAGE_KINDS):
         row = queue_sms(db, recipient=first.phone, language="fr", message="Bonjour", kind=kind,
-                        dedupe_key=f"busy:{kind}", now=now)
+                        purpose=NOTICE, dedupe_key=f"busy:{kind}", now=now)
         row.status = STATUSES[i % len(STATUSES)]
         if row.status in ("failed", "rejected"):
             row.last_error = errors.pop()
     for error in errors:
         row = queue_sms(db, recipient=first.phone, language="fr", message="Bonjour", kind="reminder",
-                        dedupe_key=f"busy:{error}", now=now)
+                        purpose=REMINDER, dedupe_key=f"busy:{error}", now=now)
         row.status, row.last_error = "failed", error
     campaign, _ = campaigns.create(db, scope=Scope(CENTRE_A), idempotency_key="busy", created_by="awa",
                                    title="Journée de vaccination", audience=audiences.Audience("centre"),

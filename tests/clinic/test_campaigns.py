@@ -18,6 +18,7 @@ from ussd_app.clinic.scope import Scope
 from ussd_app.savings.groups import add_member, create_group
 from ussd_app.sms.optout import record_opt_out
 from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.sms.purposes import CAMPAIGNS, REMINDERS
 
 pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
@@ -48,6 +49,20 @@ def test_centre_audience_is_her_centres_active_registrations_minus_opted_out(db,
     db.flush()
     assert audiences.count(db, audiences.Audience("centre"), SCOPE_A, today) == 1
     assert audiences.count(db, audiences.Audience("centre"), Scope(None, True), today) == 3
+
+
+def test_campaigns_skip_who_stopped_campaigns_not_who_stopped_only_reminders(signed_in, world, db, work):
+    record_opt_out(db, "+22376000001", source="ussd", now=TEST_NOW, categories=(REMINDERS,))
+    record_opt_out(db, "+22376000002", source="ussd", now=TEST_NOW, categories=(CAMPAIGNS,))
+    db.commit()
+    assert audiences.count(db, audiences.Audience("centre"), SCOPE_A, TEST_NOW.date()) == 1
+    b = signed_in("awa")
+    b.get("/clinic/campaigns/new")
+    b.post("/clinic/campaigns/new", form())
+    work()
+    campaign = db.scalar(select(Campaign))
+    rows = campaign_rows(db, campaign.id)
+    assert [(r.recipient, r.purpose) for r in rows] == [("+22376000001", "campaign")]
 
 
 def test_pregnant_women_by_month(db, world):

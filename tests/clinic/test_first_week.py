@@ -200,7 +200,7 @@ def test_the_demo_gives_the_midwife_her_groups_and_the_reminders_mother(app, db)
     text = visible_text(mother.get_data(as_text=True))
     assert "Mère de Awa" in text and "Vaccination · à 6 semaines · Awa" in text and "programmé" in text
     stopped = visible_text(admin.get("/clinic/people/22376990002").get_data(as_text=True))
-    assert "elle les a arrêtés depuis son téléphone" in stopped
+    assert "Elle a arrêté ses rappels depuis son téléphone" in stopped
     assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0  # demo rows send nothing
 
 

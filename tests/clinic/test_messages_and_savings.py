@@ -29,7 +29,7 @@ def test_messages_page_shows_her_centres_messages_with_status(signed_in, world, 
 
 def test_savings_receipts_are_not_shown_to_the_clinic(signed_in, world, db):
     queue_sms(db, recipient=world.a_pending[0].phone, language="fr", message="Recu 5000 FCFA",
-              kind="savings_receipt", dedupe_key="receipt:1", now=TEST_NOW)
+              kind="savings_receipt", purpose="receipt", dedupe_key="receipt:1", now=TEST_NOW)
     db.commit()
     assert "Recu 5000 FCFA" not in page(signed_in("awa").get("/clinic/messages"))
 

@@ -21,7 +21,7 @@ def test_duplicated_and_reordered_reports_end_at_the_true_final_status(served_ap
     rng = random.Random(11)
     final = {}
     for n in range(30):
-        row = queue_sms(db, recipient=f"+2237640{n:04d}", language="fr", message="Rappel", kind="reminder",
+        row = queue_sms(db, recipient=f"+2237640{n:04d}", language="fr", message="Rappel", kind="reminder", purpose="reminder",
                         dedupe_key=f"storm:{n}", now=TEST_NOW)
         row.status, row.provider_message_id, row.attempts = "sent", f"ATXid_storm{n}", 1
         final[row.provider_message_id] = rng.choice(("Success", "Failed"))

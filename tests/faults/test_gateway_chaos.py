@@ -22,11 +22,11 @@ def test_thirty_percent_failures_every_message_final_none_twice(db, redis_client
     campaign = [f"+2237650{n:04d}" for n in range(25)]
     personal = [f"+2236650{n:04d}" for n in range(25)]
     for number in campaign:
-        queue_sms(db, recipient=number, language="fr", message=CAMPAIGN, kind="campaign",
+        queue_sms(db, recipient=number, language="fr", message=CAMPAIGN, kind="campaign", purpose="campaign",
                   dedupe_key=f"chaos:c:{number}", now=clock.now)
     for i, number in enumerate(personal):
         queue_sms(db, recipient=number, language="fr", message=f"Rappel: Awa {i}, visite mardi.",
-                  kind="reminder", dedupe_key=f"chaos:r:{number}", now=clock.now)
+                  kind="reminder", purpose="reminder", dedupe_key=f"chaos:r:{number}", now=clock.now)
     commit_and_enqueue(db, redis_client)
     fake_at.fail_randomly(0.3, hang_seconds=1.0, seed=7)  # the SDK gives up after 0.5 s
 

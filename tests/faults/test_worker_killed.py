@@ -37,7 +37,7 @@ def wait_until(condition, timeout: float, what: str) -> None:
 def test_worker_killed_mid_send_the_rows_go_exactly_once(database_url, db, redis_client, sms_rt, fake_at,
                                                          clock, dispatch_and_work, outbox_row, tmp_path):
     ids = [queue_sms(db, recipient=n, language="fr", message="Reunion du groupe Benkadi demain 9h.",
-                     kind="campaign", dedupe_key=f"killed:{n}", now=clock.now).id for n in NUMBERS]
+                     kind="campaign", purpose="campaign", dedupe_key=f"killed:{n}", now=clock.now).id for n in NUMBERS]
     commit_and_enqueue(db, redis_client)
     fake_at.hang_next(1, seconds=20)  # the worker's request is never answered in time
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=REDIS_URL, SMS_GATEWAY="africastalking",

@@ -61,7 +61,7 @@ def test_send_test_refuses_a_bad_number(cli_env):
 
 def test_worker_burst_dispatches_and_sends_what_is_due(cli_env, fake_at, db, redis_client):
     for n in ("+22376000001", "+22376000002"):
-        row = queue_sms(db, recipient=n, language="fr", message="Rappel", kind="campaign", dedupe_key=f"w:{n}", now=TEST_NOW)
+        row = queue_sms(db, recipient=n, language="fr", message="Rappel", kind="campaign", purpose="campaign", dedupe_key=f"w:{n}", now=TEST_NOW)
         row.created_at -= timedelta(minutes=1)  # older than the grace left to whoever queued them
     db.commit()  # not handed to RQ: the worker's dispatcher pass must find them
     redis_client.flushdb()
@@ -73,9 +73,9 @@ def test_worker_burst_dispatches_and_sends_what_is_due(cli_env, fake_at, db, red
 
 
 def test_outbox_counts_and_retry_failed(cli_env, fake_at, db):
-    ok = queue_sms(db, recipient=AWA, language="fr", message="A", kind="receipt", dedupe_key="c:1", now=TEST_NOW)
-    bad = queue_sms(db, recipient="+22365000001", language="fr", message="B", kind="receipt", dedupe_key="c:2", now=TEST_NOW)
-    stopped = queue_sms(db, recipient="+22365000002", language="fr", message="C", kind="reminder",
+    ok = queue_sms(db, recipient=AWA, language="fr", message="A", kind="receipt", purpose="receipt", dedupe_key="c:1", now=TEST_NOW)
+    bad = queue_sms(db, recipient="+22365000001", language="fr", message="B", kind="receipt", purpose="receipt", dedupe_key="c:2", now=TEST_NOW)
+    stopped = queue_sms(db, recipient="+22365000002", language="fr", message="C", kind="reminder", purpose="reminder",
                         dedupe_key="c:3", now=TEST_NOW)
     ok.status = "delivered"
     bad.status, bad.last_error = "failed", "gave up after 4 attempts: 500"
@@ -93,7 +93,7 @@ def test_outbox_counts_and_retry_failed(cli_env, fake_at, db):
 @dataclass(frozen=True)
 class QueueThankYou(Effect):
     def apply(self, db, hop) -> None:
-        queue_sms(db, recipient=hop.phone, language="fr", message="Merci", kind="receipt",
+        queue_sms(db, recipient=hop.phone, language="fr", message="Merci", kind="receipt", purpose="receipt",
                   dedupe_key=hop.key("thanks"), now=TEST_NOW)
 
 

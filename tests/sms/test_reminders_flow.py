@@ -9,10 +9,13 @@ from sqlalchemy import select
 
 from tests.conftest import TEST_NOW
 from tests.sms.conftest import bamako
+from ussd_app.menus.render import SCREEN_LIMIT
 from ussd_app.sms import schedules
 from ussd_app.sms.dispatch import SKIP_OPTED_OUT, SKIP_VISIT_PASSED, run_dispatch
 from ussd_app.sms.handoff import commit_and_enqueue
+from ussd_app.sms.optout import record_opt_in, record_opt_out, stopped_for
 from ussd_app.sms.outbox import OutboxMessage, queue_sms
+from ussd_app.sms.purposes import HEALTH
 from ussd_app.sms.reminder import Reminder
 from ussd_app.subscribers import Subscriber
 
@@ -83,13 +86,15 @@ def test_a_reminder_whose_visit_passed_while_nothing_ran_is_skipped_not_sent_lat
     assert {r.skip_reason for r in steps.values()} == {SKIP_VISIT_PASSED}
 
 
-def test_opt_out_is_honoured_by_every_sender(db, redis_client, sms_rt, fake_at, clock, work, dispatch_and_work):
+def test_stop_of_everything_is_honoured_by_every_sender(db, redis_client, sms_rt, fake_at, clock, work,
+                                                        dispatch_and_work):
     clock.now = bamako("2027-01-06", 10)
     schedules.start_appointment_reminders(db, phone=AWA, language="fr", when=date(2027, 1, 10),
                                           facility_name="CSCom Sotuba", source_ref="appointment:1", now=clock.now)
     db.add(Subscriber(phone=AWA, language="fr", sms_opted_out_at=clock.now, sms_opt_out_source="sms"))
-    for kind in ("receipt", "campaign", "enrollment"):
-        queue_sms(db, recipient=AWA, language="fr", message=f"{kind} text", kind=kind, dedupe_key=f"o:{kind}", now=clock.now)
+    for purpose in ("receipt", "campaign", "notice", "requested"):
+        queue_sms(db, recipient=AWA, language="fr", message=f"{purpose} text", kind=purpose, purpose=purpose,
+                  dedupe_key=f"o:{purpose}", now=clock.now)
     commit_and_enqueue(db, redis_client)
     work()
     clock.now = bamako("2027-01-10", 8)
@@ -97,8 +102,30 @@ def test_opt_out_is_honoured_by_every_sender(db, redis_client, sms_rt, fake_at, 
     assert fake_at.requests == []
     db.expire_all()
     rows = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == AWA)).all()
-    assert {(r.kind, r.status) for r in rows} == {("receipt", "rejected"), ("campaign", "rejected"),
-                                                  ("enrollment", "rejected")}
+    assert {(r.purpose, r.status) for r in rows} == {("receipt", "rejected"), ("campaign", "rejected"),
+                                                     ("notice", "rejected"), ("requested", "rejected")}
+    assert {r.skip_reason for r in reminders_of(db, "appointment:1").values()} == {SKIP_OPTED_OUT}
+
+
+def test_stopping_health_reminders_stops_reminders_and_campaigns_never_receipts(db, redis_client, sms_rt, fake_at,
+                                                                               clock, work, dispatch_and_work):
+    clock.now = bamako("2027-01-06", 10)
+    schedules.start_appointment_reminders(db, phone=AWA, language="fr", when=date(2027, 1, 10),
+                                          facility_name="CSCom Sotuba", source_ref="appointment:1", now=clock.now)
+    queue_sms(db, recipient=AWA, language="fr", message="Recu d'avant", kind="savings_receipt", purpose="receipt",
+              dedupe_key="o:before", now=clock.now)  # queued before she stops: still goes
+    record_opt_out(db, AWA, source="ussd", now=clock.now, categories=HEALTH)
+    for purpose in ("receipt", "campaign", "requested", "notice"):
+        queue_sms(db, recipient=AWA, language="fr", message=f"{purpose} text", kind=purpose, purpose=purpose,
+                  dedupe_key=f"o:{purpose}", now=clock.now)
+    commit_and_enqueue(db, redis_client)
+    work()
+    clock.now = bamako("2027-01-10", 8)
+    dispatch_and_work()
+    assert sorted(fake_at.sent_to(AWA)) == ["Recu d'avant", "notice text", "receipt text", "requested text"]
+    db.expire_all()
+    campaign = db.scalar(select(OutboxMessage).where(OutboxMessage.purpose == "campaign"))
+    assert (campaign.status, campaign.last_error) == ("rejected", "recipient opted out")
     assert {r.skip_reason for r in reminders_of(db, "appointment:1").values()} == {SKIP_OPTED_OUT}
 
 
@@ -140,12 +167,21 @@ def test_my_reminders_lists_visits_stops_and_restarts_them(dial, db, sms_rt, clo
     db.commit()
     d = open_my_reminders(dial).sees("Prochaines visites", "vaccination de Fanta", "rendez-vous")
     assert "Reprendre mes rappels" not in d.screen
-    choose(d, "Arreter mes rappels").sees("Vos rappels sont arretés")
+    choose(d, "Arreter mes rappels").sees("Arreter vos rappels et les messages de votre centre ?", "recus d'épargne")
+    choose(d, "Non").sees("Prochaines visites")  # no: nothing changed
+    assert stopped_for(db, AWA) == frozenset()
+    choose(d, "Arreter mes rappels")
+    choose(d, "Oui").sees("Vos rappels sont arretés")
     assert d.ended
-    statuses = {r.status for r in reminders_of(db, "enrollment:U1").values() if r.visit_date >= today}
-    assert statuses == {"stopped"}
-    d = open_my_reminders(dial).sees("Aucune visite prévue")
+    db.expire_all()
+    assert stopped_for(db, AWA) == {"reminders", "campaigns"}
+    # The visits are still listed, as stopped, with the way back.
+    d = open_my_reminders(dial).sees("Rappels arretés. Prochaine visite", "vaccination de Fanta",
+                                          "Reprendre mes rappels", "Ne plus recevoir de SMS du service")
+    assert "Aucune visite" not in d.screen and "Arreter mes rappels" not in d.screen
     choose(d, "Reprendre mes rappels").sees("Vos rappels seront à nouveau envoyés")
+    db.expire_all()
+    assert stopped_for(db, AWA) == frozenset()
     steps = reminders_of(db, "enrollment:U1")
     assert steps["6w"].status == "planned" and steps["birth"].status == "skipped"
     # The dispatcher sends the restarted reminder when it is due.
@@ -154,20 +190,42 @@ def test_my_reminders_lists_visits_stops_and_restarts_them(dial, db, sms_rt, clo
     assert reminders_of(db, "enrollment:U1")["6w"].status == "queued"
 
 
-def test_opt_out_of_everything_by_ussd_and_back(dial, db, sms_rt, redis_client, fake_at, clock, work):
+def test_a_reminder_due_while_stopped_is_skipped_not_sent_after_the_restart(dial, db, sms_rt, clock, fake_at,
+                                                                           dispatch_and_work):
+    today = TEST_NOW.date()
+    schedules.start_appointment_reminders(db, phone=AWA, language="fr", when=today + timedelta(days=5),
+                                          facility_name="CSCom Sotuba", source_ref="appointment:S1", now=TEST_NOW)
+    record_opt_out(db, AWA, source="ussd", now=TEST_NOW, categories=HEALTH)
+    db.commit()
+    steps = reminders_of(db, "appointment:S1")
+    clock.now = steps["day-2"].due_at
+    dispatch_and_work()
+    record_opt_in(db, AWA, now=clock.now, categories=HEALTH)
+    db.commit()
+    clock.now = steps["day-0"].due_at
+    dispatch_and_work()
+    steps = reminders_of(db, "appointment:S1")
+    assert (steps["day-2"].status, steps["day-2"].skip_reason) == ("skipped", SKIP_OPTED_OUT)
+    assert steps["day-0"].status == "queued" and len(fake_at.sent_to(AWA)) == 1
+
+
+def test_opt_out_of_everything_by_ussd_says_receipts_stop_too_and_back(dial, db, sms_rt, redis_client, fake_at,
+                                                                        clock, work):
     d = open_my_reminders(dial)
-    choose(d, "Ne plus recevoir de SMS du service").sees("ne recevrez plus de SMS")
+    choose(d, "Ne plus recevoir de SMS du service").sees("Arreter tous les SMS du service ?",
+                                                         "recus d'épargne s'arretent aussi")
+    choose(d, "Oui").sees("ne recevrez plus de SMS")
     subscriber = db.scalar(select(Subscriber).where(Subscriber.phone == AWA))
-    assert subscriber.sms_opt_out_source == "ussd"
-    [outbox_id] = [queue_sms(db, recipient=AWA, language="fr", message="Recu", kind="receipt",
-                             dedupe_key="u:1", now=clock.now).id]
+    assert subscriber.sms_opt_out_source == "ussd" and stopped_for(db, AWA) == {"all"}
+    [outbox_id] = [queue_sms(db, recipient=AWA, language="fr", message="Recu", kind="savings_receipt",
+                             purpose="receipt", dedupe_key="u:1", now=clock.now).id]
     commit_and_enqueue(db, redis_client)
     work()
     assert fake_at.requests == [] and db.get(OutboxMessage, outbox_id).status == "rejected"
-    d = open_my_reminders(dial)
+    d = open_my_reminders(dial).sees("Tous les SMS sont arretés")
     choose(d, "Recevoir à nouveau les SMS").sees("recevrez à nouveau")
     db.expire_all()
-    assert db.scalar(select(Subscriber.sms_opted_out_at).where(Subscriber.phone == AWA)) is None
+    assert stopped_for(db, AWA) == frozenset()
 
 
 def test_my_reminders_in_bambara(dial, db):
@@ -175,6 +233,23 @@ def test_my_reminders_in_bambara(dial, db):
     db.commit()
     d = dial(phone=MARIAM)
     choose(d, "N ka hakililajigiw").sees("Lajèli si ma sigi", "SMS bèè dabila")
+
+
+def test_my_reminders_stop_confirm_and_stopped_visits_in_bambara(dial, db):
+    db.add(Subscriber(phone=MARIAM, language="bm"))
+    schedules.start_appointment_reminders(db, phone=MARIAM, language="bm", when=TEST_NOW.date() + timedelta(days=20),
+                                          facility_name="CSCom Sotuba", source_ref="appointment:B1", now=TEST_NOW)
+    db.commit()
+    d = choose(dial(phone=MARIAM), "N ka hakililajigiw").sees("Lajèli nataw", "don bolodalen")
+    choose(d, "N ka hakililajigiw dabila").sees("Wari maralen SMS", "Awò", "Ayi")
+    choose(d, "Awò").sees("I ka hakililajigiw dabilara")
+    d = choose(dial(phone=MARIAM), "N ka hakililajigiw").sees("Hakililajigiw dabilara. Lajèli nata:", "don bolodalen",
+                                                               "N ka hakililajigiw daminè kokura")
+    choose(d, "SMS bèè dabila").sees("wari maralen SMS fana")
+    screens = [d.answer]
+    choose(d, "Awò")
+    d = choose(dial(phone=MARIAM), "N ka hakililajigiw").sees("SMS bèè dabilara", "SMS sòrò kokura")
+    assert all(len(screen) <= SCREEN_LIMIT for screen in [*screens, d.answer])
 
 
 def test_a_reminder_goes_in_the_language_the_person_uses_now(db, sms_rt, fake_at, clock, dispatch_and_work):

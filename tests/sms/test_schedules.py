@@ -92,7 +92,7 @@ def test_stop_schedules_keeps_history_and_stops_only_what_has_not_gone(db):
                                                  now=now)
     # The first contact already became an outbox row that no worker holds yet.
     first = planned[1]
-    row = queue_sms(db, recipient=PHONE, language="fr", message=reminder_message(first), kind="reminder",
+    row = queue_sms(db, recipient=PHONE, language="fr", message=reminder_message(first), kind="reminder", purpose="reminder",
                     dedupe_key=f"reminder:{first.id}", now=TEST_NOW)
     first.status, first.outbox_id = "queued", row.id
     db.commit()

@@ -19,8 +19,10 @@ from ussd_app.subscribers import Subscriber
 AWA, BINTOU, COUMBA = "+22376123456", "+22365123456", "+22390123456"
 
 
-def queue(db, redis_client, *recipients, text="Rappel : visite au CSCom Sotuba.", kind="reminder", key="k"):
-    ids = [queue_sms(db, recipient=r, language="fr", message=text, kind=kind, dedupe_key=f"{key}:{r}", now=TEST_NOW).id
+def queue(db, redis_client, *recipients, text="Rappel : visite au CSCom Sotuba.", kind="reminder", purpose="reminder",
+          key="k"):
+    ids = [queue_sms(db, recipient=r, language="fr", message=text, kind=kind, purpose=purpose, dedupe_key=f"{key}:{r}",
+                     now=TEST_NOW).id
            for r in recipients]
     commit_and_enqueue(db, redis_client)
     return ids
@@ -139,7 +141,7 @@ def test_gateway_blacklist_opts_the_person_out_and_is_never_retried(db, redis_cl
     subscriber = db.scalar(select(Subscriber).where(Subscriber.phone == AWA))
     assert subscriber.sms_opted_out_at is not None and subscriber.sms_opt_out_source == "gateway"
     requests_before = len(fake_at.requests)
-    [second] = queue(db, redis_client, AWA, text="Recu: 500 FCFA", kind="receipt", key="r")
+    [second] = queue(db, redis_client, AWA, text="Recu: 500 FCFA", kind="receipt", purpose="receipt", key="r")
     clock.advance(hours=1)
     dispatch_and_work()
     assert outbox_row(second).status == "rejected"
@@ -168,7 +170,7 @@ def test_redis_flush_with_queued_messages_loses_none_and_sends_none_twice(db, re
                                                                          work, clock, dispatch_and_work,
                                                                          outbox_row):
     numbers = [f"+2237612{n:04d}" for n in range(12)]
-    ids = [queue_sms(db, recipient=n, language="fr", message=f"Recu {i}", kind="receipt", dedupe_key=f"f:{n}", now=clock.now).id
+    ids = [queue_sms(db, recipient=n, language="fr", message=f"Recu {i}", kind="receipt", purpose="receipt", dedupe_key=f"f:{n}", now=clock.now).id
            for i, n in enumerate(numbers)]
     db.commit()
     clock.advance(minutes=1)
@@ -262,7 +264,7 @@ def test_three_workers_racing_on_duplicate_jobs_send_each_message_once(app, db, 
     from rq import Queue, SimpleWorker
 
     numbers = [f"+2237655{n:04d}" for n in range(30)]
-    ids = [queue_sms(db, recipient=n, language="fr", message=f"Message {i % 3}", kind="campaign",
+    ids = [queue_sms(db, recipient=n, language="fr", message=f"Message {i % 3}", kind="campaign", purpose="campaign",
                      dedupe_key=f"race:{n}", now=clock.now).id for i, n in enumerate(numbers)]
     commit_and_enqueue(db, redis_client)
     enqueue_outbox(redis_client, ids)  # every row has two jobs waiting

@@ -15,7 +15,7 @@ AWA = "+22376123456"
 
 @pytest.fixture
 def sent_row(db):
-    row = queue_sms(db, recipient=AWA, language="fr", message="Rappel", kind="reminder", dedupe_key="dlr:1", now=TEST_NOW)
+    row = queue_sms(db, recipient=AWA, language="fr", message="Rappel", kind="reminder", purpose="reminder", dedupe_key="dlr:1", now=TEST_NOW)
     row.status, row.provider_message_id, row.attempts = "sent", "ATXid_abc", 1
     db.commit()
     return row.id
@@ -101,6 +101,14 @@ def test_stop_in_bambara_opts_out_and_answers_in_bambara(client, db, redis_clien
     [reply] = replies(db)
     assert reply.language == "bm" and "DAMINE" in reply.body
     assert redis_client.llen("rq:queue:sms") == 1  # handed to a worker after the commit
+
+
+def test_the_answer_to_stop_says_receipts_stop_too_in_one_sms(client, db):
+    inbound(client, "A DABILA", message_id="bm")
+    inbound(client, "ARRET", sender="+22365123456", message_id="fr")
+    [bambara], [french] = replies(db), replies(db, "+22365123456")
+    assert "wari maralen SMS" in bambara.body and "recus d'épargne compris" in french.body
+    assert bambara.parts == french.parts == 1 and bambara.purpose == french.purpose == "reply"
 
 
 def test_a_resent_inbound_callback_is_answered_once(client, db):

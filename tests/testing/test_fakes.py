@@ -41,7 +41,7 @@ def test_a_served_app_sends_to_the_fake_and_hears_back_from_it(name, app, db, re
             rt = sms_runtime.SmsRuntime(settings, app.extensions["db_sessions"], redis_client,
                                         make_gateway(settings), clock)
             outbox_id = queue_sms(db, recipient=AWA, language="fr", message="Rappel", kind="reminder",
-                                  dedupe_key="serve:1", now=TEST_NOW).id
+                                  purpose="reminder", dedupe_key="serve:1", now=TEST_NOW).id
             db.commit()
             assert deliver(rt, outbox_id) == "sent=1"
             assert reported.wait(timeout=10), "the fake never posted its delivery receipt"

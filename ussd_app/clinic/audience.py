@@ -1,8 +1,8 @@
 """Who a campaign reaches: filters turned into one SQL query of phones, read in keyset pages.
 
 Every audience is a query of distinct phone numbers within the campaign's scope; people who
-opted out of SMS are left out. Nothing here loads a whole audience: `batches` walks it by phone
-number, `count` counts it in the database.
+stopped campaigns (or every SMS) are left out (ussd_app.sms.optout). Nothing here loads a whole
+audience: `batches` walks it by phone number, `count` counts it in the database.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from ussd_app.clinic.scope import Scope
 from ussd_app.health.enrollment import ACTIVE, CHILD, PREGNANCY, Enrollment
 from ussd_app.health.facilities import Facility
 from ussd_app.savings.models import Member, SavingsGroup
+from ussd_app.sms.optout import receives
+from ussd_app.sms.purposes import CAMPAIGN
 from ussd_app.sms.schedules import IMMUNIZATION_VISITS, PREGNANCY_DAYS, add_months
 from ussd_app.subscribers import Subscriber
 from ussd_app.text.i18n import LANGUAGES, N_
@@ -157,7 +159,7 @@ def _recipients(audience: Audience, scope: Scope, today: date, after: str | None
     query = (select(audience_phones.c.phone, language.label("language"))
              .select_from(audience_phones)
              .outerjoin(Subscriber, joined)
-             .where(Subscriber.sms_opted_out_at.is_(None)))
+             .where(receives(CAMPAIGN)))
     if after:
         query = query.where(audience_phones.c.phone > after)
     return query, audience_phones

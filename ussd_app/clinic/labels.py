@@ -12,8 +12,8 @@ import re
 
 from ussd_app.clinic.campaigns import CANCELLED_ERROR
 from ussd_app.health import enrollment as health
-from ussd_app.menus.reminders import USER_STOP
 from ussd_app.sms.dispatch import SKIP_OPTED_OUT, SKIP_VISIT_PASSED
+from ussd_app.sms.purposes import ALL, CAMPAIGNS, REMINDERS
 from ussd_app.sms.schedules import SKIP_PAST
 from ussd_app.text.i18n import N_, T
 
@@ -32,11 +32,13 @@ REMINDER_KINDS = {"immunization": N_("vaccination"), "antenatal": N_("antenatal 
 REMINDER_STATUSES = {"planned": N_("planned"), "queued": N_("sent to the outbox"),
                      "skipped": N_("skipped"), "stopped": N_("stopped")}
 STAFF_STOP = "stopped by "  # + the staff member's user name (ussd_app.clinic.views_people)
+# Rows from before stopping became her choice (ussd_app.sms.optout) say it this way.
+OLD_USER_STOP = "stopped by the person (USSD)"
 SKIP_REASONS = {
     SKIP_PAST: N_("its date had passed when it was planned"),
     SKIP_VISIT_PASSED: N_("the visit had passed before it could go"),
-    SKIP_OPTED_OUT: N_("she stopped SMS"),
-    USER_STOP: N_("she stopped them from her phone"),
+    SKIP_OPTED_OUT: N_("she stopped these SMS"),
+    OLD_USER_STOP: N_("she stopped them from her phone"),
     health.DECLINED: N_("the registration was declined"),
     health.ENDED: N_("the registration was closed"),
 }
@@ -46,7 +48,7 @@ MESSAGE_KINDS = {"enrollment": N_("registration"), "reminder": N_("reminder"), "
                  "savings_receipt": N_("savings receipt"), "test": N_("test message")}
 MESSAGE_STATUSES = {"pending": N_("waiting"), "queued": N_("queued"), "sent": N_("sent"),
                     "delivered": N_("delivered"), "failed": N_("failed"), "rejected": N_("rejected")}
-MESSAGE_ERRORS = {CANCELLED_ERROR: N_("cancelled by the centre"), SKIP_OPTED_OUT: N_("she stopped SMS"),
+MESSAGE_ERRORS = {CANCELLED_ERROR: N_("cancelled by the centre"), SKIP_OPTED_OUT: N_("she stopped these SMS"),
                   "not an E.164 phone number": N_("not a valid phone number")}
 
 _WEEKS = re.compile(r"^(\d{1,2})w$")
@@ -125,3 +127,14 @@ def message_error(error: str | None) -> T | None:
     if error.startswith("gave up after "):
         return T(N_("given up after several tries"))
     return T(N_("SMS provider: {detail}"), {"detail": error})
+
+
+def opted_out(stopped: frozenset[str]) -> T | None:
+    """What she stopped from her phone (ussd_app.sms.optout), said to the staff who plan her visits."""
+    if ALL in stopped:
+        return T(N_("She stopped every SMS of the service: nothing is sent to her."))
+    if REMINDERS in stopped:
+        return T(N_("She stopped her reminders from her phone: the planned ones will not be sent."))
+    if CAMPAIGNS in stopped:
+        return T(N_("She stopped the centres' campaigns."))
+    return None

@@ -21,6 +21,7 @@ from ussd_app.clinic.scope import Scope
 from ussd_app.db import UTCDateTime
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.sms.purposes import CAMPAIGN
 from ussd_app.text.gsm import sms_size, to_gsm
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ def _outbox_rows(campaign: Campaign, page, now: datetime):
         "body": case((french, literal(bodies["fr"])), else_=literal(bodies["bm"])),
         "parts": case((french, literal(sms_size(bodies["fr"]).parts)), else_=literal(sms_size(bodies["bm"]).parts)),
         "kind": literal("campaign"),
+        "purpose": literal(CAMPAIGN),
         "dedupe_key": literal(_key_prefix(campaign)) + page.c.phone,
         "status": literal("pending"),
         "attempts": literal(0),

@@ -18,8 +18,9 @@ from ussd_app.health import enrollment as enr
 from ussd_app.health.dates import due_date_from_month
 from ussd_app.health.facilities import Facility, load_shipped
 from ussd_app.sms.demo import DEMO_MOTHER, DEMO_MOTHER_STOPPED
-from ussd_app.sms.reminder import PLANNED, Reminder
-from ussd_app.sms.schedules import start_antenatal_schedule, start_immunization_schedule, stop_reminders
+from ussd_app.sms.optout import record_opt_out
+from ussd_app.sms.purposes import HEALTH
+from ussd_app.sms.schedules import start_antenatal_schedule, start_immunization_schedule
 
 DEMO_PHONE = "+22376990020"
 
@@ -67,8 +68,6 @@ def _approved(db, now: datetime, key: str, code: str, **fields) -> enr.Enrollmen
 
 @demo_loader
 def load_demo_reminders(db, now: datetime) -> str:
-    from ussd_app.menus.reminders import USER_STOP
-
     today = now.date()
     child = _approved(db, now, "demo:reminders-child", "BKO-C1-SOTUBA", phone=DEMO_MOTHER, language="bm",
                       kind=enr.CHILD, child_name="Awa", child_name_key="awa", birth_date=today - timedelta(weeks=3))
@@ -81,7 +80,5 @@ def load_demo_reminders(db, now: datetime) -> str:
     if pregnancy is not None:
         start_antenatal_schedule(db, phone=DEMO_MOTHER_STOPPED, language="fr", due_date=pregnancy.due_date,
                                  facility_name=pregnancy.facility.name, source_ref=pregnancy.source_ref, now=now)
-        planned = list(db.scalars(select(Reminder).where(Reminder.source_ref == pregnancy.source_ref,
-                                                         Reminder.status == PLANNED)))
-        stop_reminders(db, planned, reason=USER_STOP, now=now)
+    record_opt_out(db, DEMO_MOTHER_STOPPED, source="ussd", now=now, categories=HEALTH)
     return f"reminders: {DEMO_MOTHER} (planned), {DEMO_MOTHER_STOPPED} (stopped by her)"

@@ -23,6 +23,7 @@ from ussd_app.db import Base, UTCDateTime
 from ussd_app.health import references
 from ussd_app.health.facilities import Facility
 from ussd_app.sms.outbox import queue_sms
+from ussd_app.sms.purposes import NOTICE, REQUESTED
 from ussd_app.subscribers import find_by_phone
 from ussd_app.text.i18n import LANGUAGES, N_, T, translate
 
@@ -152,7 +153,7 @@ def register(db, *, request_key: str, reference: str, phone: str, language: str,
         message = T(SMS_RECEIVED_CHILD, {**params, "name": child_name})
     else:
         message = T(SMS_RECEIVED_PREGNANCY, params)
-    _tell(db, enrollment, message, "received", now)
+    _tell(db, enrollment, message, "received", now, purpose=REQUESTED)
     return enrollment
 
 
@@ -257,7 +258,10 @@ def mother_language(db, enrollment: Enrollment) -> str:
     return enrollment.language
 
 
-def _tell(db, enrollment: Enrollment, message: T, event: str, now: datetime) -> None:
+def _tell(db, enrollment: Enrollment, message: T, event: str, now: datetime,
+          purpose: str = NOTICE) -> None:
+    """The registration's news by SMS: its reference goes at once (she is waiting for it on
+    the phone); the centre's later decisions wait out the quiet hours."""
     queue_sms(db, recipient=enrollment.phone, language=mother_language(db, enrollment),
-              message=message, kind="enrollment",
+              message=message, kind="enrollment", purpose=purpose,
               dedupe_key=f"{enrollment.source_ref}:{event}", now=now)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ussd_app.health.topics import BY_KEY, GENERAL, METHODS, SMS_HEADING, Topic
 from ussd_app.menus.screens import Effect, Menu, Option, Screen
 from ussd_app.sms.outbox import queue_sms
+from ussd_app.sms.purposes import REQUESTED
 from ussd_app.text.i18n import LANGUAGES, N_, T, translate
 
 MENU = "health.menu"
@@ -39,7 +40,7 @@ class SendTopicBySms(Effect):
     def apply(self, db, hop) -> None:
         topic = BY_KEY[self.topic_key]
         queue_sms(db, recipient=hop.phone, language=self.language,
-                  message=topic_sms(self.language, topic), kind="health_info",
+                  message=topic_sms(self.language, topic), kind="health_info", purpose=REQUESTED,
                   dedupe_key=hop.key("health-info", topic.key), now=hop.now)
 
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
+from ussd_app.menus.render import BODY_LIMIT
 from ussd_app.menus.savings_access import GATE, TREASURER_MENU, me, my_group
 from ussd_app.menus.screens import Branch, End, Go, Invalid, Menu, Option, Prompt
 from ussd_app.savings.effects import SaveMeeting
@@ -18,7 +21,10 @@ from ussd_app.savings.groups import member_by_number, member_label, meeting_on, 
 from ussd_app.savings.models import Member
 from ussd_app.savings.receipts import day_month, shares, xof
 from ussd_app.savings.recording import draft_key
-from ussd_app.text.i18n import N_, NP_, TN, T
+from ussd_app.sms.optout import refusing
+from ussd_app.sms.purposes import RECEIPT
+from ussd_app.text.gsm import to_gsm
+from ussd_app.text.i18n import N_, NP_, TN, T, translate
 from ussd_app.text.keypad import as_number
 
 START = "savings.roll.start"
@@ -112,6 +118,28 @@ def _summary_text(ctx, s):
              totals(ctx, s))
 
 
+NAMES_SHOWN = 2  # at most; fewer when long names would not fit the screen
+
+
+def _done_text(ctx, s):
+    """Who gets no receipt, when someone present stopped every SMS; else that all get one."""
+    draft = _draft(s)
+    present = [i for i, n in zip(draft["ids"], draft["shares"]) if n > 0]
+    members = list(ctx.db.scalars(select(Member).where(Member.id.in_(present)).order_by(Member.number)))
+    silent = refusing(ctx.db, [m.phone for m in members], RECEIPT)
+    labels = [member_label(m) for m in members if m.phone in silent]
+    if not labels:
+        return T(N_("Meeting of {date} recorded: {shares} = {amount}, "
+                    "health fund {health}. Members get an SMS receipt."), totals(ctx, s))
+    for shown in range(min(NAMES_SHOWN, len(labels)), 0, -1):
+        names = ", ".join(labels[:shown]) + (f" +{len(labels) - shown}" if len(labels) > shown else "")
+        text = T(N_("Meeting of {date} recorded: {shares} = {amount}, health fund {health}. "
+                    "No SMS receipt for {names} (SMS stopped)."), dict(totals(ctx, s), names=names))
+        if len(to_gsm(translate(s.lang or "fr", text))) <= BODY_LIMIT:
+            break
+    return text
+
+
 def _save(ctx, s) -> Go:
     draft = _draft(s)
     day = date.fromisoformat(draft["day"])
@@ -162,8 +190,6 @@ def screens():
         Prompt(FIX_SHARES, _fix_shares_text, _parse_shares, _fix_shares, targets=[SUMMARY],
                accepts_zero=True, resume_gate=GATE, resumable=CONTINUE, examples=["3", PREVIOUS]),
         Branch(SAVE, _save, targets=[DONE, ALREADY]),
-        End(DONE, lambda ctx, s: T(N_("Meeting of {date} recorded: {shares} = {amount}, "
-                                      "health fund {health}. Members get an SMS receipt."),
-                                   totals(ctx, s))),
+        End(DONE, _done_text),
         End(ALREADY, N_("Today's meeting is already recorded. To fix an entry, use Correct an entry.")),
     ]

@@ -19,6 +19,8 @@ from ussd_app.savings.groups import current_cycle, member_by_number, member_labe
 from ussd_app.savings.ledger import group_balance, meeting_totals
 from ussd_app.savings.models import Meeting, Member
 from ussd_app.savings.receipts import day_month, shares, xof
+from ussd_app.sms.optout import refusing
+from ussd_app.sms.purposes import RECEIPT
 from ussd_app.text.i18n import N_, T
 from ussd_app.text.keypad import as_number, is_digits
 
@@ -138,6 +140,14 @@ def _contrib_summary(ctx, s) -> dict:
             "amount": xof(count * my_group(ctx, s).share_value)}
 
 
+def _contrib_done_text(ctx, s):
+    if refusing(ctx.db, [_chosen(ctx, s, "contrib_member").phone], RECEIPT):
+        return T(N_("Recorded: {member}, {shares} = {amount}. No SMS receipt: she stopped SMS."),
+                 _contrib_summary(ctx, s))
+    return T(N_("Recorded: {member}, {shares} = {amount}. She gets an SMS receipt."),
+             _contrib_summary(ctx, s))
+
+
 def _save_contribution(ctx, s):
     return (SaveContribution(s.data["contrib_member"], s.data["contrib_shares"], me(ctx, s).id),)
 
@@ -185,8 +195,7 @@ def screens():
         Menu(CONTRIB_CONFIRM,
              lambda ctx, s: T(N_("{member}: {shares} = {amount}."), _contrib_summary(ctx, s)),
              [Option(N_("Confirm"), CONTRIB_DONE, effects=_save_contribution)], resumable=False),
-        End(CONTRIB_DONE, lambda ctx, s: T(N_("Recorded: {member}, {shares} = {amount}. "
-                                              "She gets an SMS receipt."), _contrib_summary(ctx, s))),
+        End(CONTRIB_DONE, _contrib_done_text),
         End(BALANCES, _balances_text),
         Prompt(RESET_NUMBER, N_("Number of the member whose PIN to reset?"), parse_member_number,
                lambda ctx, s, member_id: Go(RESET_CONFIRM, data={"reset_member": member_id}),

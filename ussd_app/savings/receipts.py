@@ -11,6 +11,7 @@ from ussd_app.savings.groups import short_name
 from ussd_app.savings.ledger import MemberBalance, reference
 from ussd_app.savings.models import LedgerEntry, Member, SavingsGroup
 from ussd_app.sms.outbox import queue_sms
+from ussd_app.sms.purposes import RECEIPT
 from ussd_app.subscribers import find_by_phone
 from ussd_app.text.i18n import LANGUAGES, N_, NP_, TN, T
 
@@ -66,7 +67,7 @@ def _group(group: SavingsGroup) -> str:
 
 def _send(db, member: Member, message: T, key: str, now: datetime) -> None:
     queue_sms(db, recipient=member.phone, language=language_of(db, member.phone), message=message,
-              kind="savings_receipt", dedupe_key=f"savings:{key}", now=now)
+              kind="savings_receipt", purpose=RECEIPT, dedupe_key=f"savings:{key}", now=now)
 
 
 def _totals(balance: MemberBalance) -> dict:

@@ -53,6 +53,7 @@ def outbox(retry_failed: bool) -> None:
 def send_test(phone: str, text: str, language: str) -> None:
     """Send TEXT to PHONE now through the configured gateway (quiet hours do not apply)."""
     from ussd_app.sms.outbox import queue_sms
+    from ussd_app.sms.purposes import TEST
     from ussd_app.sms.send import deliver
     from ussd_app.ussd_request import BadCallback, normalise_phone
 
@@ -62,10 +63,10 @@ def send_test(phone: str, text: str, language: str) -> None:
         raise click.BadParameter(str(exc), param_hint="PHONE") from exc
     rt = _runtime()
     with rt.session_factory() as db, db.begin():
-        row = queue_sms(db, recipient=phone, language=language, message=text, kind="test",
+        row = queue_sms(db, recipient=phone, language=language, message=text, kind="test", purpose=TEST,
                         dedupe_key=f"test:{uuid.uuid4().hex}", now=rt.clock())
         outbox_id = row.id
-    outcome = deliver(rt, outbox_id, respect_quiet_hours=False)
+    outcome = deliver(rt, outbox_id)  # a test message goes even in quiet hours (its purpose)
     with rt.session_factory() as db:
         row = db.get(OutboxMessage, outbox_id)
         click.echo(f"outbox {outbox_id} via {rt.gateway.name}: {row.status} ({outcome})"

@@ -16,8 +16,9 @@ from sqlalchemy import or_, select, update
 
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.handoff import enqueue_outbox
-from ussd_app.sms.optout import opted_out_phones
+from ussd_app.sms.optout import may_send, stopped_by_phone
 from ussd_app.sms.outbox import OutboxMessage, queue_sms, take_new_outbox_ids
+from ussd_app.sms.purposes import AT_NIGHT, REMINDER
 from ussd_app.sms.quiet_hours import BAMAKO, in_quiet_hours
 from ussd_app.sms.reminder import PLANNED, QUEUED, SKIPPED, Reminder
 from ussd_app.sms.wording import reminder_message
@@ -40,7 +41,7 @@ def materialise_reminders(db, now: datetime) -> int:
                           .order_by(Reminder.due_at, Reminder.id).limit(BATCH)
                           # Several workers may dispatch at once: each takes rows the others have not.
                           .with_for_update(skip_locked=True)))
-    opted_out = opted_out_phones(db, [r.phone for r in due])
+    stopped = stopped_by_phone(db, [r.phone for r in due])
     # The language the person uses now (she may have changed it on USSD since the plan was made).
     current_language = dict(db.execute(select(Subscriber.phone, Subscriber.language)
                                        .where(Subscriber.phone.in_({r.phone for r in due}),
@@ -51,12 +52,12 @@ def materialise_reminders(db, now: datetime) -> int:
         reminder.closed_at = now
         if reminder.visit_date < today:
             reminder.status, reminder.skip_reason = SKIPPED, SKIP_VISIT_PASSED
-        elif reminder.phone in opted_out:
+        elif not may_send(REMINDER, stopped.get(reminder.phone, ())):
             reminder.status, reminder.skip_reason = SKIPPED, SKIP_OPTED_OUT
         else:
             reminder.language = current_language.get(reminder.phone, reminder.language)
             row = queue_sms(db, recipient=reminder.phone, language=reminder.language,
-                            message=reminder_message(reminder), kind="reminder",
+                            message=reminder_message(reminder), kind="reminder", purpose=REMINDER,
                             dedupe_key=f"reminder:{reminder.id}", now=now)
             reminder.status, reminder.outbox_id = QUEUED, row.id
             queued += 1
@@ -64,26 +65,31 @@ def materialise_reminders(db, now: datetime) -> int:
     return queued
 
 
-def unheld_due_ids(db, now: datetime) -> list[int]:
-    """Due rows no worker holds and no live job is expected to take."""
-    return list(db.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status.in_(("pending", "queued")), OutboxMessage.due_at <= now,
-               or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
-               or_(OutboxMessage.queued_at.is_(None),
-                   OutboxMessage.queued_at < now - timedelta(seconds=REQUEUE_AFTER_S)),
-               or_(OutboxMessage.status == "queued",
-                   OutboxMessage.created_at <= now - timedelta(seconds=FRESH_GRACE_S)))
-        .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(BATCH).with_for_update(skip_locked=True)))
+def unheld_due_ids(db, now: datetime, purposes=None) -> list[int]:
+    """Due rows (of `purposes`, when given) no worker holds and no live job is expected to take."""
+    query = (select(OutboxMessage.id)
+             .where(OutboxMessage.status.in_(("pending", "queued")), OutboxMessage.due_at <= now,
+                    or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+                    or_(OutboxMessage.queued_at.is_(None),
+                        OutboxMessage.queued_at < now - timedelta(seconds=REQUEUE_AFTER_S)),
+                    or_(OutboxMessage.status == "queued",
+                        OutboxMessage.created_at <= now - timedelta(seconds=FRESH_GRACE_S))))
+    if purposes is not None:
+        query = query.where(OutboxMessage.purpose.in_(purposes))
+    return list(db.scalars(query.order_by(OutboxMessage.due_at, OutboxMessage.id).limit(BATCH)
+                           .with_for_update(skip_locked=True)))
 
 
 def dispatch_once(db, now: datetime, settings) -> list[int]:
     """One pass (the caller commits, then enqueues the returned ids)."""
     materialise_reminders(db, now)
-    fresh = take_new_outbox_ids(db)
+    fresh = take_new_outbox_ids(db)  # the reminders just queued
     if in_quiet_hours(now, settings.quiet_hours_start, settings.quiet_hours_end):
-        return []  # nothing goes out at night; the rows wait for the morning
-    ids = sorted(set(unheld_due_ids(db, now)) | set(fresh))
+        # At night only what she asked for goes (ussd_app.sms.purposes); reminders and the
+        # rest wait for the morning.
+        ids = unheld_due_ids(db, now, AT_NIGHT)
+    else:
+        ids = sorted(set(unheld_due_ids(db, now)) | set(fresh))
     if ids:
         # Guarded again, so a row a worker took in the meantime never moves backward.
         db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids),

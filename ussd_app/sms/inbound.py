@@ -9,6 +9,7 @@ from datetime import datetime
 from ussd_app.sms.keywords import HELP, REPLIES, START, STOP, parse_keyword
 from ussd_app.sms.optout import record_opt_in, record_opt_out
 from ussd_app.sms.outbox import queue_sms
+from ussd_app.sms.purposes import REPLY
 from ussd_app.subscribers import get_or_create
 from ussd_app.text.i18n import LANGUAGES
 
@@ -40,7 +41,7 @@ def handle_inbound(db, *, phone: str, text: str, key: str, now: datetime) -> str
     elif keyword.action == START:
         record_opt_in(db, phone, now=now)
     queue_sms(db, recipient=phone, language=language, message=REPLIES[keyword.action],
-              kind="keyword_reply", dedupe_key=key, now=now)
+              kind="keyword_reply", purpose=REPLY, dedupe_key=key, now=now)
     log.info("sms inbound from %s: %s", phone, keyword.action)
     return keyword.action
 

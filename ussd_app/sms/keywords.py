@@ -27,7 +27,8 @@ _BAMBARA_LETTERS = str.maketrans({"ɛ": "e", "Ɛ": "E", "ɔ": "o", "Ɔ": "O", "�
 _NOT_LETTERS = re.compile(r"[^A-Z ]+")
 
 REPLIES = {
-    STOP: N_("You will no longer get reminders or messages from this service. To get them again, send START."),
+    STOP: N_("You will no longer get any SMS from this service, savings receipts included. "
+             "To get them again, send START."),
     START: N_("You will get reminders and messages from this service again. To stop them, send STOP."),
     HELP: N_("This service sends reminders of visits to your CSCom. Send STOP to stop them, "
              "START to get them again."),

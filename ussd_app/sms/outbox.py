@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ussd_app.clock import system_now
 from ussd_app.db import Base, UTCDateTime
+from ussd_app.sms.purposes import PURPOSES
 from ussd_app.text.gsm import sms_size, to_gsm
 from ussd_app.text.i18n import T, translate
 
@@ -43,7 +44,9 @@ class OutboxMessage(Base):
     language: Mapped[str] = mapped_column(String(2))
     body: Mapped[str] = mapped_column(Text)  # as sent: translated, GSM-7
     parts: Mapped[int] = mapped_column(Integer, default=1)
-    kind: Mapped[str] = mapped_column(String(32))  # receipt, reminder, campaign, enrollment, ...
+    kind: Mapped[str] = mapped_column(String(32))  # savings_receipt, reminder, campaign, enrollment, ...
+    # Why it is sent (ussd_app.sms.purposes): who can stop it, and whether it waits out the night.
+    purpose: Mapped[str] = mapped_column(String(16))
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -68,16 +71,18 @@ def render_sms(language: str, message: "T | str") -> str:
     return to_gsm(translate(language, message))
 
 
-def queue_sms(db, *, recipient: str, language: str, message: "T | str", kind: str,
+def queue_sms(db, *, recipient: str, language: str, message: "T | str", kind: str, purpose: str,
               dedupe_key: str, now: datetime, due_at: datetime | None = None) -> OutboxMessage:
     """Add a message to the outbox (idempotent on `dedupe_key`), due at `due_at` or `now`.
     The caller commits."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown SMS purpose {purpose!r}")
     existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
     body = render_sms(language, message)
     row = OutboxMessage(recipient=recipient, language=language, body=body,
-                        parts=sms_size(body).parts, kind=kind, dedupe_key=dedupe_key,
+                        parts=sms_size(body).parts, kind=kind, purpose=purpose, dedupe_key=dedupe_key,
                         status="pending", attempts=0, due_at=due_at or now,
                         created_at=now, updated_at=now)
     db.add(row)

@@ -1,4 +1,9 @@
-"""Quiet hours: no SMS at night (20:00-08:00 Africa/Bamako by default). Deferred, never dropped."""
+"""Quiet hours: nothing she did not ask for at night (20:00-08:00 Africa/Bamako by default).
+
+Reminders, campaigns and other news wait for the morning, never dropped; what she asked for this
+minute (receipts, information by SMS, references, keyword answers) goes at once: the purpose of
+the message decides (ussd_app.sms.purposes.waits_for_morning).
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 A retry queues a new row (dedupe key `retry:<id>`, so a double click or a second CLI run retries
 once) and leaves the failed row, and its history, as it is. Messages stopped on purpose (a
-schedule or campaign stopped) and messages to people who opted out are not retried.
+schedule or campaign stopped) and messages their recipient has since stopped are not retried.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from ussd_app.sms.optout import may_send, stopped_for
 from ussd_app.sms.outbox import NEW_OUTBOX_IDS, OutboxMessage
-from ussd_app.subscribers import Subscriber
 
 STOPPED_ON_PURPOSE = ("cancelled", "stopped")  # prefixes of `last_error`
 
@@ -20,8 +20,7 @@ STOPPED_ON_PURPOSE = ("cancelled", "stopped")  # prefixes of `last_error`
 def is_retryable(db, row: OutboxMessage) -> bool:
     if row.status != "failed" or (row.last_error or "").startswith(STOPPED_ON_PURPOSE):
         return False
-    opted_out = db.scalar(select(Subscriber.sms_opted_out_at).where(Subscriber.phone == row.recipient))
-    return opted_out is None
+    return may_send(row.purpose, stopped_for(db, row.recipient))
 
 
 def retry_failed_copy(db, row: OutboxMessage, now: datetime) -> OutboxMessage | None:
@@ -33,8 +32,8 @@ def retry_failed_copy(db, row: OutboxMessage, now: datetime) -> OutboxMessage | 
     if not is_retryable(db, row) or db.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return None
     copy = OutboxMessage(recipient=row.recipient, language=row.language, body=row.body, parts=row.parts,
-                         kind=row.kind, dedupe_key=key, status="pending", attempts=0, due_at=now,
-                         campaign_id=row.campaign_id, created_at=now, updated_at=now)
+                         kind=row.kind, purpose=row.purpose, dedupe_key=key, status="pending", attempts=0,
+                         due_at=now, campaign_id=row.campaign_id, created_at=now, updated_at=now)
     db.add(copy)
     db.flush()
     db.info.setdefault(NEW_OUTBOX_IDS, []).append(copy.id)

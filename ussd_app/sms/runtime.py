@@ -36,12 +36,12 @@ def install(runtime: SmsRuntime | None) -> None:
 
 def from_settings(settings) -> SmsRuntime:
     from ussd_app.db import make_engine, make_session_factory
-    from ussd_app.jobs import worker_redis
+    from ussd_app.jobs import job_redis
 
     engine = make_engine(settings.database_url)
     # Should a forking RQ worker run these jobs, a child must not reuse the parent's pooled connections.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
-    return SmsRuntime(settings, make_session_factory(engine), worker_redis(settings), make_gateway(settings),
+    return SmsRuntime(settings, make_session_factory(engine), job_redis(settings), make_gateway(settings),
                       clock_from_settings(settings))
 
 

@@ -24,8 +24,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.gateways.interface import GatewayUnavailable, Outcome
-from ussd_app.sms.optout import opted_out_phones, record_opt_out
+from ussd_app.sms.optout import may_send, record_opt_out, stopped_by_phone
 from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.sms.purposes import waits_for_morning
 from ussd_app.sms.quiet_hours import in_quiet_hours, next_allowed
 from ussd_app.sms.rate_limit import TokenBucket
 
@@ -36,8 +37,6 @@ BACKOFF_BASE_S = 30
 BACKOFF_CAP_S = 15 * 60
 HOLD_S = 120  # longer than a send can take (SDK timeouts + rate-limit wait)
 BATCH_MAX = 100
-# Answers to the person's own keyword (STOP, START, HELP) go even when they opted out.
-OPT_OUT_EXEMPT_KINDS = frozenset({"keyword_reply"})
 OPEN = ("pending", "queued")
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
@@ -63,12 +62,13 @@ def batch_size(settings) -> int:
 
 
 def _companions(db, row: OutboxMessage, now: datetime, limit: int, among=None) -> list[int]:
-    """Other due rows with the same text and other recipients (only `among` when given): one
-    request for all of them."""
+    """Other due rows with the same text and purpose and other recipients (only `among` when
+    given): one request for all of them. The same purpose, so quiet hours hold them alike."""
     if limit <= 0 or (among is not None and len(among) <= 1):  # a request of its own text
         return []
     query = (select(OutboxMessage.id, OutboxMessage.recipient)
-             .where(OutboxMessage.body == row.body, OutboxMessage.id != row.id,
+             .where(OutboxMessage.body == row.body, OutboxMessage.purpose == row.purpose,
+                    OutboxMessage.id != row.id,
                     OutboxMessage.status.in_(OPEN), OutboxMessage.due_at <= now, _free(now)))
     if among is not None:
         query = query.where(OutboxMessage.id.in_(among))
@@ -90,7 +90,7 @@ class Claim:
     ids: tuple[int, ...] = ()
 
 
-def _claim(rt, outbox_id: int, now: datetime, respect_quiet_hours: bool, among=None) -> Claim:
+def _claim(rt, outbox_id: int, now: datetime, among=None) -> Claim:
     settings = rt.settings
     with rt.session_factory() as db, db.begin():
         row = db.get(OutboxMessage, outbox_id)
@@ -105,8 +105,10 @@ def _claim(rt, outbox_id: int, now: datetime, respect_quiet_hours: bool, among=N
         if row.attempts >= MAX_ATTEMPTS:  # workers kept dying on it: stop here, say why
             _close(row, "failed", now, f"gave up after {row.attempts} attempts: no answer recorded")
             return Claim("failed")
-        if respect_quiet_hours and in_quiet_hours(now, settings.quiet_hours_start, settings.quiet_hours_end):
-            # Deferred to the morning, not dropped: the dispatcher hands it out when it is due.
+        if waits_for_morning(row.purpose) and in_quiet_hours(now, settings.quiet_hours_start,
+                                                               settings.quiet_hours_end):
+            # Not asked for this minute: deferred to the morning, not dropped; the dispatcher
+            # hands it out when it is due.
             row.due_at = next_allowed(now, settings.quiet_hours_start, settings.quiet_hours_end)
             row.queued_at = None
             row.updated_at = now
@@ -121,11 +123,12 @@ def _claim(rt, outbox_id: int, now: datetime, respect_quiet_hours: bool, among=N
                     attempts=OutboxMessage.attempts + 1, updated_at=now)
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False, populate_existing=True)))
-        opted_out = opted_out_phones(db, [r.recipient for r in claimed if r.kind not in OPT_OUT_EXEMPT_KINDS])
+        # Checked when it goes, not when it was queued: a stop sent in between is honoured.
+        stopped = stopped_by_phone(db, [r.recipient for r in claimed])
         for r in claimed:
             if not E164.match(r.recipient):
                 _close(r, "failed", now, "not an E.164 phone number")
-            elif r.recipient in opted_out and r.kind not in OPT_OUT_EXEMPT_KINDS:
+            elif not may_send(r.purpose, stopped.get(r.recipient, ())):
                 _close(r, "rejected", now, "recipient opted out")
         if not claimed:
             return Claim("held")
@@ -192,15 +195,14 @@ def describe(outcome: dict[str, int]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(outcome.items()))
 
 
-def deliver(rt, outbox_id: int, *, respect_quiet_hours: bool = True) -> str:
-    return describe(deliver_with_companions(rt, outbox_id, respect_quiet_hours=respect_quiet_hours)[0])
+def deliver(rt, outbox_id: int) -> str:
+    return describe(deliver_with_companions(rt, outbox_id)[0])
 
 
-def deliver_with_companions(rt, outbox_id: int, *, respect_quiet_hours: bool = True,
-                            among=None) -> tuple[dict[str, int], list[int]]:
+def deliver_with_companions(rt, outbox_id: int, *, among=None) -> tuple[dict[str, int], list[int]]:
     """Send the row and its same-text companions (taken only from `among` when given, so that
     concurrent senders take disjoint batches): (count per outcome, ids of the rows it sent)."""
-    claim = _claim(rt, outbox_id, rt.clock(), respect_quiet_hours, among)
+    claim = _claim(rt, outbox_id, rt.clock(), among)
     if claim.state != "claimed":
         return {claim.state: 1}, []
     if not claim.ids:  # everyone in the batch had opted out

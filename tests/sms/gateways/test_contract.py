@@ -21,7 +21,7 @@ TEXT = "Rappel : visite au CSCom Sotuba."
 
 def queue(db, redis_client, *recipients, text=TEXT, kind="reminder", key="k"):
     ids = [queue_sms(db, recipient=r, language="fr", message=text, kind=kind, dedupe_key=f"{key}:{r}",
-                     now=TEST_NOW).id for r in recipients]
+                     purpose=kind, now=TEST_NOW).id for r in recipients]
     commit_and_enqueue(db, redis_client)
     return ids
 
@@ -161,7 +161,7 @@ def test_a_worker_process_sends_through_the_configured_gateway(database_url, db,
                                                                tmp_path):
     for number in (AWA, BINTOU):
         row = queue_sms(db, recipient=number, language="fr", message=TEXT, kind="campaign", dedupe_key=f"w:{number}",
-                        now=TEST_NOW)
+                        purpose="campaign", now=TEST_NOW)
         row.created_at -= timedelta(minutes=1)  # older than the grace left to whoever queued them
     db.commit()
     env = dict(driver.env, DATABASE_URL=database_url, REDIS_URL=REDIS_URL,
