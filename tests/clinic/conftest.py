@@ -63,7 +63,7 @@ _seq = [0]
 
 def enroll(db, facility: Facility, phone: str, *, kind: str = "pregnancy", language: str = "fr",
            child_name: str | None = None, birth_date: date | None = None, due_date: date | None = None,
-           now: datetime | None = None):
+           now: datetime | None = None, mother_name: str | None = None):
     """A registration made the way the USSD flow makes it (health's own function)."""
     now = now or TEST_NOW
     _seq[0] += 1
@@ -74,7 +74,8 @@ def enroll(db, facility: Facility, phone: str, *, kind: str = "pregnancy", langu
         due_date = now.date() + timedelta(days=150)
     return health.register(db, request_key=key, reference=health.plan_reference(db, key), phone=phone,
                            language=language, kind=kind, facility_id=facility.id, now=now,
-                           child_name=child_name, birth_date=birth_date, due_date=due_date)
+                           mother_name=mother_name, child_name=child_name, birth_date=birth_date,
+                           due_date=due_date)
 
 
 @pytest.fixture
@@ -214,7 +215,7 @@ def busy_centre(db, world, app):
                    birth_date=today - timedelta(days=300))
     health.approve(db, child.reference, now=now)
     health.decline(db, bambara.reference, reason_code="outside_area", note="Quartier de Sikasso", now=now)
-    closed = enroll(db, world.a, "+22376000004")
+    closed = enroll(db, world.a, "+22376000004", mother_name="Kadiatou Diallo")
     health.approve(db, closed.reference, now=now)
     health.end_pregnancy(db, closed.reference, reason="naissance", now=now)
     appointment = set_appointment(db, scope=Scope(CENTRE_A), enrollment=first, phone=first.phone,

@@ -94,7 +94,11 @@ def test_the_person_page_is_titled_by_name_and_masks_her_number_outside_her_cent
     admin_page = page(signed_in("admin").get("/clinic/people/22376000003"))
     assert "<h1>Mère de Moussa</h1>" in admin_page
     assert "+22376000003" not in admin_page and "+22376••••03" in admin_page
-    assert "<h1>+22376000004</h1>" in page(signed_in("awa").get("/clinic/people/22376000004"))
+    named = page(signed_in("awa").get("/clinic/people/22376000004"))  # her registration asked her name
+    assert "<h1>Kadiatou Diallo</h1>" in named and "+22376000004" in named
+    assert "<h1>+22376000001</h1>" in page(signed_in("awa").get("/clinic/people/22376000001"))
+    found = page(signed_in("awa").get("/clinic/people?q=kadiatou"))
+    assert "Kadiatou Diallo" in found and "+22376000004" in found and "+22376000001" not in found
 
 
 def test_closing_a_pregnancy_tells_her_and_stops_her_reminders(signed_in, busy_centre, db, world):

@@ -72,8 +72,12 @@ class Person:
         return [e for e in self.enrollments if e.kind == "pregnancy"]
 
     @property
+    def name(self) -> str | None:
+        """Her name as she gave it at her latest registration that asked it (older ones did not)."""
+        return next((e.mother_name for e in reversed(self.enrollments) if e.mother_name), None)
+
+    @property
     def children_names(self) -> list[str]:
-        """What the page is titled by: registration does not ask the mother's own name."""
         return sorted({e.child_name for e in self.children if e.child_name})
 
     @property
@@ -101,6 +105,7 @@ def people_page(db, scope: Scope, *, after: str | None = None, search: str = "")
     if search:
         like = f"%{search.strip()}%"
         phones_q = phones_q.where(or_(Enrollment.phone.like(like), Enrollment.child_name.ilike(like),
+                                      Enrollment.mother_name.ilike(like),
                                       Enrollment.reference == search.strip().upper()))
     phones = list(db.scalars(phones_q))
     if not phones:
