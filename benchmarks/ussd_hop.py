@@ -185,7 +185,7 @@ def main() -> None:
         for kind in [d.strip() for d in args.databases.split(",") if d.strip()]:
             url = prepare_database(kind, Path(tmp))
             env = dict(base_env, DATABASE_URL=url, REDIS_URL=BENCH_REDIS, SECRET_KEY="bench",
-                       USSD_INSTANCE_PATH=tmp)
+                       USSD_ENV="development", USSD_INSTANCE_PATH=tmp)
             apps.append((f"ussd_app ({kind})", "ussd_app:create_app()", env))
         runs: dict[str, list[dict]] = {label: [] for label, _, _ in apps}
         for round_number in range(1, args.rounds + 1):

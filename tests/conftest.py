@@ -109,7 +109,7 @@ def _empty_tables(engine) -> None:
 @pytest.fixture
 def settings(database_url, redis_client, tmp_path) -> Settings:
     return Settings.from_env(tmp_path / "instance", env={"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
-                                                          "SECRET_KEY": "test"})
+                                                          "SECRET_KEY": "test", "USSD_ENV": "development"})
 
 
 @pytest.fixture

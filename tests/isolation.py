@@ -75,6 +75,19 @@ class RunResources:
             self.postgres_url = ensure_postgres_database(f"ussd_test_{self.slot}")
         return self.postgres_url
 
+    def scratch_postgres(self, purpose: str) -> str:
+        """A new, empty PostgreSQL database of this run's own for one test (dropped first if a
+        killed run left it), beside the run's shared one."""
+        name = f"{make_url(self.postgres()).database}_{purpose}"
+        engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            engine.dispose()
+        return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
     def release(self) -> None:
         if self.slot is not None:
             release_slot(self.slot)

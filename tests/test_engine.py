@@ -18,12 +18,12 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, t
 
 from tests.dialer import Dialer
 from tests.http_server import serving
+from ussd_app.effects import Hop
 from ussd_app.menus.engine import (
     CHOOSE_LANGUAGE,
     MAIN,
     RESUME,
     Ctx,
-    Hop,
     ResumeOffer,
     open_session,
     step,

@@ -100,6 +100,24 @@ def test_callback_token(token_client, query, status):
         assert assert_plain(response, 403) == "forbidden"
 
 
+def test_ussd_callbacks_use_the_same_allow_list_and_log_the_refusal_without_the_phone(settings, caplog):
+    from ipaddress import ip_network
+
+    app = create_app(dataclasses.replace(settings, ussd_callback_token="s3cret-token",
+                                         callback_networks=(ip_network("196.201.214.0/24"),)))
+    client = app.test_client()
+    caplog.set_level(logging.INFO)
+    try:
+        assert_plain(post(client, GOOD, "?token=s3cret-token"), 403)  # right token, wrong network
+        gateway = {"REMOTE_ADDR": "196.201.214.9"}
+        assert_plain(client.post("/ussd?token=wrong", data=GOOD, environ_base=gateway), 403)
+        assert_ussd(client.post("/ussd?token=s3cret-token", data=GOOD, environ_base=gateway))
+    finally:
+        app.extensions["db_engine"].dispose()
+    refusals = [r.getMessage() for r in caplog.records if "refused /ussd callback" in r.getMessage()]
+    assert len(refusals) == 2 and not any("76123456" in m or "s3cret" in m for m in refusals)
+
+
 def test_development_server_log_hides_the_callback_token(settings, caplog):
     """`ussd-app serve` logs each request; the gateway's token must not be in that log."""
     import requests

@@ -1,4 +1,4 @@
-"""The `ussd-app` command: serve, simulate, worker, db upgrade (features add their own)."""
+"""The `ussd-app` command: serve, simulate, worker, db upgrade, and each feature's commands."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ import sys
 
 import click
 
+from ussd_app.clinic import cli as clinic_cli
 from ussd_app.config import Settings, settings_from_env
+from ussd_app.dhis2 import cli as dhis2_cli
+from ussd_app.health import cli as health_cli
+from ussd_app.ops import cli as ops_cli
+from ussd_app.savings import cli as savings_cli
+from ussd_app.sms import cli as sms_cli
 
 
 def make_app(settings: Settings | None = None):
@@ -39,6 +45,38 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
+@db.command("create-app-role")
+@click.argument("role")
+@click.option("--password-env", metavar="VAR", help="Set the role's password from this environment variable.")
+@click.option("--execute", is_flag=True, help="Run the statements on DATABASE_URL (connected as the owner); "
+              "without it they are only printed.")
+def db_create_app_role(role: str, password_env: str | None, execute: bool) -> None:
+    """The app's least-privileged PostgreSQL role: rows only, the ledger append-only (run again after
+    each `db upgrade`, so new tables are granted too)."""
+    from ussd_app.db import make_engine
+    from ussd_app.db_roles import RoleError, app_role_statements, apply_app_role
+    from ussd_app.models import metadata
+
+    password = os.environ.get(password_env) if password_env else None
+    if password_env and not password:
+        raise click.ClickException(f"{password_env} is not set")
+    try:
+        if not execute:
+            tables = [table.name for table in metadata.sorted_tables]
+            for statement in app_role_statements(role, tables, create=True, password="..." if password else None):
+                click.echo(statement + ";")
+            return
+        engine = make_engine(settings_from_env().database_url)
+        try:
+            done = apply_app_role(engine, role, password=password)
+        finally:
+            engine.dispose()
+    except RoleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("\n".join(statement + ";" for statement in done))
+    click.echo(f"role {role} may now read and write rows; savings_ledger only SELECT and INSERT")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -46,7 +84,10 @@ def db_upgrade() -> None:
 @click.option("--fake-gateway", type=click.Choice(["africastalking", "orange"]), default=None,
               help="Send SMS to a local fake of this gateway's API, started here (receipts included).")
 def serve(host: str, port: int, worker: bool, fake_gateway: str | None) -> None:
-    """Run everything locally on embedded defaults (SQLite, embedded Redis)."""
+    """Run everything locally on embedded defaults (SQLite, embedded Redis).
+
+    A development run: the development SECRET_KEY is accepted and callbacks need no token
+    unless one is set. Production runs gunicorn 'ussd_app:create_app()' (see the README)."""
     from ussd_app.demo import load_demo
     from ussd_app.dev_server import RedactingRequestHandler
     from ussd_app.migrate import upgrade
@@ -62,10 +103,10 @@ def serve(host: str, port: int, worker: bool, fake_gateway: str | None) -> None:
 
             app_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
             fake, env = start_fake_gateway(fake_gateway, f"http://{app_host}:{port}",
-                                           os.environ.get("USSD_CALLBACK_TOKEN"))
+                                           os.environ.get("SMS_CALLBACK_TOKEN"))
             os.environ.update(env)  # for this app and the worker started below
             click.echo(f"SMS go to a fake {fake_gateway} API on {fake.url}")
-        settings = settings_from_env()
+        settings = settings_from_env(development=True)
         settings.instance_path.mkdir(parents=True, exist_ok=True)
         redis_url = resolve_redis_url(settings.redis_url, settings.instance_path)
         os.environ["REDIS_URL"] = redis_url
@@ -121,7 +162,7 @@ def simulate(phone: str, url: str | None) -> None:
     else:
         from ussd_app.migrate import upgrade
 
-        settings = settings_from_env()
+        settings = settings_from_env(development=True)
         settings.instance_path.mkdir(parents=True, exist_ok=True)
         upgrade(settings.database_url)
         call = simulator.app_caller(make_app(settings))
@@ -132,22 +173,19 @@ def simulate(phone: str, url: str | None) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker (with the scheduler) on REDIS_URL."""
+    from ussd_app import redact
     from ussd_app.jobs import run_worker
 
+    redact.install()
     settings = settings_from_env()
     run_worker(settings, burst=burst)
 
 
-def _register_feature_commands() -> None:
-    import ussd_app.features  # noqa: F401
-
-    from ussd_app.feature_cli import FEATURE_COMMANDS
-
-    for command in FEATURE_COMMANDS:
-        main.add_command(command)
-
-
-_register_feature_commands()
+# Each feature's commands, listed here rather than registered at import: the entry point is the
+# top of the import graph, and nothing below it imports upward.
+for _command in (clinic_cli.staff, dhis2_cli.dhis2, health_cli.facilities, health_cli.enrollments,
+                 ops_cli.backup, ops_cli.export, savings_cli.groups, sms_cli.outbox, sms_cli.send_test):
+    main.add_command(_command)
 
 if __name__ == "__main__":
     main()

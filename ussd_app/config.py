@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,14 +33,39 @@ def _flag(env: dict, name: str) -> bool:
     raise ValueError(f"{name} must be 1 or 0, not {raw!r}")
 
 
-def settings_from_env() -> "Settings":
+def _mode(env: dict) -> bool:
+    """USSD_ENV: `production` (the default) or `development` (local runs: `serve`, `simulate`)."""
+    raw = (env.get("USSD_ENV") or "production").strip().lower()
+    if raw not in ("production", "development"):
+        raise ValueError(f"USSD_ENV must be production or development, not {raw!r}")
+    return raw == "development"
+
+
+def _networks(env: dict, name: str) -> tuple:
+    raw = env.get(name) or ""
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a comma-separated list of addresses or CIDR networks: {exc}") from None
+
+
+def settings_from_env(**overrides) -> "Settings":
     """Settings of a command-line process: the instance folder is USSD_INSTANCE_PATH or ./instance."""
-    return Settings.from_env(Path(os.environ.get("USSD_INSTANCE_PATH", Path.cwd() / "instance")))
+    return Settings.from_env(Path(os.environ.get("USSD_INSTANCE_PATH", Path.cwd() / "instance")), **overrides)
 
 
 def cli_now() -> datetime:
     """Now, for a command-line process (the settings' clock: USSD_CLOCK_START or the system's)."""
     return clock_from_settings(settings_from_env())()
+
+
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+MIN_SECRET_KEY = 32
+MIN_CALLBACK_TOKEN = 16
+
+
+class UnsafeSettings(RuntimeError):
+    """Production settings that would run the service on development secrets."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +100,18 @@ class Settings:
     orange_sender_address: str | None = None
     orange_sender_name: str | None = None
     orange_api_base_url: str | None = None
+    # Local runs only (`ussd-app serve`, `simulate`, the tests): development secrets are accepted.
+    development: bool = False
+    sms_callback_token: str | None = None
+    # Gateway callbacks (/ussd, /sms/*) only from these networks when any is given.
+    callback_networks: tuple = ()
+    # DHIS2 monthly reports (ussd_app/dhis2/): off while DHIS2_URL is unset.
+    dhis2_url: str | None = None
+    dhis2_username: str = ""
+    dhis2_password: str = ""
+    dhis2_mapping: Path | None = None
+    # /metrics answers only with this token (unset: /metrics is off).
+    metrics_token: str | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -88,8 +126,11 @@ class Settings:
             instance_path=instance_path,
             database_url=env.get("DATABASE_URL") or default_db,
             redis_url=env.get("REDIS_URL") or None,
-            secret_key=env.get("SECRET_KEY") or "dev-only-secret-change-me",
+            secret_key=env.get("SECRET_KEY") or DEV_SECRET_KEY,
             ussd_callback_token=env.get("USSD_CALLBACK_TOKEN") or None,
+            sms_callback_token=env.get("SMS_CALLBACK_TOKEN") or None,
+            callback_networks=_networks(env, "CALLBACK_ALLOWED_NETWORKS"),
+            development=_mode(env),
             at_username=at_username,
             at_api_key=at_api_key,
             at_sender_id=env.get("AT_SENDER_ID") or None,
@@ -110,6 +151,40 @@ class Settings:
             orange_sender_address=env.get("ORANGE_SENDER_ADDRESS") or None,
             orange_sender_name=env.get("ORANGE_SENDER_NAME") or None,
             orange_api_base_url=env.get("ORANGE_API_BASE_URL") or None,
+            dhis2_url=(env.get("DHIS2_URL") or "").rstrip("/") or None,
+            dhis2_username=env.get("DHIS2_USERNAME", ""),
+            dhis2_password=env.get("DHIS2_PASSWORD", ""),
+            dhis2_mapping=Path(env["DHIS2_MAPPING"]) if env.get("DHIS2_MAPPING") else None,
+            metrics_token=env.get("METRICS_TOKEN") or None,
         )
         values.update(overrides)
         return cls(**values)
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What keeps these settings from serving real people (empty: nothing)."""
+    problems = []
+    if settings.secret_key == DEV_SECRET_KEY or len(settings.secret_key) < MIN_SECRET_KEY:
+        problems.append(f"set SECRET_KEY to a random value of at least {MIN_SECRET_KEY} characters "
+                        "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+    for name, token in (("USSD_CALLBACK_TOKEN", settings.ussd_callback_token),
+                        ("SMS_CALLBACK_TOKEN", settings.sms_callback_token)):
+        if not token or len(token) < MIN_CALLBACK_TOKEN:
+            problems.append(f"set {name} to a random value of at least {MIN_CALLBACK_TOKEN} characters "
+                            "and give it to the gateway in the callback URL (?token=...)")
+    if settings.ussd_callback_token and settings.ussd_callback_token == settings.sms_callback_token:
+        problems.append("give USSD_CALLBACK_TOKEN and SMS_CALLBACK_TOKEN different values")
+    if settings.clock_start is not None:
+        problems.append("unset USSD_CLOCK_START (a shifted clock is for local runs and tests)")
+    return problems
+
+
+def require_safe_to_serve(settings: Settings) -> None:
+    """Refuse to start the web app in production on development secrets."""
+    if settings.development:
+        return
+    problems = production_problems(settings)
+    if problems:
+        raise UnsafeSettings("refusing to start in production (USSD_ENV is not development):\n"
+                             + "\n".join(f"  - {p}" for p in problems)
+                             + "\nA local run: `ussd-app serve`, or USSD_ENV=development.")

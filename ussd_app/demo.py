@@ -1,28 +1,26 @@
 """Demo data for `ussd-app serve`, so a newcomer can try every flow in the simulator.
 
-Each feature registers a loader; every loader is idempotent (safe on every start).
+The loaders run in this order (centres before the people registered at them); every loader is
+idempotent (safe on every start).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
 
-DEMO_LOADERS: list[Callable] = []
+from ussd_app.clinic.demo import load_demo_staff
+from ussd_app.health.demo import load_demo_registrations, load_demo_reminders, load_facilities
+from ussd_app.savings.demo import load_savings_demo
 
-
-def demo_loader(fn: Callable) -> Callable:
-    DEMO_LOADERS.append(fn)
-    return fn
+LOADERS = (load_facilities, load_demo_registrations, load_demo_reminders, load_demo_staff,
+           load_savings_demo)
 
 
 def load_demo(session_factory, now: datetime) -> list[str]:
     """Run every loader in one transaction at `now`; return what each says it loaded."""
-    import ussd_app.features  # noqa: F401  (registers the loaders)
-
     notes = []
     with session_factory() as db, db.begin():
-        for loader in DEMO_LOADERS:
+        for loader in LOADERS:
             note = loader(db, now)
             if note:
                 notes.append(note)

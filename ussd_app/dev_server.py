@@ -1,20 +1,15 @@
 """The development server's request handler: its access log never shows the callback token.
 
 Africa's Talking calls `/ussd?token=<USSD_CALLBACK_TOKEN>`; the token is the only proof a callback
-comes from the gateway, so it must not land in a log file that more people can read.
+comes from the gateway, so it must not land in a log file that more people can read. The
+same masking (ussd_app/redact.py) applies to every log record of a process that ran create_app.
 """
 
 from __future__ import annotations
 
-import re
-
 from werkzeug.serving import WSGIRequestHandler
 
-SECRET_QUERY_VALUE = re.compile(r"([?&](?:token|csrf_token)=)[^&\s]*", re.IGNORECASE)
-
-
-def redact(line: str) -> str:
-    return SECRET_QUERY_VALUE.sub(r"\1<hidden>", line)
+from ussd_app.redact import redact
 
 
 class RedactingRequestHandler(WSGIRequestHandler):

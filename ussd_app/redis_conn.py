@@ -102,3 +102,31 @@ def resolve_redis_url(configured: str | None, instance_path: Path) -> str:
     # Child processes (the RQ worker started by `serve`) must use the same server.
     os.environ.setdefault("REDIS_URL", url)
     return url
+
+
+QUEUE_NAMES = ("sms", "default")  # RQ queues the workers serve, first served first
+
+# RQ's worker waits for a job with BLPOP for up to `worker_ttl - 15` seconds (its dequeue
+# timeout). A socket timeout shorter than that wait (redis-py's default is 5 s) ends every idle
+# wait in "Timeout reading from socket" and a back-off of 1, 2, 4, 8 s during which due jobs
+# wait. RQ raises the timeout only on connections made after the worker exists, and the
+# dispatcher thread uses the connection before: so every connection gets it from the start.
+WORKER_TTL_S = 420  # RQ's default
+WORKER_SOCKET_TIMEOUT_S = WORKER_TTL_S + 30
+WORKER_CONNECT_TIMEOUT_S = 5
+JOB_SOCKET_TIMEOUT_S = 10  # what jobs send answers at once (rate limit, enqueue)
+
+
+def _redis(settings, socket_timeout: float):
+    url = resolve_redis_url(settings.redis_url, settings.instance_path)
+    return redis.Redis.from_url(url, socket_timeout=socket_timeout, socket_connect_timeout=WORKER_CONNECT_TIMEOUT_S)
+
+
+def worker_redis(settings):
+    """The worker's own connection, which blocks waiting for jobs."""
+    return _redis(settings, WORKER_SOCKET_TIMEOUT_S)
+
+
+def job_redis(settings):
+    """The connection jobs use (ussd_app.sms.runtime): a Redis that stops answering fails them fast."""
+    return _redis(settings, JOB_SOCKET_TIMEOUT_S)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ussd_app.clock import system_now
 from ussd_app.db import Base, UTCDateTime
-from ussd_app.menus.screens import Effect
+from ussd_app.effects import Effect
 
 
 class Subscriber(Base):

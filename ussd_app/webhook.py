@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import hmac
+import logging
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import text as sql
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ussd_app.callback_auth import callback_authenticated, plain, refuse_callback
 from ussd_app.ussd_request import BadCallback, UssdRequest
 
 bp = Blueprint("webhook", __name__)
-
-
-def plain(body: str, status: int = 200) -> Response:
-    return Response(body, status=status, content_type="text/plain; charset=utf-8")
-
-
-def token_ok() -> bool:
-    """Gateway callbacks carry `?token=` when USSD_CALLBACK_TOKEN is set."""
-    expected = current_app.extensions["ussd_settings"].ussd_callback_token
-    if not expected:
-        return True
-    given = request.args.get("token", "")
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+log = logging.getLogger(__name__)
 
 
 def chunked_body_too_large() -> bool:
@@ -40,8 +29,8 @@ def chunked_body_too_large() -> bool:
 
 @bp.post("/ussd")
 def ussd() -> Response:
-    if not token_ok():
-        return plain("forbidden", 403)
+    if not callback_authenticated(current_app.extensions["ussd_settings"].ussd_callback_token):
+        return refuse_callback()
     if chunked_body_too_large():
         raise RequestEntityTooLarge()
     try:

@@ -23,7 +23,7 @@ from ussd_app.clinic.scope import Scope
 from ussd_app.clinic.views_campaigns import STATE_LABELS
 from ussd_app.health import enrollment as health
 from ussd_app.health.facilities import Facility
-from ussd_app.jobs import QUEUE_NAMES
+from ussd_app.redis_conn import QUEUE_NAMES
 from ussd_app.savings.groups import create_group
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.dispatch import SKIP_OPTED_OUT, SKIP_VISIT_PASSED

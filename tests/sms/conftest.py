@@ -10,7 +10,7 @@ import pytest
 from rq import Queue, SimpleWorker
 
 from tests.conftest import FAKE_AT_API_KEY, TEST_NOW
-from ussd_app.jobs import QUEUE_NAMES
+from ussd_app.redis_conn import QUEUE_NAMES
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.dispatch import run_dispatch
 from ussd_app.sms.gateways.africastalking import AfricasTalkingGateway

@@ -195,11 +195,11 @@ def test_row_held_by_a_dead_worker_is_handed_out_again_after_the_hold(db, redis_
     # A worker claimed the row and died before reaching the gateway (its job is gone too).
     row = db.get(OutboxMessage, outbox_id)
     row.status, row.attempts, row.queued_at = "queued", 1, clock.now
-    row.locked_until, row.lock_token = clock.now + timedelta(seconds=send.HOLD_S), "dead-worker"
+    row.locked_until, row.lock_token = clock.now + timedelta(seconds=send.hold_seconds(sms_rt.gateway, 1)), "dead-worker"
     db.commit()
     work()  # the job enqueued at commit finds the row held: it leaves it alone
     assert fake_at.requests == [] and outbox_row(outbox_id).lock_token == "dead-worker"
-    clock.advance(seconds=send.HOLD_S - 1)
+    clock.advance(seconds=send.hold_seconds(sms_rt.gateway, 1) - 1)
     dispatch_and_work()
     assert fake_at.requests == []
     clock.advance(seconds=REQUEUE_AFTER_S + 1)
@@ -237,9 +237,9 @@ def test_a_row_whose_workers_keep_dying_ends_failed(db, redis_client, sms_rt, fa
     [outbox_id] = queue(db, redis_client, AWA)
     row = db.get(OutboxMessage, outbox_id)
     row.status, row.attempts, row.queued_at = "queued", send.MAX_ATTEMPTS, clock.now
-    row.locked_until, row.lock_token = clock.now + timedelta(seconds=send.HOLD_S), "dead-worker"
+    row.locked_until, row.lock_token = clock.now + timedelta(seconds=send.hold_seconds(sms_rt.gateway, 1)), "dead-worker"
     db.commit()
-    clock.advance(seconds=REQUEUE_AFTER_S + send.HOLD_S)
+    clock.advance(seconds=REQUEUE_AFTER_S + send.hold_seconds(sms_rt.gateway, 1))
     dispatch_and_work()
     row = outbox_row(outbox_id)
     assert row.status == "failed" and "gave up after 4 attempts" in row.last_error
@@ -284,7 +284,7 @@ def test_three_workers_racing_on_duplicate_jobs_send_each_message_once(app, db, 
     for pid in children:
         os.waitpid(pid, 0)
     # Whatever a race left behind (a job that lost a database lock) is handed out again later.
-    clock.advance(seconds=REQUEUE_AFTER_S + send.HOLD_S + 1)
+    clock.advance(seconds=REQUEUE_AFTER_S + send.hold_seconds(sms_rt.gateway, 1) + 1)
     dispatch_and_work()
     assert {outbox_row(i).status for i in ids} == {"sent"}
     for i, number in enumerate(numbers):

@@ -1,6 +1,8 @@
 """Delivery reports (idempotent, out of order, never backward) and incoming keywords."""
 
+import logging
 from dataclasses import replace
+from ipaddress import ip_network
 
 import pytest
 from sqlalchemy import select
@@ -56,13 +58,61 @@ def test_report_for_an_unknown_message_or_status_is_accepted_and_ignored(client,
     assert client.post("/sms/delivery", data={"status": "Success"}).status_code == 400
 
 
-def test_callbacks_need_the_token_when_one_is_set(app, client, sent_row, db):
-    app.extensions["ussd_settings"] = replace(app.extensions["ussd_settings"], ussd_callback_token="s3cret")
-    assert report(client, "Success").status_code == 403
-    assert client.post("/sms/inbound", data={"from": AWA, "text": "STOP"}).status_code == 403
-    assert status_of(db, sent_row) == "sent"
-    ok = client.post("/sms/delivery?token=s3cret", data={"id": "ATXid_abc", "status": "Success"})
+SMS_TOKEN, USSD_TOKEN = "sms-callback-token-1234", "ussd-callback-token-5678"
+
+
+@pytest.fixture
+def guarded(app):
+    """The app with production's callback settings: each gateway endpoint has its own token."""
+    app.extensions["ussd_settings"] = replace(app.extensions["ussd_settings"], sms_callback_token=SMS_TOKEN,
+                                              ussd_callback_token=USSD_TOKEN)
+    return app
+
+
+def opted_out(db, phone=AWA):
+    db.expire_all()
+    return db.scalar(select(Subscriber.sms_opted_out_at).where(Subscriber.phone == phone)) is not None
+
+
+def outbox_count(db):
+    db.expire_all()
+    return len(db.scalars(select(OutboxMessage.id)).all())
+
+
+@pytest.mark.parametrize("query", ["", "?token=", "?token=wrong", f"?token={USSD_TOKEN}",
+                                   f"?token={SMS_TOKEN.upper()}", f"?token={SMS_TOKEN}x"])
+def test_an_unauthenticated_sms_callback_changes_nothing_and_names_no_phone(guarded, client, db, sent_row,
+                                                                            caplog, query):
+    caplog.set_level(logging.INFO)
+    stop = client.post("/sms/inbound" + query, data={"from": AWA, "text": "STOP", "id": "forged-1"})
+    helps = [client.post("/sms/inbound" + query, data={"from": AWA, "text": "AIDE", "id": f"forged-h{i}"})
+             for i in range(5)]
+    delivered = client.post("/sms/delivery" + query, data={"id": "ATXid_abc", "status": "Success"})
+    assert [r.status_code for r in [stop, *helps, delivered]] == [403] * 7
+    assert stop.get_data(as_text=True) == "forbidden"
+    assert not opted_out(db) and outbox_count(db) == 1 and status_of(db, sent_row) == "sent"
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "refused /sms/inbound callback" in logged and "refused /sms/delivery callback" in logged
+    assert "76123456" not in logged and SMS_TOKEN not in logged
+
+
+def test_sms_callbacks_with_their_token_are_applied(guarded, client, db, sent_row):
+    ok = client.post(f"/sms/delivery?token={SMS_TOKEN}", data={"id": "ATXid_abc", "status": "Success"})
     assert ok.status_code == 200 and status_of(db, sent_row) == "delivered"
+    stop = client.post(f"/sms/inbound?token={SMS_TOKEN}", data={"from": AWA, "text": "STOP", "id": "real-1"})
+    assert stop.get_data(as_text=True) == "stop" and opted_out(db)
+
+
+def test_callbacks_from_outside_the_allowed_networks_are_refused(guarded, client, db):
+    guarded.extensions["ussd_settings"] = replace(guarded.extensions["ussd_settings"],
+                                                  callback_networks=(ip_network("196.201.214.0/24"),))
+    form = {"from": AWA, "text": "STOP", "id": "net-1"}
+    outside = client.post(f"/sms/inbound?token={SMS_TOKEN}", data=form)  # the test client is 127.0.0.1
+    assert outside.status_code == 403 and not opted_out(db)
+    gateway = {"REMOTE_ADDR": "196.201.214.200"}
+    assert client.post("/sms/inbound", data=form, environ_base=gateway).status_code == 403  # no token
+    assert client.post(f"/sms/inbound?token={SMS_TOKEN}", data=form, environ_base=gateway).status_code == 200
+    assert opted_out(db)
 
 
 @pytest.mark.parametrize("text,action,language", [

@@ -12,7 +12,8 @@ import textwrap
 
 from tests.conftest import REDIS_URL
 from ussd_app.config import Settings
-from ussd_app.jobs import make_worker, worker_redis
+from ussd_app.jobs import make_worker
+from ussd_app.redis_conn import worker_redis
 
 # Longer than redis-py's default socket timeout (5 s), so a worker on that default fails here.
 IDLE_S = 7
@@ -45,7 +46,8 @@ def test_an_idle_worker_waits_without_timeouts(tmp_path, redis_client):
         from pathlib import Path
         logging.basicConfig(level=logging.INFO, stream=sys.stderr)
         from ussd_app.config import Settings
-        from ussd_app.jobs import make_worker, worker_redis
+        from ussd_app.jobs import make_worker
+        from ussd_app.redis_conn import worker_redis
         settings = Settings.from_env(Path({str(tmp_path)!r}), env={{"REDIS_URL": {REDIS_URL!r}}})
         connection = worker_redis(settings)
         pool = connection.connection_pool

@@ -77,6 +77,26 @@ def set_password(db, account: StaffAccount, password: str) -> None:
     account.password_hash = hash_password(password)
 
 
+def end_sessions(account: StaffAccount) -> None:
+    """Every dashboard session of the account ends (the server refuses their cookies)."""
+    account.session_generation = (account.session_generation or 0) + 1
+
+
+def disable_staff(db, account: StaffAccount) -> None:
+    """The account can no longer sign in, and its open sessions end now."""
+    account.active = False
+    end_sessions(account)
+
+
+def revoke_api_token(db, token_id: int, *, now: datetime) -> ApiToken:
+    token = db.get(ApiToken, token_id)
+    if token is None:
+        raise AccountError(f"no API token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = now
+    return token
+
+
 def _token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 

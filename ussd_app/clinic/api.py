@@ -5,6 +5,7 @@ The same scope rule as the dashboard: a token of one centre reaches nothing of a
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -17,12 +18,14 @@ from ussd_app.clinic.appointments import AppointmentError, set_appointment
 from ussd_app.clinic.campaigns import CampaignError
 from ussd_app.clinic.forms import parse_send_at
 from ussd_app.clinic.handoff import commit_and_send
-from ussd_app.clinic.openapi import document
+from ussd_app.clinic.openapi import IDEMPOTENCY_KEY, document
 from ussd_app.clinic.scope import Scope
+from ussd_app.clinic.validation import Invalid, validate
 from ussd_app.clock import app_now
 from ussd_app.health import enrollment as health
 from ussd_app.health.enrollment import Enrollment
 from ussd_app.text.i18n import T, translate
+from ussd_app.web_input import json_object, parse_id
 
 api = Blueprint("clinic_api", __name__, url_prefix="/api/v1")
 PUBLIC = {"clinic_api.openapi"}
@@ -62,6 +65,21 @@ def _authenticate():
     return None
 
 
+@api.before_request
+def _only_documented_query_parameters():
+    """A query parameter the document does not list is refused, not ignored (a typo'd `after_id`
+    would otherwise silently restart a listing)."""
+    if request.url_rule is None or request.endpoint in PUBLIC:
+        return None
+    path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", request.url_rule.rule[len(api.url_prefix):])
+    operation = document()["paths"].get(path, {}).get(request.method.lower(), {})
+    allowed = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise ApiError(400, "bad_request", f"unknown query parameter: {unknown[0][:40]}")
+    return None
+
+
 @api.teardown_request
 def _close(_exc):
     db = g.pop("api_db", None)
@@ -74,22 +92,38 @@ def _api_error(exc: ApiError):
     return jsonify(error=exc.code, message=exc.message), exc.status
 
 
+def is_api_path(path: str) -> bool:
+    return path == api.url_prefix or path.startswith(api.url_prefix + "/")
+
+
+def error_headers(exc: HTTPException) -> list[tuple[str, str]]:
+    """The error's own headers (a 405's Allow), without its HTML content type."""
+    return [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
+
+
 @api.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description or exc.name), exc.code
+def http_error_json(exc: HTTPException):
+    """Every HTTP error under /api/v1 as JSON, also for paths no route matches (create_app)."""
+    response = jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description or exc.name)
+    response.status_code = exc.code
+    response.headers.extend(error_headers(exc))
+    return response
 
 
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object")
-    return body
+def _body(schema: str) -> dict:
+    """The JSON body, checked against the document's schema `schema` (400 when it breaks it)."""
+    components = document()["components"]["schemas"]
+    try:
+        return validate(json_object(), components[schema], components)
+    except Invalid as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
 
 
-def _idempotency_key(body: dict) -> str:
-    key = (request.headers.get("Idempotency-Key") or str(body.get("idempotency_key") or "")).strip()
-    if not key or len(key) > 60:
-        raise ApiError(400, "idempotency_key_required", "send an Idempotency-Key header (1-60 characters)")
+def _idempotency_key() -> str:
+    key = request.headers.get("Idempotency-Key") or ""
+    if not re.fullmatch(IDEMPOTENCY_KEY, key):
+        raise ApiError(400, "idempotency_key_required",
+                       "send an Idempotency-Key header (1-60 visible ASCII characters)")
     return f"api:{g.api_token.id}:{key}"
 
 
@@ -111,9 +145,11 @@ def openapi():
 def enrollments_list():
     status = request.args.get("status") or None
     if status is not None and status not in (health.PENDING, health.APPROVED, health.DECLINED, health.ENDED):
-        raise ApiError(400, "bad_status", "status: pending, approved, declined or ended")
-    limit = min(max(request.args.get("limit", 50, type=int), 1), MAX_LIMIT)
-    after = request.args.get("after_id", type=int)
+        raise ApiError(400, "bad_request", "status: pending, approved, declined or ended")
+    limit = parse_id(request.args.get("limit"), "limit") or 50
+    if limit > MAX_LIMIT:
+        raise ApiError(400, "bad_request", f"limit: 1 to {MAX_LIMIT}")
+    after = parse_id(request.args.get("after_id"), "after_id", minimum=0)
     query = directory.enrollments(g.api_scope, status)
     if after:
         query = query.where(Enrollment.id > after)
@@ -133,13 +169,8 @@ def _decide(reference: str, approve: bool):
         if approve:
             health.approve(g.api_db, found.reference, now=app_now())
         else:
-            body = request.get_json(silent=True)
-            body = body if isinstance(body, dict) else {}
-            reason_code = str(body.get("reason_code") or "")
-            if reason_code not in health.DECLINE_REASONS:
-                raise ApiError(400, "reason_required", "reason_code (told to the mother in her language) is "
-                               f"one of: {', '.join(health.DECLINE_REASONS)}")
-            health.decline(g.api_db, found.reference, reason_code=reason_code, note=str(body.get("note") or ""),
+            body = _body("Decline")
+            health.decline(g.api_db, found.reference, reason_code=body["reason_code"], note=body.get("note") or "",
                            now=app_now())
     except health.EnrollmentError as exc:
         g.api_db.rollback()
@@ -160,20 +191,17 @@ def enrollment_decline(reference: str):
 
 @api.post("/appointments")
 def appointment_create():
-    body = _body()
-    key = _idempotency_key(body)
-    found = directory.enrollment(g.api_db, g.api_scope, str(body.get("reference") or ""))
-    try:
-        when = date.fromisoformat(str(body.get("date") or ""))
-    except ValueError:
-        raise ApiError(400, "bad_date", "date: YYYY-MM-DD, today or later") from None
+    key = _idempotency_key()
+    body = _body("NewAppointment")
+    found = directory.enrollment(g.api_db, g.api_scope, body["reference"])
+    when = date.fromisoformat(body["date"])
     try:
         appointment = set_appointment(g.api_db, scope=g.api_scope, enrollment=found, phone=found.phone,
                                       when=when, note=str(body.get("note") or ""),
                                       created_by=f"api:{g.api_token.name}", idempotency_key=key, now=app_now())
     except AppointmentError as exc:
         g.api_db.rollback()
-        raise ApiError(400, "bad_date", _msg(exc.message)) from None
+        raise ApiError(422, "bad_date", _msg(exc.message)) from None
     commit_and_send(g.api_db)
     return jsonify(id=appointment.id, reference=found.reference, phone=appointment.phone,
                    date=appointment.visit_date.isoformat(), facility_code=appointment.facility_code), 201
@@ -192,8 +220,8 @@ def campaign_json(campaign) -> dict:
 
 @api.post("/campaigns")
 def campaign_create():
-    body = _body()
-    key = _idempotency_key(body)
+    key = _idempotency_key()
+    body = _body("NewCampaign")
     now = app_now()
     audience_fields = body.get("audience") if isinstance(body.get("audience"), dict) else {}
     fields = {**{k: v for k, v in audience_fields.items() if k != "kind"}, "audience": audience_fields.get("kind")}
@@ -206,22 +234,22 @@ def campaign_create():
             send_at=parse_send_at(body.get("send_at")), now=now,
             settings=current_app.extensions["ussd_settings"], facility_code=body.get("facility_code"))
     except audiences.AudienceError as exc:
-        raise ApiError(400, "bad_audience", _msg(exc.message)) from None
+        raise ApiError(422, "bad_audience", _msg(exc.message)) from None
     except CampaignError as exc:
         g.api_db.rollback()
-        raise ApiError(400, "bad_campaign", _msg(exc.message, **exc.params)) from None
+        raise ApiError(422, "bad_campaign", _msg(exc.message, **exc.params)) from None
     g.api_db.commit()
     if created:
         planner.enqueue_planning(current_app.extensions["redis"], campaign.id)
     return jsonify(campaign_json(campaign)), 201 if created else 200
 
 
-@api.get("/campaigns/<int:campaign_id>")
+@api.get("/campaigns/<id:campaign_id>")
 def campaign_status(campaign_id: int):
     return jsonify(campaign_json(campaigns.get(g.api_db, g.api_scope, campaign_id)))
 
 
-@api.post("/campaigns/<int:campaign_id>/cancel")
+@api.post("/campaigns/<id:campaign_id>/cancel")
 def campaign_cancel(campaign_id: int):
     campaign = campaigns.get(g.api_db, g.api_scope, campaign_id)
     stopped = campaigns.cancel(g.api_db, campaign, app_now())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from ussd_app.config import cli_now
-from ussd_app.feature_cli import feature_command
 
 
 def _sessions():
@@ -27,7 +26,6 @@ def _known_facility(db, code: str | None) -> str | None:
         raise click.ClickException(str(exc)) from None
 
 
-@feature_command
 @click.group()
 def staff() -> None:
     """Clinic staff accounts and API tokens."""
@@ -107,3 +105,50 @@ def token(facility_code: str | None, all_centres: bool, name: str) -> None:
             raise click.ClickException(str(exc)) from exc
         db.commit()
     click.echo(f"token {row.id} for {row.facility_code or 'every centre'}:\n{secret}")
+
+
+@staff.command("tokens")
+def list_tokens() -> None:
+    """API tokens: id, name, centre, last use, revoked or not (never the secret)."""
+    from sqlalchemy import select
+
+    from ussd_app.clinic.models import ApiToken
+
+    with _sessions()() as db:
+        for row in db.scalars(select(ApiToken).order_by(ApiToken.id)):
+            used = row.last_used_at.isoformat(timespec="minutes") if row.last_used_at else "never used"
+            state = f"revoked {row.revoked_at.isoformat(timespec='minutes')}" if row.revoked_at else "active"
+            click.echo(f"{row.id}\t{row.name}\t{row.facility_code or '*'}\t{used}\t{state}")
+
+
+@staff.command("revoke-token")
+@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
+def revoke_token(token_id: int) -> None:
+    """Revoke an API token by its id (`staff tokens`): it is refused from the next request on."""
+    from ussd_app.clinic.accounts import AccountError, revoke_api_token
+
+    with _sessions()() as db:
+        try:
+            row = revoke_api_token(db, token_id, now=cli_now())
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.commit()
+    click.echo(f"token {row.id} ({row.name}) revoked")
+
+
+@staff.command("disable")
+@click.argument("username")
+def disable(username: str) -> None:
+    """Disable a staff account: it cannot sign in, and its open sessions end now."""
+    from sqlalchemy import select
+
+    from ussd_app.clinic.accounts import disable_staff
+    from ussd_app.clinic.models import StaffAccount
+
+    with _sessions()() as db:
+        account = db.scalar(select(StaffAccount).where(StaffAccount.username == username.strip().lower()))
+        if account is None:
+            raise click.ClickException(f"no account {username!r}")
+        disable_staff(db, account)
+        db.commit()
+    click.echo(f"account {account.username} disabled; its sessions have ended")

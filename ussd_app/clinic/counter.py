@@ -13,8 +13,6 @@ import sys
 import unicodedata
 from functools import lru_cache
 
-from markupsafe import Markup
-
 from ussd_app.text import gsm
 
 
@@ -40,9 +38,10 @@ def _tables_json() -> str:
             "drop": _ranges(lambda ch: unicodedata.combining(ch) or unicodedata.category(ch) == "Cf"),
             "space": _ranges(str.isspace),
             "combining": _ranges(unicodedata.combining)}
-    return json.dumps(data, ensure_ascii=True, separators=(",", ":")).replace("<", "\\u003c")
+    return json.dumps(data, ensure_ascii=True, separators=(",", ":"))
 
 
-def gsm_tables() -> Markup:
-    """The tables for the page (a JSON script block), computed once per process."""
-    return Markup(_tables_json())
+def gsm_tables() -> str:
+    """The tables for the page, computed once per process: JSON for a data attribute, which the
+    template escapes (no inline script)."""
+    return _tables_json()

@@ -11,14 +11,12 @@ from sqlalchemy import select
 
 from ussd_app.clinic.accounts import create_staff
 from ussd_app.clinic.models import StaffAccount
-from ussd_app.demo import demo_loader
 
 DEMO_PASSWORD = "demo-password"
 DEMO_ACCOUNTS = (("sage-femme", "staff", "BKO-C1-SOTUBA", "Sage-femme (démo)"),
                  ("admin", "admin", None, "Administration (démo)"))
 
 
-@demo_loader
 def load_demo_staff(db, now: datetime) -> str | None:
     created = []
     for username, role, facility_code, name in DEMO_ACCOUNTS:

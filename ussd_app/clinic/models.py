@@ -30,6 +30,8 @@ class StaffAccount(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Carried by each dashboard session; signing out or disabling moves it on (ends them all).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiToken(Base):

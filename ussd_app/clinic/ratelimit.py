@@ -1,4 +1,8 @@
-"""Login attempts counted in Redis per username and address (a fixed 15-minute window)."""
+"""Login attempts counted in Redis per username and address (a fixed 15-minute window).
+
+An attempt is counted before its password is checked: parallel guesses each take a slot first,
+so no more than MAX_ATTEMPTS passwords are ever checked in a window, however many arrive at once.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +18,14 @@ def _key(username: str, address: str) -> str:
     return f"clinic:login:{digest}"
 
 
-def blocked(redis, username: str, address: str) -> bool:
-    count = redis.get(_key(username, address))
-    return count is not None and int(count) >= MAX_ATTEMPTS
-
-
-def record_failure(redis, username: str, address: str) -> None:
+def take_attempt(redis, username: str, address: str) -> bool:
+    """Count an attempt; False when the window's attempts are used up (do not check the password)."""
     key = _key(username, address)
     pipe = redis.pipeline()
     pipe.incr(key)
     pipe.expire(key, WINDOW_SECONDS, nx=True)
-    pipe.execute()
+    count, _ = pipe.execute()
+    return int(count) <= MAX_ATTEMPTS
 
 
 def clear(redis, username: str, address: str) -> None:

@@ -6,7 +6,7 @@ from flask import current_app, g, redirect, render_template, request, session, u
 from redis.exceptions import RedisError
 
 from ussd_app.clinic import ratelimit
-from ussd_app.clinic.accounts import authenticate
+from ussd_app.clinic.accounts import authenticate, end_sessions
 from ussd_app.clinic.web import _, bp, sign_in
 from ussd_app.clock import app_now
 from ussd_app.text.i18n import LANGUAGES, N_
@@ -34,11 +34,10 @@ def login():
     address = request.remote_addr or "-"
     redis = current_app.extensions["redis"]
     try:
-        if ratelimit.blocked(redis, username, address):
+        if not ratelimit.take_attempt(redis, username, address):
             return render_template("clinic/login.html", error=_(TOO_MANY), next=""), 429
         account = authenticate(g.db, username, password, now=app_now())
         if account is None:
-            ratelimit.record_failure(redis, username, address)
             return render_template("clinic/login.html", error=_(BAD_LOGIN), next=""), 401
         ratelimit.clear(redis, username, address)
     except RedisError:
@@ -51,6 +50,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if g.staff is not None:
+        end_sessions(g.staff)  # a copy of this cookie, or another device's, is refused from now on
+        g.db.commit()
     lang = session.get("lang")
     session.clear()
     if lang:

@@ -121,7 +121,7 @@ def _restart_if_stale(campaign) -> None:
         planner.enqueue_planning(current_app.extensions["redis"], campaign.id)
 
 
-@bp.get("/campaigns/<int:campaign_id>")
+@bp.get("/campaigns/<id:campaign_id>")
 def campaign(campaign_id: int):
     row = campaigns.get(g.db, g.scope, campaign_id)
     _restart_if_stale(row)
@@ -136,13 +136,13 @@ def campaign(campaign_id: int):
                            audience=json.loads(row.audience_params or "{}"))
 
 
-@bp.get("/campaigns/<int:campaign_id>/progress")
+@bp.get("/campaigns/<id:campaign_id>/progress")
 def campaign_progress(campaign_id: int):
     row = campaigns.get(g.db, g.scope, campaign_id)
     return jsonify(progress_payload(row, campaigns.progress(g.db, row)))
 
 
-@bp.post("/campaigns/<int:campaign_id>/cancel")
+@bp.post("/campaigns/<id:campaign_id>/cancel")
 def campaign_cancel(campaign_id: int):
     row = campaigns.get(g.db, g.scope, campaign_id)
     count = campaigns.cancel(g.db, row, app_now())

@@ -11,6 +11,7 @@ from ussd_app.clock import app_now
 from ussd_app.sms.outbox import STATUSES
 from ussd_app.sms.retry import is_retryable
 from ussd_app.text.i18n import NP_
+from ussd_app.web_input import parse_id
 
 RETRIED = NP_("{count} message queued again.", "{count} messages queued again.")
 
@@ -20,7 +21,7 @@ def messages_page():
     status = request.args.get("status") or None
     if status not in STATUSES:
         status = None
-    before = request.args.get("before", type=int)
+    before = parse_id(request.args.get("before"), "before")
     rows = messages.page(g.db, g.scope, status=status, before=before)
     more = len(rows) == messages.PAGE_SIZE
     return render_template("clinic/messages.html", rows=rows, status=status, statuses=STATUSES,
@@ -34,7 +35,7 @@ def messages_retry():
     if request.form.get("all_failed"):
         ids = messages.failed_ids(g.db, g.scope)
     else:
-        ids = [int(v) for v in request.form.getlist("id") if v.isdigit()]
+        ids = [parse_id(v, "id") for v in request.form.getlist("id") if v]
     count = messages.retry(g.db, g.scope, ids, app_now())
     commit_and_send(g.db)
     flash(_(RETRIED, count=count), "ok")

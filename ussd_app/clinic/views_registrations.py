@@ -12,6 +12,7 @@ from ussd_app.clock import app_now
 from ussd_app.health import enrollment as health
 from ussd_app.health.enrollment import Enrollment
 from ussd_app.text.i18n import N_
+from ussd_app.web_input import parse_id
 
 STATUSES = (health.PENDING, health.APPROVED, health.DECLINED, health.ENDED)
 APPROVED = N_("Registration {ref} approved. The mother is told by SMS.")
@@ -26,7 +27,7 @@ def registrations():
     status = request.args.get("status", health.PENDING)
     if status not in STATUSES and status != "all":
         status = health.PENDING
-    before = request.args.get("before", type=int)
+    before = parse_id(request.args.get("before"), "before")
     query = directory.enrollments(g.scope, None if status == "all" else status)
     if before:
         query = query.where(Enrollment.id < before)

@@ -13,6 +13,7 @@ from ussd_app.clinic import csrf, labels
 from ussd_app.clinic.models import StaffAccount
 from ussd_app.clinic.scope import Scope
 from ussd_app.text.i18n import LANGUAGES, Plural, T, TN, translate
+from ussd_app.web_input import refuse_unstorable
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -57,12 +58,13 @@ def _load_request_state():
     if staff_id is not None:
         account = g.db.get(StaffAccount, staff_id)
         if account is not None and account.active and hmac.compare_digest(
-                str(session.get("pw", "")), password_stamp(account)):
+                str(session.get("stamp", "")), session_stamp(account)):
             g.staff = account
             g.scope = Scope.for_staff(account)
         else:
             session.pop("staff_id", None)
     csrf.protect()
+    refuse_unstorable([v for pair in request.form.items(multi=True) for v in pair], "the form")
     if g.staff is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return redirect(url_for("clinic.login", next=request.full_path if request.method == "GET" else None))
     return None
@@ -81,11 +83,12 @@ def _template_helpers():
             "staff": g.get("staff"), "scope": g.get("scope"), "languages": LANGUAGES, "labels": labels}
 
 
-def password_stamp(account: StaffAccount) -> str:
-    """A keyed digest of the password hash: changes with the password, reveals nothing of it
-    (the session cookie is signed, not encrypted)."""
+def session_stamp(account: StaffAccount) -> str:
+    """A keyed digest of the password hash and the session generation: changes with the password
+    and at every sign-out, reveals nothing of the hash (the cookie is signed, not encrypted)."""
     key = current_app.config["SECRET_KEY"].encode("utf-8")
-    return hmac.new(key, account.password_hash.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    material = f"{account.password_hash}|{account.session_generation}".encode("utf-8")
+    return hmac.new(key, material, hashlib.sha256).hexdigest()[:32]
 
 
 def sign_in(account: StaffAccount) -> None:
@@ -93,8 +96,8 @@ def sign_in(account: StaffAccount) -> None:
     session.clear()  # a new session id's worth of state: nothing from before the login carries over
     session.permanent = True
     session["staff_id"] = account.id
-    # A password change signs out every other session of the account.
-    session["pw"] = password_stamp(account)
+    # A password change, a sign-out or disabling the account ends every session of the account.
+    session["stamp"] = session_stamp(account)
     if lang:
         session["lang"] = lang
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from ussd_app.config import cli_now
-from ussd_app.feature_cli import feature_command
 from ussd_app.health import enrollment as enr
 from ussd_app.health.facilities import FacilityImportError, import_csv_text
 
@@ -23,7 +22,6 @@ def _session_factory():
     return make_session_factory(make_engine(settings_from_env().database_url))
 
 
-@feature_command
 @click.group("facilities")
 def facilities() -> None:
     """CSComs offered for registration."""
@@ -46,7 +44,6 @@ def import_facilities(csv_file: Path) -> None:
     click.echo(f"facilities: {added} added, {updated} updated")
 
 
-@feature_command
 @click.group("enrollments")
 def enrollments() -> None:
     """Registrations for subsidized care: list them, approve or decline them."""

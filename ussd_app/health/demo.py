@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ussd_app.demo import demo_loader
 from ussd_app.health import enrollment as enr
 from ussd_app.health.dates import due_date_from_month
 from ussd_app.health.facilities import Facility, load_shipped
@@ -25,13 +24,11 @@ from ussd_app.sms.schedules import start_antenatal_schedule, start_immunization_
 DEMO_PHONE = "+22376990020"
 
 
-@demo_loader
 def load_facilities(db, now: datetime) -> str:
     added, updated = load_shipped(db, now=now)
     return f"health centres: {added} added, {updated} updated"
 
 
-@demo_loader
 def load_demo_registrations(db, now: datetime) -> str | None:
     facility = db.scalar(select(Facility).where(Facility.code == "BKO-C1-SOTUBA"))
     if facility is None or enr.by_request_key(db, "demo:pregnancy") is not None:
@@ -66,7 +63,6 @@ def _approved(db, now: datetime, key: str, code: str, **fields) -> enr.Enrollmen
     return enrollment
 
 
-@demo_loader
 def load_demo_reminders(db, now: datetime) -> str:
     today = now.date()
     child = _approved(db, now, "demo:reminders-child", "BKO-C1-SOTUBA", phone=DEMO_MOTHER, language="bm",

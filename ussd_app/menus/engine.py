@@ -12,7 +12,7 @@ The screen walk (tests/test_screen_walk.py) presses every option, every Prompt's
 screens only open for some people gives it a way in, with two optional module-level hooks:
 
     def walk_phones(db) -> list[str]:
-        # E.164 phones of demo people (from the flow's @demo_loader) to dial from as well.
+        # E.164 phones of demo people (from the flow's demo loader, ussd_app/demo.py) to dial from as well.
     walk_answers = {"savings.pin": ["4827"]}  # screen id -> extra keys to press there
                                               # (or a function (db) -> that dict)
 
@@ -21,14 +21,21 @@ Keep `examples` valid for those phones (a demo PIN, an amount in range): the wal
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Callable, ContextManager
 
 from ussd_app.menus.masking import mask
 from ussd_app.menus.render import paginate, render_page
-from ussd_app.menus.screens import INVALID_CHOICE, Branch, Go, Label, Reask, Screen, View
+from ussd_app.menus.screens import (
+    INVALID_CHOICE,
+    Branch,
+    Go,
+    Label,
+    Reask,
+    Screen,
+    View,
+)
 from ussd_app.text.i18n import LANGUAGES, N_
 
 MAIN = "main"
@@ -79,21 +86,6 @@ class Reply:
 
     def wire(self) -> str:
         return ("END " if self.end else "CON ") + self.text
-
-
-@dataclass(frozen=True)
-class Hop:
-    """What effects need to know about the hop that produced them."""
-
-    session_id: str
-    phone: str
-    index: int  # number of inputs so far: stable across gateway resends and replays
-    now: datetime
-
-    def key(self, *parts: object) -> str:
-        # The phone is part of it: another phone posting this session id is another session.
-        phone_tag = hashlib.sha256(self.phone.encode("utf-8")).hexdigest()[:8]
-        return ":".join(["ussd", self.session_id, phone_tag, str(self.index), *map(str, parts)])
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,21 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from ussd_app.clock import Clock, system_now
-from ussd_app.menus.engine import (RESUME, Ctx, Hop, Session, StepResult, is_resumable, replay, snapshot, step)
+from ussd_app.effects import Hop, StaleStep
+from ussd_app.menus.engine import (
+    RESUME,
+    Ctx,
+    Session,
+    StepResult,
+    is_resumable,
+    replay,
+    snapshot,
+    step,
+)
 from ussd_app.menus.masking import mask, mask_like
 from ussd_app.menus.render import BODY_LIMIT, text_of
-from ussd_app.menus.screens import StaleStep
 from ussd_app.menus.store import SessionStore
+from ussd_app.ops import hops
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.outbox import take_new_outbox_ids
 from ussd_app.subscribers import find_by_phone, starting_language
@@ -106,6 +116,7 @@ class UssdHost:
         self.clock = clock
         self.deadline_s = getattr(settings, "hop_deadline_seconds", DEFAULT_DEADLINE_S)
 
+    @hops.counted(end_answer, UNAVAILABLE, BUSY)  # /metrics: answers by kind, latency
     def answer(self, session_id: str, phone: str, text: str) -> str:
         """The wire answer ("CON …" / "END …") for one gateway callback. Never raises, never late."""
         run = HopRun()

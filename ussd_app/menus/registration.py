@@ -12,11 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ussd_app.health import dates, enrollment as enr
+from ussd_app.effects import Hop
+from ussd_app.health import dates
+from ussd_app.health import enrollment as enr
 from ussd_app.health.facilities import by_id, communes, in_commune
-from ussd_app.menus.engine import MAIN, Hop
+from ussd_app.menus.engine import MAIN
 from ussd_app.menus.registration_mine import MINE, STATUS_LABELS
-from ussd_app.menus.screens import Choice, Effect, Go, Invalid, Menu, Option, Prompt, Raw, Screen
+from ussd_app.menus.screens import (
+    Choice,
+    Effect,
+    Go,
+    Invalid,
+    Menu,
+    Option,
+    Prompt,
+    Raw,
+    Screen,
+)
 from ussd_app.text.i18n import LANGUAGES, N_, T
 from ussd_app.text.keypad import as_number
 

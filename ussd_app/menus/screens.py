@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence, Union
 
+from ussd_app.effects import Effect, StaleStep  # noqa: F401 (flows name them from here)
 from ussd_app.text.i18n import N_, T
 from ussd_app.text.keypad import as_number
 
@@ -23,23 +24,6 @@ class Raw:
 
 Label = Union[T, Raw, str]  # a str is a msgid marked with N_()
 Lines = Union[Label, Sequence[Label]]
-
-
-class Effect:
-    """Something to write after the step, inside the hop's single database transaction.
-
-    `hop.key(...)` gives an idempotency key that is the same when a gateway resends a hop or a
-    lost session is replayed, so applying twice writes once.
-    """
-
-    def apply(self, db, hop) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
-
-
-class StaleStep(Exception):
-    """Raised by an effect that finds the data changed since the step read it (another session
-    corrected the same entry a moment ago): the host rolls the hop back and answers it again,
-    once, so the caller is told what happened instead of "service unavailable"."""
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,20 @@ from pathlib import Path
 import click
 
 from ussd_app.config import cli_now
-from ussd_app.feature_cli import feature_command
 from ussd_app.health.facilities import UnknownFacility, known_code
-from ussd_app.savings.groups import (MAX_HEALTH_FUND, MAX_SHARE_VALUE, MAX_SHARES, GroupError,
-                                     create_group, current_cycle, find_group, member_by_number,
-                                     reset_pin, roster, set_role)
+from ussd_app.savings.groups import (
+    MAX_HEALTH_FUND,
+    MAX_SHARE_VALUE,
+    MAX_SHARES,
+    GroupError,
+    create_group,
+    current_cycle,
+    find_group,
+    member_by_number,
+    reset_pin,
+    roster,
+    set_role,
+)
 from ussd_app.savings.ledger import group_balance, member_balance
 from ussd_app.savings.models import ROLES, SavingsGroup
 from ussd_app.savings.receipts import xof
@@ -38,7 +47,6 @@ def _transaction():
         engine.dispose()
 
 
-@feature_command
 @click.group("groups")
 def groups() -> None:
     """Savings groups: create, import members, roles, PIN resets."""

@@ -6,9 +6,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ussd_app.demo import demo_loader
 from ussd_app.savings import pins
-from ussd_app.savings.groups import GroupError, add_member, create_group, find_group, roster
+from ussd_app.savings.groups import (
+    GroupError,
+    add_member,
+    create_group,
+    find_group,
+    roster,
+)
 from ussd_app.savings.models import Member, PinCredential, SavingsGroup
 from ussd_app.savings.recording import draft_key, record_meeting
 
@@ -40,7 +45,6 @@ def demo_phones(db) -> list[str]:
     return [phone for phone in wanted if phone in present]
 
 
-@demo_loader
 def load_savings_demo(db, now: datetime) -> str:
     note = (f"savings group {DEMO_GROUP} (15 members): dial as treasurer {TREASURER_PHONE} or as "
             f"member {MEMBER_PHONE} (simulate --phone ...); each chooses a PIN at first dial; "

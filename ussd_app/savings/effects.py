@@ -9,13 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ussd_app.effects import Effect, StaleStep
 from ussd_app.savings import pins
 from ussd_app.savings.groups import reset_pin
 from ussd_app.savings.ledger import AlreadyReversed
 from ussd_app.savings.models import LedgerEntry, Member, PinCredential, SavingsGroup
-from ussd_app.savings.recording import (correct_entry, record_contribution, record_meeting,
-                                        send_statement)
-from ussd_app.menus.screens import Effect, StaleStep
+from ussd_app.savings.recording import (
+    correct_entry,
+    record_contribution,
+    record_meeting,
+    send_statement,
+)
 
 
 def _credential(db, member_id: int) -> PinCredential:

@@ -7,7 +7,6 @@ import uuid
 import click
 from sqlalchemy import func, select
 
-from ussd_app.feature_cli import feature_command
 from ussd_app.sms.outbox import STATUSES, OutboxMessage
 from ussd_app.sms.retry import retry_failed_copy
 
@@ -26,7 +25,6 @@ def retry_failed_messages(db, now) -> list[int]:
     return [copy.id for copy in copies if copy is not None]
 
 
-@feature_command
 @click.command("outbox")
 @click.option("--retry-failed", is_flag=True, help="Give failed messages (not opted-out ones) a new try.")
 def outbox(retry_failed: bool) -> None:
@@ -45,7 +43,6 @@ def outbox(retry_failed: bool) -> None:
         click.echo(f"{status:<10} {counts.get(status, 0)}")
 
 
-@feature_command
 @click.command("send-test")
 @click.argument("phone")
 @click.argument("text")

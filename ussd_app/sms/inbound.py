@@ -6,6 +6,7 @@ import hashlib
 import logging
 from datetime import datetime
 
+from ussd_app.redact import mask_phone
 from ussd_app.sms.keywords import HELP, REPLIES, START, STOP, parse_keyword
 from ussd_app.sms.optout import record_opt_in, record_opt_out
 from ussd_app.sms.outbox import queue_sms
@@ -29,7 +30,7 @@ def handle_inbound(db, *, phone: str, text: str, key: str, now: datetime) -> str
     """Apply a keyword and queue its answer (the caller commits). Returns the action, if any."""
     keyword = parse_keyword(text)
     if keyword is None:
-        log.info("sms inbound from %s: no keyword", phone)
+        log.info("sms inbound from %s: no keyword", mask_phone(phone))
         return None
     subscriber = get_or_create(db, phone, now)
     language = subscriber.language if subscriber.language in LANGUAGES else None
@@ -42,7 +43,7 @@ def handle_inbound(db, *, phone: str, text: str, key: str, now: datetime) -> str
         record_opt_in(db, phone, now=now)
     queue_sms(db, recipient=phone, language=language, message=REPLIES[keyword.action],
               kind="keyword_reply", purpose=REPLY, dedupe_key=key, now=now)
-    log.info("sms inbound from %s: %s", phone, keyword.action)
+    log.info("sms inbound from %s: %s", mask_phone(phone), keyword.action)
     return keyword.action
 
 

@@ -10,7 +10,8 @@ import os
 import threading
 from dataclasses import dataclass, field
 
-from ussd_app.clock import Clock, from_settings as clock_from_settings, system_now
+from ussd_app.clock import Clock, system_now
+from ussd_app.clock import from_settings as clock_from_settings
 from ussd_app.sms.gateways import make_gateway
 from ussd_app.sms.gateways.interface import Gateway
 
@@ -36,7 +37,7 @@ def install(runtime: SmsRuntime | None) -> None:
 
 def from_settings(settings) -> SmsRuntime:
     from ussd_app.db import make_engine, make_session_factory
-    from ussd_app.jobs import job_redis
+    from ussd_app.redis_conn import job_redis
 
     engine = make_engine(settings.database_url)
     # Should a forking RQ worker run these jobs, a child must not reuse the parent's pooled connections.

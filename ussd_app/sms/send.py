@@ -12,6 +12,7 @@ failed.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import re
 import time
@@ -35,7 +36,15 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4
 BACKOFF_BASE_S = 30
 BACKOFF_CAP_S = 15 * 60
-HOLD_S = 120  # longer than a send can take (SDK timeouts + rate-limit wait)
+RECORD_BUDGET_S = 5  # _record_with_retries: three short transactions, 0.5 s and 1 s apart
+
+
+def hold_seconds(gateway, recipients: int) -> int:
+    """A worker's hold on its rows, set when it claims them and renewed just before its request:
+    the gateway's longest answer for this batch (its timeouts) plus the time to record it. A live
+    worker always records inside its hold; a dead worker's rows are free again as soon as that
+    allows."""
+    return math.ceil(gateway.longest_send_s(recipients)) + RECORD_BUDGET_S
 BATCH_MAX = 100
 OPEN = ("pending", "queued")
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
@@ -119,7 +128,8 @@ def _claim(rt, outbox_id: int, now: datetime, among=None) -> Claim:
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(OPEN),
                    OutboxMessage.due_at <= now, OutboxMessage.attempts < MAX_ATTEMPTS, _free(now))
-            .values(status="queued", locked_until=now + timedelta(seconds=HOLD_S), lock_token=token,
+            .values(status="queued", locked_until=now + timedelta(seconds=hold_seconds(rt.gateway, len(ids))),
+                    lock_token=token,
                     attempts=OutboxMessage.attempts + 1, updated_at=now)
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False, populate_existing=True)))
@@ -136,6 +146,21 @@ def _claim(rt, outbox_id: int, now: datetime, among=None) -> Claim:
         to_send = [r for r in claimed if r.lock_token == token]
         return Claim("claimed", token, row.body, tuple(r.recipient for r in to_send),
                      tuple(r.id for r in to_send))
+
+
+def _renew_hold(rt, claim: Claim) -> Claim:
+    """Right before the request: renew the hold on the rows this claim still holds. A wait for the
+    rate limit may have outlasted the hold, and another worker may have taken some rows since:
+    those are not sent again from here."""
+    now = rt.clock()
+    with rt.session_factory() as db, db.begin():
+        held = db.execute(update(OutboxMessage)
+                          .where(OutboxMessage.lock_token == claim.token, OutboxMessage.id.in_(claim.ids))
+                          .values(locked_until=now + timedelta(seconds=hold_seconds(rt.gateway, len(claim.ids))))
+                          .returning(OutboxMessage.id, OutboxMessage.recipient)
+                          .execution_options(synchronize_session=False)).all()
+    held = sorted(held)  # in claim order (ids), as the request lists them
+    return Claim(claim.state, claim.token, claim.body, tuple(r for _, r in held), tuple(i for i, _ in held))
 
 
 def _close(row: OutboxMessage, status: str, now: datetime, error: str | None = None) -> None:
@@ -208,6 +233,9 @@ def deliver_with_companions(rt, outbox_id: int, *, among=None) -> tuple[dict[str
     if not claim.ids:  # everyone in the batch had opted out
         return {"nothing to send": 1}, []
     TokenBucket(rt.redis, rt.gateway.sender, rt.settings.sms_rate_per_second).take(len(claim.ids))
+    claim = _renew_hold(rt, claim)
+    if not claim.ids:  # held too long: every row went to another worker meanwhile
+        return {"held": 1}, []
     results, error = [], None
     try:
         results = rt.gateway.send(claim.body, list(claim.recipients))

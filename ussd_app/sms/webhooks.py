@@ -2,9 +2,10 @@
 
 Each gateway posts to its own routes, `/sms/<gateway>/delivery` and `/sms/<gateway>/inbound`
 (Africa's Talking's also at `/sms/delivery` and `/sms/inbound`); its adapter parses the body into
-neutral reports and messages (ussd_app/sms/gateways). Both are protected like `/ussd` (`?token=`
-when USSD_CALLBACK_TOKEN is set). Delivery reports may repeat and arrive out of order: a row's
-status only ever moves forward.
+neutral reports and messages (ussd_app/sms/gateways). Both are authenticated like `/ussd`, with
+their own token: `?token=<SMS_CALLBACK_TOKEN>` (and CALLBACK_ALLOWED_NETWORKS when set); a refused
+post changes nothing. Delivery reports may repeat and arrive out of order: a row's status only
+ever moves forward.
 """
 
 from __future__ import annotations
@@ -12,14 +13,19 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import update
 
+from ussd_app.callback_auth import callback_authenticated, plain, refuse_callback
 from ussd_app.clock import app_now
 from ussd_app.sms.gateways import webhook_parser
-from ussd_app.sms.gateways.interface import BadWebhook, DeliveryReport, WebhookParser, WebhookPayload
+from ussd_app.sms.gateways.interface import (
+    BadWebhook,
+    DeliveryReport,
+    WebhookParser,
+    WebhookPayload,
+)
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.inbound import handle_inbound, inbound_key
 from ussd_app.sms.outbox import RANK, OutboxMessage, take_new_outbox_ids
 from ussd_app.ussd_request import BadCallback, normalise_phone
-from ussd_app.webhook import plain, token_ok
 
 bp = Blueprint("sms", __name__)
 
@@ -58,8 +64,8 @@ def _payload() -> WebhookPayload:
 @bp.post("/sms/delivery", defaults={"gateway": "africastalking"})
 @bp.post("/sms/<gateway>/delivery")
 def delivery(gateway: str) -> Response:
-    if not token_ok():
-        return plain("forbidden", 403)
+    if not callback_authenticated(current_app.extensions["ussd_settings"].sms_callback_token):
+        return refuse_callback()
     try:
         reports = _parser(gateway).delivery_reports(_payload())
     except BadWebhook as exc:
@@ -73,8 +79,8 @@ def delivery(gateway: str) -> Response:
 @bp.post("/sms/inbound", defaults={"gateway": "africastalking"})
 @bp.post("/sms/<gateway>/inbound")
 def inbound(gateway: str) -> Response:
-    if not token_ok():
-        return plain("forbidden", 403)
+    if not callback_authenticated(current_app.extensions["ussd_settings"].sms_callback_token):
+        return refuse_callback()
     try:
         message = _parser(gateway).inbound_message(_payload())
         phone = normalise_phone(message.phone)

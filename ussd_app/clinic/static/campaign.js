@@ -3,7 +3,7 @@
    characters that will be replaced, audience fields by kind, and the live recipient count. */
 (function () {
   "use strict";
-  var tables = JSON.parse(document.getElementById("gsm-tables").textContent);
+  var tables = JSON.parse(document.getElementById("gsm-tables").dataset.tables);
   var basic = new Set(Array.from(tables.basic));
   var extension = new Set(Array.from(tables.extension));
   var textEl = document.getElementById("counter-text");

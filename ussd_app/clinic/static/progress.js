@@ -12,8 +12,8 @@
         set("planned", p.planned); set("waiting", p.waiting); set("sent", p.sent);
         set("delivered", p.delivered); set("failed", p.failed); set("cancelled", p.cancelled);
         set("gone-percent", p.gone_percent);
-        document.getElementById("planned-bar").style.width = p.planned_percent + "%";
-        document.getElementById("gone-bar").style.width = p.gone_percent + "%";
+        document.getElementById("planned-bar").setAttribute("width", p.planned_percent);
+        document.getElementById("gone-bar").setAttribute("width", p.gone_percent);
         var state = document.getElementById("state");
         state.textContent = p.state_label; state.className = "badge " + p.state;
         if (p.state === "done" || p.state === "cancelled") { window.location.reload(); return; }

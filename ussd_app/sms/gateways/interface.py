@@ -42,6 +42,10 @@ class Gateway(Protocol):
         """One text to many recipients: one result per recipient (a missing one is retried).
         Raise GatewayUnavailable when nothing was sent."""
 
+    def longest_send_s(self, recipients: int) -> float:
+        """The longest `send` can take for this many recipients (its timeouts): how long a
+        worker holds the rows it sends (ussd_app.sms.send.hold_seconds)."""
+
 
 def not_sent(numbers: Sequence[str], why: str) -> list[SendResult]:
     """Recipients the adapter did not get to (the gateway stopped answering): retried later."""

@@ -128,6 +128,10 @@ class OrangeGateway:
         self.timeout = timeout
         self.tokens = TokenCache(base_url, client_id, client_secret, timeout, timer)
 
+    def longest_send_s(self, recipients: int) -> float:
+        # A token request, then one request per recipient, each possibly refreshed once on 401.
+        return sum(self.timeout) * (1 + 2 * recipients)
+
     def send(self, text: str, recipients: Sequence[str]) -> list[SendResult]:
         results = []
         for index, number in enumerate(recipients):

@@ -1,0 +1,27 @@
+"""CSV exports over the API: GET /api/v1/exports/{kind}.csv, scoped by the bearer token."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from ussd_app.clinic import exports
+from ussd_app.clinic.api import ApiError, api
+from ussd_app.clinic.views_exports import csv_response, viewer_for
+from ussd_app.clock import app_now
+
+
+def _export_view(kind: str):
+    def view():
+        try:
+            plan = exports.plan(g.api_db, g.api_scope, kind, today=app_now().date(),
+                                group_id=request.args.get("group_id"), campaign_id=request.args.get("campaign_id"))
+        except exports.ExportError as exc:
+            raise ApiError(400, "bad_export", str(exc)) from None
+        return csv_response(plan, viewer_for(g.api_scope))
+
+    view.__name__ = f"export_{kind}"
+    return view
+
+
+for _kind in exports.KINDS:
+    api.add_url_rule(f"/exports/{_kind}.csv", view_func=_export_view(_kind), methods=["GET"])
