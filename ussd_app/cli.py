@@ -93,42 +93,54 @@ def serve(host: str, port: int, worker: bool, fake_gateway: str | None) -> None:
     from ussd_app.migrate import upgrade
     from ussd_app.redis_conn import resolve_redis_url, stop_embedded
 
-    fake = None
-    if fake_gateway:
-        from ussd_app.testing import (
-            start_fake_gateway,  # development only: production never imports it
-        )
-
-        app_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        fake, env = start_fake_gateway(fake_gateway, f"http://{app_host}:{port}",
-                                       os.environ.get("SMS_CALLBACK_TOKEN"))
-        os.environ.update(env)  # for this app and the worker started below
-        click.echo(f"SMS go to a fake {fake_gateway} API on {fake.url}")
-    settings = settings_from_env(development=True)
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
-    redis_url = resolve_redis_url(settings.redis_url, settings.instance_path)
-    os.environ["REDIS_URL"] = redis_url
-    upgrade(settings.database_url)
-    app = make_app(settings)
-    for note in load_demo(app.extensions["db_sessions"], app.extensions["clock"]()):
-        click.echo(f"demo: {note}")
-    child = None
-    if worker:
-        child = subprocess.Popen([sys.executable, "-m", "ussd_app.cli", "worker"], env=os.environ.copy())
-    click.echo(f"database: {settings.database_url}\nredis: {redis_url}")
-    click.echo(f"USSD callback: http://{host}:{port}/ussd   health: http://{host}:{port}/healthz")
-    click.echo(f"try it: ussd-app simulate --url http://{host}:{port}/ussd")
-    # SIGTERM must unwind like Ctrl-C so the worker and the embedded Redis stop with us.
+    # SIGTERM must unwind like Ctrl-C so the worker, the fake gateway and the embedded Redis stop
+    # with us, from the moment they start (a failed migration must not leave Redis running either).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    child = fake = None
     try:
+        if fake_gateway:
+            from ussd_app.testing import start_fake_gateway  # development only: production never imports it
+
+            app_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+            fake, env = start_fake_gateway(fake_gateway, f"http://{app_host}:{port}",
+                                           os.environ.get("SMS_CALLBACK_TOKEN"))
+            os.environ.update(env)  # for this app and the worker started below
+            click.echo(f"SMS go to a fake {fake_gateway} API on {fake.url}")
+        settings = settings_from_env(development=True)
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+        redis_url = resolve_redis_url(settings.redis_url, settings.instance_path)
+        os.environ["REDIS_URL"] = redis_url
+        upgrade(settings.database_url)
+        app = make_app(settings)
+        for note in load_demo(app.extensions["db_sessions"], app.extensions["clock"]()):
+            click.echo(f"demo: {note}")
+        if worker:
+            child = subprocess.Popen([sys.executable, "-m", "ussd_app.cli", "worker"], env=os.environ.copy())
+        click.echo(f"database: {settings.database_url}\nredis: {redis_url}")
+        click.echo(f"USSD callback: http://{host}:{port}/ussd   health: http://{host}:{port}/healthz")
+        click.echo(f"try it: ussd-app simulate --url http://{host}:{port}/ussd")
         app.run(host=host, port=port, threaded=True, use_reloader=False,
                 request_handler=RedactingRequestHandler)
     finally:
+        _stop_serving(child, fake, stop_embedded)
+
+
+def _stop_serving(child: subprocess.Popen | None, fake, stop_embedded) -> None:
+    """Stop the worker, the fake gateway, then the embedded Redis; a second Ctrl-C meanwhile must
+    not skip any of them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
         if child is not None:
             child.terminate()
-            child.wait(timeout=10)
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=5)
         if fake is not None:
             fake.stop()
+    finally:
         stop_embedded()
 
 

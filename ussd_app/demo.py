@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from ussd_app.clinic.demo import load_demo_staff
-from ussd_app.health.demo import load_demo_registrations, load_facilities
+from ussd_app.health.demo import load_demo_registrations, load_demo_reminders, load_facilities
 from ussd_app.savings.demo import load_savings_demo
-from ussd_app.sms.demo import load_demo_reminders
 
 LOADERS = (load_facilities, load_demo_registrations, load_demo_reminders, load_demo_staff,
            load_savings_demo)

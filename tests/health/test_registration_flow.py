@@ -140,7 +140,7 @@ def test_second_pregnancy_while_one_is_pending_shows_the_existing_one(dial, db, 
     [first] = enrollments(db)
     register_pregnancy_by_month(dial, "fr", "4").sees(first.reference)
     assert len(enrollments(db)) == 1
-    enr.decline(db, first.reference, reason="Hors zone", now=first.created_at)
+    enr.decline(db, first.reference, reason_code="outside_area", now=first.created_at)
     db.commit()
     pick(register_pregnancy_by_month(dial, "fr", "4"), "fr", "Confirm")  # declined: may register again
     assert len(enrollments(db)) == 2
@@ -165,12 +165,13 @@ def test_my_registrations_shows_each_status_and_the_decline_reason(dial, db, fac
     pick(register_pregnancy_by_month(dial, "fr"), "fr", "Confirm")
     pick(register_child(dial, "fr", "Moussa", today - timedelta(days=30)), "fr", "Confirm")
     pregnancy, child = enrollments(db)
-    enr.decline(db, child.reference, reason="Enfant deja inscrit ailleurs", now=child.created_at)
+    enr.decline(db, child.reference, reason_code="already_registered", note="Inscrit a Sikasso",
+                now=child.created_at)
     db.commit()
     d = fresh(dial(phone=PHONE), "fr")
     pick(d, "fr", "My registrations")
     d.sees(f"{pregnancy.reference} Grossesse: en attente", f"{child.reference} Moussa: refusée")
-    pick(d, "fr", child.reference, raw=True).sees("État : refusée", "Motif : Enfant deja inscrit ailleurs")
+    pick(d, "fr", child.reference, raw=True).sees("État : refusée", "Motif : inscription déjà faite")
 
 
 def test_my_registrations_is_empty_for_a_new_caller(dial, facilities):
@@ -217,10 +218,10 @@ def test_demo_mother_sees_a_pending_and_a_declined_registration(app, dial, db, n
 
     load_demo(app.extensions["db_sessions"], now)
     load_demo(app.extensions["db_sessions"], now)  # idempotent
-    pregnancy, child = enrollments(db)
+    pregnancy, child = [e for e in enrollments(db) if e.phone == DEMO_PHONE]
     d = fresh(dial(phone=DEMO_PHONE), "fr")
     pick(d, "fr", "My registrations").sees("en attente", "refusée")
-    pick(d, "fr", child.reference, raw=True).sees("Motif : Hors de la zone de la CSCom")
+    pick(d, "fr", child.reference, raw=True).sees("Motif : hors de la zone du centre")
     assert outbox(db, "enrollment") == []  # demo rows send nothing
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import TEST_NOW
 from ussd_app.cli import main
+from ussd_app.health.facilities import Facility, load_shipped
 from ussd_app.savings.demo import (
     DEMO_GROUP,
     LOCKED_PHONE,
@@ -15,7 +16,7 @@ from ussd_app.savings.demo import (
 )
 from ussd_app.savings.groups import GroupError, create_group
 from ussd_app.savings.models import LedgerEntry, Member, PinCredential, SavingsGroup
-from ussd_app.savings.roster import RosterError, import_roster
+from ussd_app.savings.roster import RosterError, import_roster, parse_role
 
 pytestmark = pytest.mark.dates  # run again under shifted clocks (scripts/test)
 
@@ -31,9 +32,12 @@ def cli(settings, monkeypatch, clock):
 
 
 def test_create_import_role_and_reset_from_the_command_line(app, cli, db, tmp_path):
+    load_shipped(db, now=TEST_NOW)
+    db.commit()
     result = cli("groups", "create", "--name", "Jigiya", "--share-value", "250", "--health-fund", "100",
-                 "--commune", "Commune III", "--facility", "BAKON")
+                 "--commune", "Commune III", "--facility", "bko-c3-bakon")
     assert result.exit_code == 0, result.output
+    assert db.scalar(select(SavingsGroup.facility_code)) == "BKO-C3-BAKON"
     roster = tmp_path / "jigiya.csv"
     roster.write_text(GOOD, encoding="utf-8")
     result = cli("groups", "import", str(roster), "--group", "jigiya")
@@ -80,14 +84,53 @@ def test_roster_conflicts_with_the_file_and_the_group(app, db):
         "line 5: phone +22376123401 is already a member of a group",
     ]
     with pytest.raises(RosterError, match="the header needs the columns name, phone"):
-        import_roster(db, group, "nom,telephone\nAwa,76123409\n", now=TEST_NOW)
+        import_roster(db, group, "prenom,ville\nAwa,Bamako\n", now=TEST_NOW)
     assert db.scalar(select(func.count()).select_from(Member)) == 3
     db.rollback()
 
 
+def test_a_facility_code_must_be_a_known_centre(app, cli, db):
+    load_shipped(db, now=TEST_NOW)
+    db.commit()
+    group = ("groups", "create", "--name", "Jigiya", "--share-value", "250", "--health-fund", "100")
+    result = CliRunner().invoke(main, [*group, "--facility", "NOPE-CODE"])
+    assert result.exit_code == 1 and "no centre has the code 'NOPE-CODE'" in result.output
+    short = CliRunner().invoke(main, [*group, "--facility", "BAKON"])
+    assert short.exit_code == 1 and "did you mean BKO-C3-BAKON?" in short.output
+    assert db.scalar(select(func.count()).select_from(SavingsGroup)) == 0
+
+
+def test_a_french_spreadsheet_roster_is_understood(app, cli, db, tmp_path):
+    cli("groups", "create", "--name", "Jigiya", "--share-value", "250", "--health-fund", "100")
+    sheet = tmp_path / "jigiya.csv"  # as a French spreadsheet saves it: semicolons, French words
+    sheet.write_text("Nom;Téléphone;Numéro;Rôle\nAwa Traoré;76 12 34 01;1;Trésorière\n"
+                     "Fanta Kanté, dite Nana;+22376123402;2;presidente\nSira Bagayoko;66123403;;membre\n",
+                     encoding="utf-8-sig")
+    result = cli("groups", "import", str(sheet), "--group", "Jigiya")
+    assert result.exit_code == 0 and "3 members added" in result.output, result.output
+    members = {m.number: (m.name, m.role) for m in db.scalars(select(Member))}
+    assert members == {1: ("Awa Traoré", "treasurer"), 2: ("Fanta Kanté, dite Nana", "president"),
+                       3: ("Sira Bagayoko", "member")}
+    assert cli("groups", "role", "Jigiya", "3", "tresoriere").exit_code == 0
+    db.expire_all()
+    assert {m.number: m.role for m in db.scalars(select(Member))} == {1: "member", 2: "president", 3: "treasurer"}
+    refused = cli("groups", "role", "Jigiya", "3", "cheffe")
+    assert refused.exit_code == 2 and "membre, trésorière, présidente" in refused.output
+
+
+@pytest.mark.parametrize("word, role", [("tresoriere", "treasurer"), ("Trésorier", "treasurer"),
+                                        ("PRÉSIDENTE", "president"), ("membre", "member"), ("", "member"),
+                                        ("treasurer", "treasurer"), ("cheffe", None)])
+def test_roles_in_either_language(word, role):
+    assert parse_role(word) == role
+
+
 def test_demo_group_lets_a_newcomer_try_both_roles(app, db, dial):
+    load_shipped(db, now=TEST_NOW)
     note = load_savings_demo(db, TEST_NOW)
     assert TREASURER_PHONE in note and MEMBER_PHONE in note
+    codes = set(db.scalars(select(SavingsGroup.facility_code)))
+    assert codes and codes <= set(db.scalars(select(Facility.code)))  # real centres, seen by their staff
     assert load_savings_demo(db, TEST_NOW) == note  # idempotent, as `serve` runs it at every start
     db.commit()
     assert db.scalar(select(func.count()).select_from(Member)) == 16  # and Sabati's treasurer
@@ -115,3 +158,10 @@ def test_create_group_keeps_money_within_the_columns(app, db, share_value, healt
         create_group(db, name="Jigiya", share_value=share_value, health_fund_per_meeting=health,
                      now=TEST_NOW)
     db.rollback()
+
+
+def test_demo_groups_loaded_before_get_their_real_centre(app, db):
+    create_group(db, name=DEMO_GROUP, share_value=500, health_fund_per_meeting=250, facility_code="BAKON",
+                 now=TEST_NOW)
+    load_savings_demo(db, TEST_NOW)
+    assert db.scalar(select(SavingsGroup.facility_code).where(SavingsGroup.name == DEMO_GROUP)) == "BKO-C1-SOTUBA"

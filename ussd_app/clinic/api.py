@@ -131,7 +131,8 @@ def enrollment_json(e: Enrollment) -> dict:
     return {"reference": e.reference, "kind": e.kind, "phone": e.phone, "status": e.status,
             "facility_code": e.facility.code, "child_name": e.child_name,
             "birth_date": e.birth_date.isoformat() if e.birth_date else None,
-            "due_date": e.due_date.isoformat() if e.due_date else None, "reason": e.reason,
+            "due_date": e.due_date.isoformat() if e.due_date else None, "reason_code": e.reason_code,
+            "reason": e.reason,
             "created_at": e.created_at.isoformat(), "decided_at": e.decided_at.isoformat() if e.decided_at else None}
 
 
@@ -168,8 +169,9 @@ def _decide(reference: str, approve: bool):
         if approve:
             health.approve(g.api_db, found.reference, now=app_now())
         else:
-            reason = _body("Decline")["reason"]
-            health.decline(g.api_db, found.reference, reason=reason, now=app_now())
+            body = _body("Decline")
+            health.decline(g.api_db, found.reference, reason_code=body["reason_code"], note=body.get("note") or "",
+                           now=app_now())
     except health.EnrollmentError as exc:
         g.api_db.rollback()
         raise ApiError(409, "conflict", str(exc)) from None

@@ -14,6 +14,7 @@ from typing import Iterator
 
 from sqlalchemy import and_, case, func, literal, select
 
+from ussd_app.clinic.days import parse_day
 from ussd_app.clinic.scope import Scope
 from ussd_app.health.enrollment import ACTIVE, CHILD, PREGNANCY, Enrollment
 from ussd_app.health.facilities import Facility
@@ -69,10 +70,10 @@ def _int(value, low: int, high: int, message: str) -> int:
 
 
 def _day(value, message: str) -> date:
-    try:
-        return date.fromisoformat(str(value).strip())
-    except (TypeError, ValueError):
-        raise AudienceError(message) from None
+    day = parse_day(str(value) if value is not None else "")
+    if day is None:
+        raise AudienceError(message)
+    return day
 
 
 def parse(form) -> Audience:
@@ -91,7 +92,7 @@ def parse(form) -> Audience:
         step = (form.get("visit") or "").strip()
         if step not in VISITS:
             raise AudienceError(N_("Choose a vaccination visit."))
-        bad = N_("Give a date window: from and to (YYYY-MM-DD), at most a year long.")
+        bad = N_("Give a date window: from and to (DD/MM/YYYY), at most a year long.")
         start, end = _day(form.get("due_from"), bad), _day(form.get("due_to"), bad)
         if end < start or (end - start).days > 366:
             raise AudienceError(bad)

@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select, update
 from ussd_app.clinic import audience as audiences
 from ussd_app.clinic.models import Campaign
 from ussd_app.clinic.scope import Scope
+from ussd_app.health.facilities import UnknownFacility, known_code
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.sms.quiet_hours import next_allowed
 from ussd_app.text.gsm import sms_size, to_gsm
@@ -69,6 +70,11 @@ def create(db, *, scope: Scope, idempotency_key: str, created_by: str, title: st
     if send_at is not None and send_at < now - timedelta(minutes=5):
         raise CampaignError(N_("The sending time is in the past."))
     facility_code = facility_for(scope, facility_code)
+    if facility_code is not None:
+        try:
+            known_code(db, facility_code)
+        except UnknownFacility:
+            raise CampaignError(N_("No centre has the code {code}."), code=facility_code) from None
     campaign_scope = Scope(facility_code, facility_code is None)
     total = audiences.count(db, audience, campaign_scope, now.date())
     if total == 0:
@@ -164,26 +170,43 @@ def state(campaign: Campaign, progress_: Progress, now: datetime) -> str:
     return "sending"
 
 
+SERIES = ("delivered", "sent", "waiting", "failed", "cancelled")  # the counters, bottom to top
+
+
+@dataclass(frozen=True)
+class Point:
+    at: datetime
+    counts: dict  # series name -> messages in that state at `at`
+
+
 def timeline(db, campaign: Campaign, now: datetime, finished: bool,
-             points: int = CHART_POINTS) -> list[tuple[datetime, int, int, int]]:
-    """(time, delivered, failed, pending) at `points` moments from creation to now (or the end)."""
+             points: int = CHART_POINTS) -> list[Point]:
+    """Each message's state at `points` moments from creation to now (or to the last delivery
+    report): the same states as `progress`, so the last point equals the page's counters."""
     start = campaign.created_at
     last_final = db.scalar(select(func.max(OutboxMessage.final_at)).where(_campaign_rows(campaign.id)))
     end = last_final if finished and last_final is not None else now
-    end = max(end, start + timedelta(seconds=points))
+    end = max(end, start)
     step = (end - start) / (points - 1)
     moments = [start + step * i for i in range(points)]
     final = OutboxMessage.final_at
-    delivered = OutboxMessage.status == "delivered"
-    failed = OutboxMessage.status.in_(("failed", "rejected"))
+    cancelled = (OutboxMessage.status == "failed") & (OutboxMessage.last_error == CANCELLED_ERROR)
+    states = {"delivered": OutboxMessage.status == "delivered",
+              "failed": OutboxMessage.status.in_(("failed", "rejected")) & ~cancelled,
+              "cancelled": cancelled}
     columns = []
     for moment in moments:
-        columns += [func.sum(case((OutboxMessage.created_at <= moment, 1), else_=0)),
-                    func.sum(case((delivered & (final <= moment), 1), else_=0)),
-                    func.sum(case((failed & (final <= moment), 1), else_=0))]
+        columns.append(func.sum(case((OutboxMessage.created_at <= moment, 1), else_=0)))
+        columns += [func.sum(case((condition & (final <= moment), 1), else_=0)) for condition in states.values()]
+        # Handed to the gateway by then, with no final report yet at that moment.
+        columns.append(func.sum(case(((OutboxMessage.sent_at <= moment) & (final.is_(None) | (final > moment)), 1),
+                                     else_=0)))
     row = db.execute(select(*columns).where(_campaign_rows(campaign.id))).one()
+    width = 2 + len(states)
     series = []
     for i, moment in enumerate(moments):
-        planned, done_ok, done_bad = (int(v or 0) for v in row[3 * i:3 * i + 3])
-        series.append((moment, done_ok, done_bad, max(planned - done_ok - done_bad, 0)))
+        created, delivered, failed, cancelled_n, sent = (int(v or 0) for v in row[width * i:width * (i + 1)])
+        waiting = max(created - delivered - failed - cancelled_n - sent, 0)
+        series.append(Point(moment, {"delivered": delivered, "sent": sent, "waiting": waiting, "failed": failed,
+                                     "cancelled": cancelled_n}))
     return series

@@ -14,6 +14,18 @@ def _sessions():
     return make_session_factory(make_engine(settings_from_env().database_url))
 
 
+def _known_facility(db, code: str | None) -> str | None:
+    """A typed facility code checked against the facilities table (None stays None)."""
+    from ussd_app.health.facilities import UnknownFacility, known_code
+
+    if not code:
+        return None
+    try:
+        return known_code(db, code)
+    except UnknownFacility as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.group()
 def staff() -> None:
     """Clinic staff accounts and API tokens."""
@@ -28,17 +40,14 @@ def staff() -> None:
 def create(username: str, facility_code: str | None, role: str, display_name: str, password: str) -> None:
     """Create a staff account: it sees only its centre's people (an admin sees all)."""
     from ussd_app.clinic.accounts import AccountError, create_staff
-    from ussd_app.clinic.directory import facility_by_code
 
     with _sessions()() as db:
         try:
             account = create_staff(db, username=username, password=password, role=role,
-                                   facility_code=facility_code, display_name=display_name,
+                                   facility_code=_known_facility(db, facility_code), display_name=display_name,
                                    now=cli_now())
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
-        if account.facility_code and facility_by_code(db, account.facility_code) is None:
-            click.echo(f"note: no facility {account.facility_code} is known yet", err=True)
         db.commit()
     click.echo(f"created {role} {account.username}" + (f" for {account.facility_code}" if account.facility_code else ""))
 
@@ -90,7 +99,8 @@ def token(facility_code: str | None, all_centres: bool, name: str) -> None:
         raise click.UsageError("give either --facility CODE or --all-centres")
     with _sessions()() as db:
         try:
-            row, secret = create_api_token(db, name=name, facility_code=facility_code, now=cli_now())
+            row, secret = create_api_token(db, name=name, facility_code=_known_facility(db, facility_code),
+                                           now=cli_now())
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
         db.commit()

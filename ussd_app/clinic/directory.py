@@ -15,8 +15,9 @@ from ussd_app.clinic.models import Appointment, Campaign
 from ussd_app.clinic.scope import Scope
 from ussd_app.health.enrollment import Enrollment
 from ussd_app.health.facilities import Facility
+from ussd_app.sms.optout import stopped_for
 from ussd_app.sms.outbox import OutboxMessage
-from ussd_app.sms.reminder import Reminder
+from ussd_app.sms.reminder import PLANNED, Reminder
 
 PAGE_SIZE = 50
 
@@ -60,6 +61,7 @@ class Person:
     enrollments: list = field(default_factory=list)
     reminders: list = field(default_factory=list)
     appointments: list = field(default_factory=list)
+    stopped: frozenset = frozenset()  # what she stopped from her phone (ussd_app.sms.optout)
 
     @property
     def children(self):
@@ -68,6 +70,30 @@ class Person:
     @property
     def pregnancies(self):
         return [e for e in self.enrollments if e.kind == "pregnancy"]
+
+    @property
+    def name(self) -> str | None:
+        """Her name as she gave it at her latest registration that asked it (older ones did not)."""
+        return next((e.mother_name for e in reversed(self.enrollments) if e.mother_name), None)
+
+    @property
+    def children_names(self) -> list[str]:
+        return sorted({e.child_name for e in self.children if e.child_name})
+
+    @property
+    def stoppable(self) -> set[str]:
+        """The schedules (source refs) that still have reminders to stop."""
+        return {r.source_ref for r in self.reminders if r.status == PLANNED}
+
+    def shown_phone(self, scope: Scope) -> str:
+        """Her number in full for staff of a centre she is registered at, masked for others."""
+        codes = {e.facility.code for e in self.enrollments} | {a.facility_code for a in self.appointments}
+        return self.phone if scope.facility_code in codes else masked(self.phone)
+
+
+def masked(phone: str) -> str:
+    """+22376••••01: enough to tell two mothers apart, not enough to call her."""
+    return phone[:6] + "•" * max(len(phone) - 8, 0) + phone[-2:]
 
 
 def people_page(db, scope: Scope, *, after: str | None = None, search: str = "") -> list[Person]:
@@ -79,6 +105,7 @@ def people_page(db, scope: Scope, *, after: str | None = None, search: str = "")
     if search:
         like = f"%{search.strip()}%"
         phones_q = phones_q.where(or_(Enrollment.phone.like(like), Enrollment.child_name.ilike(like),
+                                      Enrollment.mother_name.ilike(like),
                                       Enrollment.reference == search.strip().upper()))
     phones = list(db.scalars(phones_q))
     if not phones:
@@ -102,7 +129,7 @@ def person(db, scope: Scope, phone: str) -> Person:
     refs = [e.source_ref for e in found] + [a.source_ref for a in appointments]
     reminders = list(db.scalars(select(Reminder).where(Reminder.source_ref.in_(refs))
                                 .order_by(Reminder.visit_date, Reminder.due_at)))
-    return Person(phone, found, reminders, appointments)
+    return Person(phone, found, reminders, appointments, stopped_for(db, phone))
 
 
 def outbox_in_scope(scope: Scope):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ussd_app.health.enrollment import DECLINE_REASONS
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -75,7 +77,10 @@ def document() -> dict:
                 "responses": {"200": _json(_ref("Enrollment")), "409": _json(_ref("Error"), "Already decided"),
                               **ERRORS}}},
             "/enrollments/{reference}/decline": {"post": {
-                "summary": "Decline a registration with a reason (sent to the mother by SMS)",
+                "summary": "Decline a registration with a preset reason (the mother is told it by SMS, "
+                           "in her language)",
+                "description": "A note is kept for the centre's staff and never sent: it is written in "
+                               "one language, and her SMS must be in hers.",
                 "parameters": [REFERENCE],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Decline")}}},
                 "responses": {"200": _json(_ref("Enrollment")), "409": _json(_ref("Error"), "Already decided"),
@@ -119,15 +124,18 @@ def document() -> dict:
                     "child_name": {"type": "string", "nullable": True},
                     "birth_date": {"type": "string", "format": "date", "nullable": True},
                     "due_date": {"type": "string", "format": "date", "nullable": True},
-                    "reason": {"type": "string", "nullable": True},
+                    "reason_code": {"type": "string", "nullable": True, "description": "Why it was declined"},
+                    "reason": {"type": "string", "nullable": True,
+                               "description": "the staff's note on a decline (never sent), or why it was closed"},
                     "created_at": {"type": "string", "format": "date-time"},
                     "decided_at": {"type": "string", "format": "date-time", "nullable": True}}},
                 "Appointment": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "reference": {"type": "string"}, "phone": {"type": "string"},
                     "date": {"type": "string", "format": "date"}, "facility_code": {"type": "string"}}},
-                "Decline": {"type": "object", "required": ["reason"], "properties": {
-                    "reason": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK,
-                               "description": "Sent to the mother"}}},
+                "Decline": {"type": "object", "required": ["reason_code"], "properties": {
+                    "reason_code": {"type": "string", "enum": list(DECLINE_REASONS),
+                                    "description": "Told to the mother by SMS, in her language"},
+                    "note": {"type": "string", "maxLength": 200, "description": "Kept for the staff, never sent"}}},
                 "NewAppointment": {"type": "object", "required": ["reference", "date"], "properties": {
                     "reference": {"type": "string"},
                     "date": {"type": "string", "format": "date", "description": "Today or later"},

@@ -12,30 +12,24 @@ from sqlalchemy import select
 from ussd_app.clinic import audience as audiences
 from ussd_app.clinic import campaigns, chart, directory, planner
 from ussd_app.clinic.campaigns import CampaignError
+from ussd_app.clinic.counter import gsm_tables
+from ussd_app.clinic.days import DAY_PATTERN, MOMENT_PATTERN
 from ussd_app.clinic.forms import parse_send_at
 from ussd_app.clinic.scope import Scope
 from ussd_app.clinic.web import _, bp
 from ussd_app.clock import app_now
 from ussd_app.savings.models import SavingsGroup
 from ussd_app.sms.schedules import IMMUNIZATION_VISITS
-from ussd_app.text import gsm
 from ussd_app.text.i18n import N_, NP_
 
 STATE_LABELS = {"planning": N_("preparing"), "scheduled": N_("scheduled"), "sending": N_("sending"),
                 "done": N_("done"), "cancelled": N_("cancelled")}
-SERIES_LABELS = {"delivered": N_("delivered"), "failed": N_("failed"), "pending": N_("pending")}
+# The chart's bands are the page's counters, with the same words.
+SERIES_LABELS = {"delivered": N_("delivered"), "sent": N_("sent"), "waiting": N_("waiting"),
+                 "failed": N_("failed"), "cancelled": N_("cancelled")}
 CREATED = NP_("Campaign created for {count} person.", "Campaign created for {count} people.")
 CANCELLED = NP_("Campaign cancelled: {count} message will not be sent.",
                 "Campaign cancelled: {count} messages will not be sent.")
-
-
-def gsm_tables() -> str:
-    """The GSM-7 tables for the page's counter, from the same source the server folds with
-    (JSON in an attribute, escaped by the template: no inline script)."""
-    data = {"basic": "".join(sorted(gsm.GSM_BASIC)), "extension": "".join(sorted(gsm.GSM_EXTENSION)),
-            "fold": gsm.FOLD, "single": [gsm.GSM_SINGLE_PART, gsm.GSM_MULTI_PART],
-            "ucs2": [gsm.UCS2_SINGLE_PART, gsm.UCS2_MULTI_PART]}
-    return json.dumps(data, ensure_ascii=True)
 
 
 def _form_scope(form) -> Scope:
@@ -53,7 +47,8 @@ def _render_form(form, *, error: str | None = None, count: int | None = None, st
         "clinic/campaign_new.html", form=form, error=error, count=count, kinds=audiences.KINDS,
         kind_labels=audiences.KIND_LABELS, visits=IMMUNIZATION_VISITS, groups=_groups(),
         facilities=directory.facilities(g.db, g.scope) if g.scope.is_admin else [],
-        gsm_tables=gsm_tables(), max_parts=campaigns.MAX_PARTS), status
+        gsm_tables=gsm_tables(), max_parts=campaigns.MAX_PARTS, day_pattern=DAY_PATTERN,
+        moment_pattern=MOMENT_PATTERN), status
 
 
 @bp.get("/campaigns")
@@ -134,8 +129,9 @@ def campaign(campaign_id: int):
     payload = progress_payload(row, progress)
     finished = payload["state"] in ("done", "cancelled")
     series = campaigns.timeline(g.db, row, app_now(), finished)
-    svg = chart.svg(series, {k: _(v) for k, v in SERIES_LABELS.items()}, _("Messages over time"))
+    svg = chart.svg(series, campaigns.SERIES, {k: _(v) for k, v in SERIES_LABELS.items()}, _("Messages over time"))
     return render_template("clinic/campaign.html", campaign=row, p=payload, chart_svg=Markup(svg),
+                           series=campaigns.SERIES, series_labels=SERIES_LABELS,
                            finished=finished, kind_labels=audiences.KIND_LABELS,
                            audience=json.loads(row.audience_params or "{}"))
 

@@ -10,11 +10,9 @@ from ussd_app.clinic.web import _, bp
 from ussd_app.clock import app_now
 from ussd_app.sms.outbox import STATUSES
 from ussd_app.sms.retry import is_retryable
-from ussd_app.text.i18n import N_, NP_
+from ussd_app.text.i18n import NP_
 from ussd_app.web_input import parse_id
 
-STATUS_LABELS = {"pending": N_("waiting"), "queued": N_("queued"), "sent": N_("sent"),
-                 "delivered": N_("delivered"), "failed": N_("failed"), "rejected": N_("rejected")}
 RETRIED = NP_("{count} message queued again.", "{count} messages queued again.")
 
 
@@ -27,7 +25,7 @@ def messages_page():
     rows = messages.page(g.db, g.scope, status=status, before=before)
     more = len(rows) == messages.PAGE_SIZE
     return render_template("clinic/messages.html", rows=rows, status=status, statuses=STATUSES,
-                           status_labels=STATUS_LABELS, counts=directory.status_counts(g.db, g.scope),
+                           counts=directory.status_counts(g.db, g.scope),
                            retryable=lambda row: is_retryable(g.db, row),
                            next_before=rows[-1].id if more else None)
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
 
 from flask import flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
-from ussd_app.clinic import directory
+from ussd_app.clinic import directory, labels
 from ussd_app.clinic.appointments import AppointmentError, set_appointment, stop_schedule
+from ussd_app.clinic.days import DAY_PATTERN, parse_day
 from ussd_app.clinic.handoff import commit_and_send
-from ussd_app.clinic.views_registrations import KIND_LABELS, STATUS_LABELS
 from ussd_app.clinic.web import _, bp
 from ussd_app.clock import app_now
 from ussd_app.text.i18n import N_, NP_
@@ -21,8 +20,6 @@ PHONE_DIGITS = re.compile(r"^223\d{8}$")
 APPOINTMENT_SET = N_("Appointment set for {date}. Reminders are planned.")
 SCHEDULE_STOPPED = NP_("{count} reminder stopped.", "{count} reminders stopped.")
 BAD_DATE = N_("Give the date as DD/MM/YYYY, today or later.")
-REMINDER_LABELS = {"planned": N_("planned"), "queued": N_("sent to the outbox"),
-                   "skipped": N_("skipped"), "stopped": N_("stopped")}
 
 
 def _phone(digits: str) -> str:
@@ -37,26 +34,15 @@ def people():
     after = request.args.get("after") or None
     rows = directory.people_page(g.db, g.scope, after=after, search=search)
     more = len(rows) == directory.PAGE_SIZE
-    return render_template("clinic/people.html", rows=rows, q=search, kind_labels=KIND_LABELS,
-                           status_labels=STATUS_LABELS, next_after=rows[-1].phone if more else None)
+    return render_template("clinic/people.html", rows=rows, q=search,
+                           next_after=rows[-1].phone if more else None)
 
 
 @bp.get("/people/<digits>")
 def person(digits: str):
     found = directory.person(g.db, g.scope, _phone(digits))
-    return render_template("clinic/person.html", person=found, digits=digits, kind_labels=KIND_LABELS,
-                           status_labels=STATUS_LABELS, reminder_labels=REMINDER_LABELS,
+    return render_template("clinic/person.html", person=found, digits=digits, day_pattern=DAY_PATTERN,
                            form_key=uuid.uuid4().hex, today=app_now().date())
-
-
-def parse_day(raw: str) -> date | None:
-    raw = (raw or "").strip()
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(raw, pattern).date()
-        except ValueError:
-            continue
-    return None
 
 
 @bp.post("/people/<digits>/appointments")
@@ -92,7 +78,7 @@ def person_stop_schedule(digits: str):
     allowed = {e.source_ref for e in found.enrollments} | {a.source_ref for a in found.appointments}
     if source_ref not in allowed:
         raise NotFound()
-    count = stop_schedule(g.db, source_ref=source_ref, reason=f"stopped by {g.staff.username}", now=app_now())
+    count = stop_schedule(g.db, source_ref=source_ref, reason=labels.STAFF_STOP + g.staff.username, now=app_now())
     commit_and_send(g.db)
     flash(_(SCHEDULE_STOPPED, count=count), "ok")
     return redirect(url_for("clinic.person", digits=digits))

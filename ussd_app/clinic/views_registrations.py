@@ -1,10 +1,11 @@
-"""Registrations: list by status, approve, decline with a reason (the mother is told by SMS)."""
+"""Registrations: list by status, approve, decline with a preset reason, close a pregnancy
+(the mother is told by SMS each time)."""
 
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from ussd_app.clinic import directory
+from ussd_app.clinic import directory, labels
 from ussd_app.clinic.handoff import commit_and_send
 from ussd_app.clinic.web import _, bp
 from ussd_app.clock import app_now
@@ -14,12 +15,10 @@ from ussd_app.text.i18n import N_
 from ussd_app.web_input import parse_id
 
 STATUSES = (health.PENDING, health.APPROVED, health.DECLINED, health.ENDED)
-STATUS_LABELS = {health.PENDING: N_("pending"), health.APPROVED: N_("approved"),
-                 health.DECLINED: N_("declined"), health.ENDED: N_("closed")}
-KIND_LABELS = {health.PREGNANCY: N_("pregnancy"), health.CHILD: N_("child")}
 APPROVED = N_("Registration {ref} approved. The mother is told by SMS.")
 DECLINED = N_("Registration {ref} declined. The mother is told by SMS.")
-NEED_REASON = N_("Give a reason to decline.")
+CLOSED = N_("Registration {ref} closed. The mother is told by SMS.")
+NEED_REASON = N_("Choose the reason to decline.")
 CANNOT = N_("Registration {ref} is already {status}.")
 
 
@@ -35,27 +34,30 @@ def registrations():
     rows = list(g.db.scalars(query.order_by(Enrollment.id.desc()).limit(directory.PAGE_SIZE)))
     more = len(rows) == directory.PAGE_SIZE
     return render_template("clinic/registrations.html", rows=rows, status=status, statuses=STATUSES,
-                           status_labels=STATUS_LABELS, kind_labels=KIND_LABELS,
                            next_before=rows[-1].id if more else None)
 
 
 def _decide(reference: str, action: str):
     found = directory.enrollment(g.db, g.scope, reference)  # 404 outside the scope
     now = app_now()
+    note = request.form.get("note") or ""
     try:
         if action == "approve":
             health.approve(g.db, found.reference, now=now)
             message = _(APPROVED, ref=found.reference)
+        elif action == "close":
+            health.end_pregnancy(g.db, found.reference, reason=note, now=now)
+            message = _(CLOSED, ref=found.reference)
         else:
-            reason = " ".join((request.form.get("reason") or "").split())
-            if not reason:
+            reason_code = request.form.get("reason_code") or ""
+            if reason_code not in health.DECLINE_REASONS:
                 flash(_(NEED_REASON), "error")
                 return redirect(_back())
-            health.decline(g.db, found.reference, reason=reason, now=now)
+            health.decline(g.db, found.reference, reason_code=reason_code, note=note, now=now)
             message = _(DECLINED, ref=found.reference)
     except health.EnrollmentError:
         g.db.rollback()
-        flash(_(CANNOT, ref=found.reference, status=_(STATUS_LABELS.get(found.status, found.status))), "error")
+        flash(_(CANNOT, ref=found.reference, status=_(labels.enrollment_status(found.status))), "error")
         return redirect(_back())
     commit_and_send(g.db)
     flash(message, "ok")
@@ -78,8 +80,13 @@ def registration_decline(reference: str):
     return _decide(reference, "decline")
 
 
+@bp.post("/registrations/<reference>/close")
+def registration_close(reference: str):
+    return _decide(reference, "close")
+
+
 @bp.get("/registrations/<reference>")
 def registration(reference: str):
     found = directory.enrollment(g.db, g.scope, reference)
-    return redirect(url_for("clinic.person", phone=found.phone.lstrip("+")))
+    return redirect(url_for("clinic.person", digits=found.phone.lstrip("+")))
 

@@ -9,7 +9,7 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 
-from ussd_app.clinic import csrf
+from ussd_app.clinic import csrf, labels
 from ussd_app.clinic.models import StaffAccount
 from ussd_app.clinic.scope import Scope
 from ussd_app.text.i18n import LANGUAGES, Plural, T, TN, translate
@@ -29,8 +29,14 @@ def language() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def _(msgid: "str | Plural", **params) -> str:
-    """Translate a dashboard message into the staff member's language (a Plural by `count`)."""
+def _(msgid: "str | T | Plural | None", **params) -> str:
+    """Translate a dashboard message (a msgid, a Plural by `count`, or a label from
+    ussd_app.clinic.labels) into the staff member's language; None (a code without a label)
+    shows nothing."""
+    if msgid is None:
+        return ""
+    if isinstance(msgid, T):
+        return translate(language(), msgid)
     if isinstance(msgid, Plural):
         return translate(language(), TN(msgid, params.pop("count"), params))
     return translate(language(), T(msgid, params) if params else msgid)
@@ -74,7 +80,7 @@ def _close_db(_exc):
 @bp.context_processor
 def _template_helpers():
     return {"_": _, "csrf_token": csrf.token, "lang": language(), "local_time": local_time,
-            "staff": g.get("staff"), "scope": g.get("scope"), "languages": LANGUAGES}
+            "staff": g.get("staff"), "scope": g.get("scope"), "languages": LANGUAGES, "labels": labels}
 
 
 def session_stamp(account: StaffAccount) -> str:

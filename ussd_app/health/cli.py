@@ -52,7 +52,7 @@ def enrollments() -> None:
 def _line(e: enr.Enrollment) -> str:
     who = f"child {e.child_name} born {e.birth_date:%d/%m/%Y}" if e.kind == enr.CHILD \
         else f"pregnancy, due {e.due_date:%d/%m/%Y}"
-    reason = f" ({e.reason})" if e.reason else ""
+    reason = f" ({', '.join(r for r in (e.reason_code, e.reason) if r)})" if e.reason_code or e.reason else ""
     return (f"{e.reference}  {e.status:<8}  {e.created_at:%Y-%m-%d}  {e.phone}  {e.facility.code}  "
             f"{who}{reason}")
 
@@ -89,10 +89,12 @@ def approve_command(reference: str) -> None:
 
 @enrollments.command("decline")
 @click.argument("reference")
-@click.option("--reason", required=True, help="Told to the mother by SMS, as written.")
-def decline_command(reference: str, reason: str) -> None:
+@click.option("--reason", "reason_code", required=True, type=click.Choice(list(enr.DECLINE_REASONS)),
+              help="Told to the mother by SMS, in her language.")
+@click.option("--note", default="", help="Kept for the centre's staff, never sent.")
+def decline_command(reference: str, reason_code: str, note: str) -> None:
     """Decline a registration: SMS to the mother with the reason, reminders stop."""
-    _decide(enr.decline, reference, reason=reason)
+    _decide(enr.decline, reference, reason_code=reason_code, note=note)
 
 
 @enrollments.command("end")

@@ -1,7 +1,10 @@
-"""Demo data: the shipped list of CSComs, and a mother with two registrations to look at.
+"""Demo data: the shipped list of CSComs, a mother with two registrations to look at, and the
+approved registrations the demo reminders are planned from.
 
 The demo mother (DEMO_PHONE) has a pending pregnancy and a declined child registration, so
-"My registrations" shows each status in the simulator. No SMS is queued for demo rows.
+"My registrations" shows each status in the simulator. The reminder mothers (ussd_app.sms.demo)
+have approved registrations, so the clinic dashboard shows them with their visits. No SMS is
+queued for demo rows.
 """
 
 from __future__ import annotations
@@ -13,6 +16,10 @@ from sqlalchemy import select
 from ussd_app.health import enrollment as enr
 from ussd_app.health.dates import due_date_from_month
 from ussd_app.health.facilities import Facility, load_shipped
+from ussd_app.sms.demo import DEMO_MOTHER, DEMO_MOTHER_STOPPED
+from ussd_app.sms.optout import record_opt_out
+from ussd_app.sms.purposes import HEALTH
+from ussd_app.sms.schedules import start_antenatal_schedule, start_immunization_schedule
 
 DEMO_PHONE = "+22376990020"
 
@@ -35,6 +42,39 @@ def load_demo_registrations(db, now: datetime) -> str | None:
     db.add(enr.Enrollment(request_key="demo:child", reference=enr.plan_reference(db, "demo:child"),
                           kind=enr.CHILD, child_name="Awa", child_name_key="awa",
                           birth_date=now.date() - timedelta(days=400), status=enr.DECLINED,
-                          reason="Hors de la zone de la CSCom", decided_at=now, **common))
+                          reason_code="outside_area", decided_at=now, **common))
     db.flush()
     return f"health registrations for {DEMO_PHONE}: 1 pending, 1 declined"
+
+
+def _approved(db, now: datetime, key: str, code: str, **fields) -> enr.Enrollment | None:
+    """An approved registration made without its SMS (demo rows are looked at, not sent)."""
+    found = enr.by_request_key(db, key)
+    if found is not None:
+        return found
+    facility = db.scalar(select(Facility).where(Facility.code == code))
+    if facility is None:
+        return None
+    enrollment = enr.Enrollment(request_key=key, reference=enr.plan_reference(db, key), status=enr.APPROVED,
+                                facility_id=facility.id, created_at=now, updated_at=now, decided_at=now,
+                                **fields)
+    db.add(enrollment)
+    db.flush()
+    return enrollment
+
+
+def load_demo_reminders(db, now: datetime) -> str:
+    today = now.date()
+    child = _approved(db, now, "demo:reminders-child", "BKO-C1-SOTUBA", phone=DEMO_MOTHER, language="bm",
+                      kind=enr.CHILD, child_name="Awa", child_name_key="awa", birth_date=today - timedelta(weeks=3))
+    if child is not None:
+        start_immunization_schedule(db, phone=DEMO_MOTHER, language="bm", child_name="Awa",
+                                    birth_date=child.birth_date, facility_name=child.facility.name,
+                                    source_ref=child.source_ref, now=now)
+    pregnancy = _approved(db, now, "demo:reminders-pregnancy", "BKO-C3-BAKON", phone=DEMO_MOTHER_STOPPED,
+                          language="fr", kind=enr.PREGNANCY, due_date=today + timedelta(weeks=20))
+    if pregnancy is not None:
+        start_antenatal_schedule(db, phone=DEMO_MOTHER_STOPPED, language="fr", due_date=pregnancy.due_date,
+                                 facility_name=pregnancy.facility.name, source_ref=pregnancy.source_ref, now=now)
+    record_opt_out(db, DEMO_MOTHER_STOPPED, source="ussd", now=now, categories=HEALTH)
+    return f"reminders: {DEMO_MOTHER} (planned), {DEMO_MOTHER_STOPPED} (stopped by her)"

@@ -4,6 +4,10 @@ A mother registers over USSD (status "pending", a short reference sent by SMS); 
 approves or declines (CLI today, dashboard later: both call these functions). Approval starts
 the matching reminder schedule; declining, or closing a pregnancy, stops it. Functions take a
 database session and never commit.
+
+A decline gives one of DECLINE_REASONS: the mother is told it in her own language (SMS, and
+"My registrations"). Staff may add a note in their own words; it stays with the record for the
+centre and is never sent, since it is typed in one language and her messages must be in hers.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from ussd_app.health.facilities import Facility
 from ussd_app.sms.outbox import queue_sms
 from ussd_app.sms.purposes import NOTICE, REQUESTED
 from ussd_app.subscribers import find_by_phone
-from ussd_app.text.i18n import LANGUAGES, N_, T
+from ussd_app.text.i18n import LANGUAGES, N_, T, translate
 
 PREGNANCY, CHILD = "pregnancy", "child"
 PENDING, APPROVED, DECLINED, ENDED = "pending", "approved", "declined", "ended"
@@ -37,6 +41,15 @@ SMS_APPROVED = N_("Registration {ref} at {centre} is approved. Go to the centre 
 SMS_DECLINED = N_("Registration {ref} at {centre} was not accepted. Reason: {reason}. The centre "
                   "can tell you more.")
 SMS_ENDED = N_("Registration {ref} at {centre} is closed. Its SMS reminders have stopped.")
+# Reason code -> what the mother is told (the `{reason}` of SMS_DECLINED and of her USSD screen).
+# Short, so the SMS fits one part at nearly every centre.
+DECLINE_REASONS = {
+    "outside_area": N_("outside the centre's area"),
+    "bring_card": N_("come with your health card"),
+    "already_registered": N_("already registered"),
+    "missing_information": N_("information is missing"),
+    "see_the_centre": N_("come to the centre to talk about it"),
+}
 
 
 class EnrollmentError(ValueError):
@@ -61,7 +74,8 @@ class Enrollment(Base):
     pregnancy_month: Mapped[int | None] = mapped_column(Integer)  # as she said it, 1-9
     due_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
-    reason: Mapped[str | None] = mapped_column(String(200))  # why declined or closed
+    reason_code: Mapped[str | None] = mapped_column(String(32))  # a DECLINE_REASONS key
+    reason: Mapped[str | None] = mapped_column(String(200))  # staff's note (never sent), or why closed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now, onupdate=system_now)
@@ -187,18 +201,31 @@ def approve(db, reference: str, *, now: datetime) -> Enrollment:
     return enrollment
 
 
-def decline(db, reference: str, *, reason: str, now: datetime) -> Enrollment:
-    """Refuse a pending (or withdraw an approved) enrollment, with the reason she is told."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise EnrollmentError("a reason is required to decline")
+def decline(db, reference: str, *, reason_code: str, note: str = "", now: datetime) -> Enrollment:
+    """Refuse a pending (or withdraw an approved) enrollment: she is told the preset reason in
+    her language; `note` is kept for the centre's staff only."""
+    if reason_code not in DECLINE_REASONS:
+        raise EnrollmentError(f"a reason is required to decline: one of {', '.join(DECLINE_REASONS)}")
     enrollment = _get(db, reference)
     if enrollment.status not in ACTIVE:
         raise EnrollmentError(f"{enrollment.reference} is already {enrollment.status}")
-    _close(db, enrollment, DECLINED, reason[:200], now)
-    _tell(db, enrollment, T(SMS_DECLINED, {"ref": enrollment.reference, "reason": reason[:200],
+    _close(db, enrollment, DECLINED, " ".join((note or "").split())[:200] or None, now)
+    enrollment.reason_code = reason_code
+    language = mother_language(db, enrollment)
+    told = translate(language, DECLINE_REASONS[reason_code])
+    _tell(db, enrollment, T(SMS_DECLINED, {"ref": enrollment.reference, "reason": told,
                                            "centre": enrollment.facility.name}), "declined", now)
     return enrollment
+
+
+def reason_told(enrollment: Enrollment, language: str) -> str | None:
+    """The reason a declined mother was told, in `language` (a record from before preset
+    reasons kept the words she was sent)."""
+    if enrollment.status != DECLINED:
+        return None
+    if enrollment.reason_code in DECLINE_REASONS:
+        return translate(language, DECLINE_REASONS[enrollment.reason_code])
+    return enrollment.reason
 
 
 def end_pregnancy(db, reference: str, *, reason: str, now: datetime) -> Enrollment:

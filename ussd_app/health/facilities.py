@@ -7,6 +7,7 @@ or extended from a CSV with the same columns: `ussd-app facilities import FILE.c
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from dataclasses import dataclass
@@ -155,3 +156,24 @@ def in_commune(db, region: str, commune: str) -> list[Facility]:
 
 def by_id(db, facility_id: int) -> Facility | None:
     return db.get(Facility, facility_id)
+
+
+class UnknownFacility(ValueError):
+    """A facility code that no centre in the facilities table has."""
+
+    def __init__(self, code: str, suggestions: list[str]):
+        hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"no centre has the code {code!r}{hint} (the codes come from "
+                         f"`ussd-app facilities import`)")
+        self.code, self.suggestions = code, suggestions
+
+
+def known_code(db, code: str) -> str:
+    """A typed facility code as stored (capitals), or UnknownFacility with the likely codes."""
+    wanted = (code or "").strip().upper()
+    if db.scalar(select(Facility.id).where(Facility.code == wanted)) is not None:
+        return wanted
+    codes = list(db.scalars(select(Facility.code).order_by(Facility.code)))
+    # "BAKON" for "BKO-C3-BAKON": a code that contains what was typed, else a close spelling.
+    containing = [c for c in codes if wanted and wanted in c]
+    raise UnknownFacility(wanted, containing[:3] or difflib.get_close_matches(wanted, codes, n=3))

@@ -53,8 +53,9 @@ def detail_text(ctx, s):
         lines.append(T(N_("Mother: {name}"), {"name": e.mother_name}))
     lines += [Raw(e.facility.name),
               T(N_("Status: {status}"), {"status": translate(lang, STATUS_LABELS[e.status])})]
-    if e.status == enr.DECLINED and e.reason:
-        lines.append(T(N_("Reason: {reason}"), {"reason": e.reason}))
+    told = enr.reason_told(e, lang)
+    if told:
+        lines.append(T(N_("Reason: {reason}"), {"reason": told}))
     if e.kind == enr.PREGNANCY and e.due_date:
         lines.append(T(N_("Birth expected about {due}"), {"due": _show(e.due_date)}))
     return lines

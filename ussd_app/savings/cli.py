@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ussd_app.config import cli_now
+from ussd_app.health.facilities import UnknownFacility, known_code
 from ussd_app.savings.groups import (
     MAX_HEALTH_FUND,
     MAX_SHARE_VALUE,
@@ -24,7 +25,7 @@ from ussd_app.savings.groups import (
 from ussd_app.savings.ledger import group_balance, member_balance
 from ussd_app.savings.models import ROLES, SavingsGroup
 from ussd_app.savings.receipts import xof
-from ussd_app.savings.roster import RosterError, import_roster
+from ussd_app.savings.roster import RosterError, import_roster, parse_role
 
 
 @contextmanager
@@ -40,7 +41,7 @@ def _transaction():
     except RosterError as exc:
         problems = "\n".join(f"  {p}" for p in exc.problems)
         raise click.ClickException(f"nothing imported, {len(exc.problems)} problem(s):\n{problems}") from exc
-    except GroupError as exc:
+    except (GroupError, UnknownFacility) as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         engine.dispose()
@@ -58,12 +59,15 @@ def groups() -> None:
 @click.option("--health-fund", type=click.IntRange(0, MAX_HEALTH_FUND), required=True,
               help=f"XOF each present member pays into the health fund per meeting (at most {MAX_HEALTH_FUND}).")
 @click.option("--commune", default=None, help="e.g. Commune III.")
-@click.option("--facility", "facility_code", default=None, help="Code of the group's CSCom.")
+@click.option("--facility", "facility_code", default=None,
+              help="Code of the group's CSCom, as in the facilities table (e.g. BKO-C3-BAKON).")
 @click.option("--min-shares", type=click.IntRange(1, MAX_SHARES), default=1, show_default=True)
 @click.option("--max-shares", type=click.IntRange(1, MAX_SHARES), default=5, show_default=True)
 def create(name, share_value, health_fund, commune, facility_code, min_shares, max_shares) -> None:
     """Create a group (its first cycle starts today)."""
     with _transaction() as db:
+        if facility_code:
+            facility_code = known_code(db, facility_code)
         group = create_group(db, name=name, share_value=share_value,
                              health_fund_per_meeting=health_fund, commune=commune,
                              facility_code=facility_code, min_shares=min_shares, max_shares=max_shares,
@@ -77,7 +81,8 @@ def create(name, share_value, health_fund, commune, facility_code, min_shares, m
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--group", "group_ref", required=True, help="Group name or id.")
 def import_csv(csv_file: Path, group_ref: str) -> None:
-    """Add the members listed in CSV_FILE (columns: name, phone[, number, role]); all or none."""
+    """Add the members listed in CSV_FILE (columns: name, phone[, number, role], or in French nom,
+    téléphone[, numéro, rôle]; separated by , or ;); all or none."""
     try:
         text = csv_file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -117,12 +122,20 @@ def show(group_ref: str) -> None:
                        f"{mine.shares:>3} shares = {xof(mine.savings)}")
 
 
+def _role_argument(_ctx, _param, value: str) -> str:
+    role = parse_role(value)
+    if role is None:
+        raise click.BadParameter(f"{value!r}: one of {', '.join(ROLES)} (membre, trésorière, présidente)")
+    return role
+
+
 @groups.command("role")
 @click.argument("group_ref")
 @click.argument("number", type=int)
-@click.argument("role", type=click.Choice(ROLES))
+@click.argument("role", callback=_role_argument)
 def role(group_ref: str, number: int, role: str) -> None:
-    """Give member NUMBER of a group a role (a previous treasurer or president becomes a member)."""
+    """Give member NUMBER of a group a ROLE: member, treasurer or president (or membre, trésorière,
+    présidente); a previous treasurer or president becomes a member."""
     with _transaction() as db:
         group = find_group(db, group_ref)
         member = member_by_number(db, group.id, number)

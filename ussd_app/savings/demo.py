@@ -14,7 +14,7 @@ from ussd_app.savings.groups import (
     find_group,
     roster,
 )
-from ussd_app.savings.models import Member, PinCredential
+from ussd_app.savings.models import Member, PinCredential, SavingsGroup
 from ussd_app.savings.recording import draft_key, record_meeting
 
 DEMO_GROUP = "Benkadi"
@@ -32,6 +32,10 @@ LAST_WEEK_SHARES = [2, 3, 1, 0, 2, 5, 2, 1, 3, 2, 0, 4, 1, 2, 3]  # 0: absent
 LOCKED_PHONE = "+22370000115"  # PIN 4827 set, locked after wrong tries: shows the lockout
 NEW_GROUP = "Sabati"  # a group just created: only its treasurer is in it so far
 NEW_GROUP_TREASURER = "+22370000201"
+# Codes of the shipped facilities list: Benkadi meets at the demo midwife's centre (Sotuba), so
+# her dashboard shows it; Sabati at ASACO-BAKON, seen by the admin only.
+FACILITIES = {DEMO_GROUP: ("BKO-C1-SOTUBA", "Commune I"), NEW_GROUP: ("BKO-C3-BAKON", "Commune III")}
+OLD_DEMO_CODE = "BAKON"  # what earlier demo data wrote: no facility has it
 
 
 def demo_phones(db) -> list[str]:
@@ -48,11 +52,13 @@ def load_savings_demo(db, now: datetime) -> str:
             f"its treasurer {NEW_GROUP_TREASURER}")
     try:
         find_group(db, DEMO_GROUP)
+        _repair_facility_codes(db)
         return note
     except GroupError:
         pass
+    code, commune = FACILITIES[DEMO_GROUP]
     group = create_group(db, name=DEMO_GROUP, share_value=500, health_fund_per_meeting=250,
-                         commune="Commune III", facility_code="BAKON", now=now - timedelta(days=30))
+                         commune=commune, facility_code=code, now=now - timedelta(days=30))
     for number, (name, role) in enumerate(DEMO_MEMBERS, 1):
         add_member(db, group, phone=f"+223700001{number:02d}", name=name, number=number, role=role,
                    now=now - timedelta(days=30))
@@ -64,8 +70,16 @@ def load_savings_demo(db, now: datetime) -> str:
     locked = db.get(PinCredential, members[-1].id)
     pins.set_pin_hash(locked, pins.hash_pin("4827"), now)
     locked.locked_until, locked.lock_count = now + pins.FIRST_LOCK, 1
+    code, commune = FACILITIES[NEW_GROUP]
     starting = create_group(db, name=NEW_GROUP, share_value=200, health_fund_per_meeting=100,
-                            commune="Commune III", facility_code="BAKON", now=now)
+                            commune=commune, facility_code=code, now=now)
     add_member(db, starting, phone=NEW_GROUP_TREASURER, name="Mariam Dembélé", number=1,
                role="treasurer", now=now)
     return note
+
+
+def _repair_facility_codes(db) -> None:
+    """Demo groups loaded before their codes were fixed get the real ones."""
+    for group in db.scalars(select(SavingsGroup).where(SavingsGroup.name.in_(list(FACILITIES)),
+                                                       SavingsGroup.facility_code == OLD_DEMO_CODE)):
+        group.facility_code, group.commune = FACILITIES[group.name]

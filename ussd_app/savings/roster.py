@@ -1,13 +1,16 @@
 """Importing a group's roster from a CSV file: every row checked first, then all or nothing.
 
-Columns (header required, any order): name, phone, and optionally number, role.
-Phones may be local ("76 12 34 56") or E.164; roles are member, treasurer or president.
+Columns (header required, any order): name, phone, and optionally number, role; in English or
+in French (nom, téléphone, numéro, rôle), separated by commas or by the semicolons a French
+spreadsheet writes. Phones may be local ("76 12 34 56") or E.164; roles are member, treasurer or
+president, in either language (membre, trésorière, présidente).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +23,33 @@ from ussd_app.ussd_request import BadCallback, normalise_phone
 REQUIRED = ("name", "phone")
 OPTIONAL = ("number", "role")
 SINGLE_ROLES = ("treasurer", "president")  # one key holder of each per group
+# Header words (folded: lower case, no accents) -> column. "numéro" is the member's number.
+HEADERS = {"name": "name", "nom": "name", "nom complet": "name",
+           "phone": "phone", "telephone": "phone", "tel": "phone", "numero de telephone": "phone",
+           "number": "number", "numero": "number", "no": "number", "n°": "number", "num": "number",
+           "role": "role", "fonction": "role"}
+# Role words (folded) -> role, so a French sheet's "trésorière" or "tresoriere" is understood.
+ROLE_WORDS = {"member": "member", "membre": "member",
+              "treasurer": "treasurer", "tresoriere": "treasurer", "tresorier": "treasurer",
+              "president": "president", "presidente": "president"}
+DELIMITERS = ",;\t"
+
+
+def fold(word: str) -> str:
+    """"Trésorière " -> "tresoriere": how a header or a role is compared."""
+    decomposed = unicodedata.normalize("NFKD", " ".join((word or "").split()).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def parse_role(word: str | None) -> str | None:
+    """member, treasurer or president from an English or French word (empty: member)."""
+    return ROLE_WORDS.get(fold(word or "") or "member")
+
+
+def _delimiter(text: str) -> str:
+    """The header line's separator: the one of , ; tab it uses most (commas when none)."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return max(DELIMITERS, key=lambda d: (header.count(d), d == ","))
 
 
 @dataclass(frozen=True)
@@ -39,16 +69,17 @@ class RosterError(ValueError):
 
 def parse_roster(text: str) -> list[RosterRow]:
     """Rows of a roster file, or RosterError listing every problem (line numbers as in the file)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    text = text.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
+    header = [HEADERS.get(fold(h), fold(h)) for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise RosterError([f"line 1: the header needs the columns {', '.join(REQUIRED)} "
-                           f"(missing: {', '.join(missing)})"])
+                           f"(or nom, telephone; missing: {', '.join(missing)})"])
     rows, problems = [], []
     for raw in reader:
         line = reader.line_num
-        values = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()
+        values = {HEADERS.get(fold(k or ""), fold(k or "")): (v or "").strip() for k, v in raw.items()
                   if isinstance(v, str) or v is None}
         if not any(values.values()):
             continue  # blank line
@@ -71,9 +102,10 @@ def parse_roster(text: str) -> list[RosterRow]:
                 number = int(values["number"])
             else:
                 row_problems.append(f"number {values['number']!r} is not a whole number from 1 to 99")
-        role = (values.get("role") or "member").lower()
-        if role not in ROLES:
-            row_problems.append(f"role {role!r} is not one of {', '.join(ROLES)}")
+        role = parse_role(values.get("role"))
+        if role is None:
+            row_problems.append(f"role {values['role']!r} is not one of {', '.join(ROLES)} "
+                                f"(membre, trésorière, présidente)")
         problems.extend(f"line {line}: {p}" for p in row_problems)
         if not row_problems:
             rows.append(RosterRow(line, name, phone, number, role))
