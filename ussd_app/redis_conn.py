@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -130,3 +131,21 @@ def worker_redis(settings):
 def job_redis(settings):
     """The connection jobs use (ussd_app.sms.runtime): a Redis that stops answering fails them fast."""
     return _redis(settings, JOB_SOCKET_TIMEOUT_S)
+
+
+def run_cron_in_thread(scheduler, name: str, stop: threading.Event | None = None) -> threading.Thread:
+    """Enqueue an RQ CronScheduler's jobs when they fall due, from a daemon thread of the worker
+    (until `stop` is set); a Redis away for a moment is tried again at the next round."""
+    stop = stop or threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                scheduler.enqueue_jobs()
+            except Exception:  # Redis away for a moment: logged, tried again next round
+                log.exception("%s: could not enqueue its scheduled job", name)
+            stop.wait(max(1.0, scheduler.calculate_sleep_interval()))
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    return thread

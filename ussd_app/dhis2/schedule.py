@@ -18,6 +18,7 @@ from ussd_app.dhis2.client import Dhis2Client, Dhis2Unavailable
 from ussd_app.dhis2.indicators import Period
 from ussd_app.dhis2.mapping import MappingError, load_mapping
 from ussd_app.dhis2.push import push_month
+from ussd_app.redis_conn import run_cron_in_thread
 from ussd_app.sms import runtime as sms_runtime
 
 log = logging.getLogger(__name__)
@@ -74,17 +75,4 @@ def start_monthly_push(connection, settings, stop: threading.Event | None = None
     A bad mapping stops the worker here, at start, with every problem listed."""
     if check_configuration(settings) is None:
         return None
-    scheduler = monthly_scheduler(connection)
-    stop = stop or threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                scheduler.enqueue_jobs()
-            except Exception:  # Redis away for a moment: try again next round
-                log.exception("dhis2: could not enqueue the monthly push")
-            stop.wait(max(1.0, scheduler.calculate_sleep_interval()))
-
-    thread = threading.Thread(target=loop, name="dhis2-monthly", daemon=True)
-    thread.start()
-    return thread
+    return run_cron_in_thread(monthly_scheduler(connection), "dhis2-monthly", stop)

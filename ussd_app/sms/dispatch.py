@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
+from ussd_app.redis_conn import run_cron_in_thread
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.optout import may_send, stopped_by_phone
@@ -124,16 +125,4 @@ def start_periodic_dispatch(connection, interval_s: int = DISPATCH_INTERVAL_S,
     scheduler = CronScheduler(connection=connection, name=f"sms-dispatch-{threading.get_ident()}")
     scheduler.register(dispatch_outbox, queue_name="default", interval=interval_s, job_timeout=120,
                        result_ttl=60)
-    stop = stop or threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                scheduler.enqueue_jobs()
-            except Exception:  # Redis away for a moment: try again next round
-                log.exception("sms dispatcher: could not enqueue the periodic job")
-            stop.wait(max(1.0, scheduler.calculate_sleep_interval()))
-
-    thread = threading.Thread(target=loop, name="sms-dispatch", daemon=True)
-    thread.start()
-    return thread
+    return run_cron_in_thread(scheduler, "sms-dispatch", stop)
