@@ -7,7 +7,8 @@ from ussd_app.menus import savings_access
 from ussd_app.menus.screens import (INVALID_CHOICE, Go, Menu, Numbered, Option, Raw, Reask,
                                     Screen, View, as_lines)
 from ussd_app.subscribers import SetLanguage
-from ussd_app.text.i18n import LANGUAGE_NAMES, LANGUAGES, N_, translate
+from ussd_app.text import languages
+from ussd_app.text.i18n import LANGUAGES, N_, translate
 
 # Each option keeps its number for everyone, whatever else the caller sees: flyers and radio
 # spots print them (README, "USSD menu"). A number is never reused for something else.
@@ -44,7 +45,8 @@ class StableMenu(Menu):
 
 
 class LanguageChoice(Screen):
-    """The language list, shown with autonyms; the first-dial title is in both languages."""
+    """The language list (ussd_app.text.languages), shown with autonyms; the first-dial title is
+    in every language."""
 
     def __init__(self, id: str, first_dial: bool):
         self.id = id
@@ -58,7 +60,7 @@ class LanguageChoice(Screen):
             heading = Raw(" / ".join(translate(lang, title) for lang in LANGUAGES))
         else:
             heading = title
-        items = tuple(Raw(f"{i} {LANGUAGE_NAMES[lang]}") for i, lang in enumerate(LANGUAGES, 1))
+        items = tuple(Raw(f"{i} {languages.get(lang).autonym}") for i, lang in enumerate(LANGUAGES, 1))
         return View((heading,), items)
 
     def handle(self, ctx, s, value: str):
