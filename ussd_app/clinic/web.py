@@ -12,13 +12,14 @@ from flask import Blueprint, abort, current_app, g, redirect, request, session, 
 from ussd_app.clinic import csrf, labels
 from ussd_app.clinic.models import StaffAccount
 from ussd_app.clinic.scope import Scope
+from ussd_app.text import languages
 from ussd_app.text.i18n import LANGUAGES, Plural, T, TN, translate
 from ussd_app.web_input import refuse_unstorable
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic", template_folder="templates",
                static_folder="static", static_url_path="/static")
 
-DEFAULT_LANGUAGE = "fr"
+DEFAULT_LANGUAGE = languages.DEFAULT
 PUBLIC_ENDPOINTS = {"clinic.login", "clinic.static", "clinic.set_language"}
 SESSION_HOURS = 10
 BAMAKO = timezone.utc  # Africa/Bamako is UTC+0 all year (no daylight saving)

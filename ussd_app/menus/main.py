@@ -8,6 +8,7 @@ from ussd_app.menus.screens import (INVALID_CHOICE, Go, Menu, Numbered, Option, 
                                     Screen, View, as_lines)
 from ussd_app.subscribers import SetLanguage
 from ussd_app.text import languages
+from ussd_app.text.gsm import to_gsm
 from ussd_app.text.i18n import LANGUAGES, N_, translate
 
 # Each option keeps its number for everyone, whatever else the caller sees: flyers and radio
@@ -60,7 +61,7 @@ class LanguageChoice(Screen):
             heading = Raw(" / ".join(translate(lang, title) for lang in LANGUAGES))
         else:
             heading = title
-        items = tuple(Raw(f"{i} {languages.get(lang).autonym}") for i, lang in enumerate(LANGUAGES, 1))
+        items = tuple(Raw(f"{i} {to_gsm(languages.get(lang).autonym, lang)}") for i, lang in enumerate(LANGUAGES, 1))
         return View((heading,), items)
 
     def handle(self, ctx, s, value: str):

@@ -28,7 +28,7 @@ STOP, START, HELP = "stop", "start", "help"
 class Language:
     code: str
     name: str  # in English, for the dashboard's and the CLI's own lists
-    autonym: str  # in the language itself, as the first-dial menu shows it (folded to GSM-7)
+    autonym: str  # in the language itself: the language menus show it (USSD folds it to GSM-7)
     # Letters of its alphabet outside GSM-7 -> how its readers write them on a basic phone;
     # letters not listed fall to ussd_app.text.gsm's generic rules.
     gsm_fold: Mapping[str, str] = field(default_factory=dict)
@@ -72,7 +72,7 @@ BAMBARA = Language(
 )
 
 FRENCH = Language(
-    code="fr", name="French", autonym="Francais",
+    code="fr", name="French", autonym="Français",
     days=("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
             "octobre", "novembre", "décembre"),
