@@ -9,8 +9,7 @@ from datetime import date
 import pytest
 
 from tests.text import pseudo
-from tests.text.test_catalogs import (test_catalog_compiles_and_translates, test_every_message_is_translated,
-                                      test_no_fuzzy_entries, test_placeholders_match, test_plural_forms_header)
+from tests.text import test_catalogs as catalogs
 from ussd_app.sms import keywords
 from ussd_app.sms.wording import local_date, short_date
 from ussd_app.text import languages
@@ -55,7 +54,7 @@ def test_dates_in_bambara_and_french():
 
 
 def test_a_language_folds_its_own_letters_first():
-    with_open_e = pseudo.languages.Language(code="zzz", name="Z", autonym="Z", gsm_fold={"ɛ": "e"})
+    with_open_e = languages.Language(code="zzz", name="Z", autonym="Z", gsm_fold={"ɛ": "e"})
     before = languages.ALL
     languages.ALL = (*before, with_open_e)
     try:
@@ -93,8 +92,9 @@ def test_a_language_added_at_run_time_is_everywhere(third_language):
 
 
 def test_the_catalog_checks_cover_a_language_added_at_run_time(third_language):
-    for check in (test_every_message_is_translated, test_placeholders_match, test_no_fuzzy_entries,
-                  test_catalog_compiles_and_translates, test_plural_forms_header):
+    for check in (catalogs.test_every_message_is_translated, catalogs.test_placeholders_match,
+                  catalogs.test_no_fuzzy_entries, catalogs.test_catalog_compiles_and_translates,
+                  catalogs.test_plural_forms_header):
         check(third_language.code)
 
 
@@ -103,4 +103,4 @@ def test_the_catalog_checks_fail_on_a_broken_added_language(tmp_path, third_lang
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('msgstr "MENU PRINCIPAL"', 'msgstr ""'), encoding="utf-8")
     with pytest.raises(AssertionError, match="Main menu"):
-        test_every_message_is_translated(third_language.code)
+        catalogs.test_every_message_is_translated(third_language.code)
