@@ -30,13 +30,13 @@ def language() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def _(msgid: "str | T | Plural | None", **params) -> str:
+def _(msgid: "str | T | TN | Plural | None", **params) -> str:
     """Translate a dashboard message (a msgid, a Plural by `count`, or a label from
     ussd_app.clinic.labels) into the staff member's language; None (a code without a label)
     shows nothing."""
     if msgid is None:
         return ""
-    if isinstance(msgid, T):
+    if isinstance(msgid, (T, TN)):
         return translate(language(), msgid)
     if isinstance(msgid, Plural):
         return translate(language(), TN(msgid, params.pop("count"), params))
