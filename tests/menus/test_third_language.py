@@ -81,3 +81,14 @@ def test_walk_every_screen_in_a_language_added_at_run_time(app, redis_client, ca
     assert langs_seen <= {None, pseudo.CODE} and pseudo.CODE in langs_seen, langs_seen
     assert walk.hops < screen_walk.MAX_HOPS, f"hop cap reached before the walk ended ({report})"
     assert not missed, f"screens never reached in the added language ({report}): {missed}"
+
+
+def test_a_caller_of_unknown_language_reads_whole_lines_in_each_language_that_fits(tmp_path):
+    from ussd_app.menus.host import UNAVAILABLE, end_answer
+    from ussd_app.menus.render import SCREEN_LIMIT, text_of
+
+    with pseudo.registered(tmp_path):
+        answer = end_answer()
+        every = [text_of(lang, UNAVAILABLE) for lang in LANGUAGES]
+    lines = answer.removeprefix("END ").split("\n")
+    assert len(answer) <= SCREEN_LIMIT and lines == every[:len(lines)], answer

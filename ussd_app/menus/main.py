@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ussd_app.menus.engine import CHOOSE_LANGUAGE, MAIN, ResumeOffer
 from ussd_app.menus import savings_access
-from ussd_app.menus.render import MAX_HINT
+from ussd_app.menus.render import MAX_HINT, in_each_language
 from ussd_app.menus.screens import (INVALID_CHOICE, Go, Menu, Numbered, Option, Raw, Reask,
                                     Screen, View, as_lines)
 from ussd_app.subscribers import SetLanguage
@@ -62,28 +62,18 @@ class LanguageChoice(Screen):
             heading = Raw(" / ".join(translate(lang, title) for lang in LANGUAGES))
         else:
             heading = title
-        items = tuple(Raw(f"{i} {to_gsm(languages.get(lang).autonym, lang)}") for i, lang in enumerate(LANGUAGES, 1))
+        items = tuple(Raw(f"{i} {to_gsm(languages.get(lang).autonym, lang)}")
+                      for i, lang in enumerate(LANGUAGES, 1))
         return View((heading,), items)
 
     def handle(self, ctx, s, value: str):
         if value not in {str(i) for i in range(1, len(LANGUAGES) + 1)}:
             if self.first_dial:  # her language is not known yet: say it in each that fits
-                return Reask(Raw(_in_each_language(INVALID_CHOICE)))
+                return Reask(Raw(in_each_language(INVALID_CHOICE, MAX_HINT)))
             return Reask(INVALID_CHOICE)
         lang = LANGUAGES[int(value) - 1]
         return Go(MAIN, lang=lang, reset_history=True,
                   effects=(SetLanguage(lang, first_choice=self.first_dial),))
-
-
-def _in_each_language(message: str) -> str:
-    """`message` in each language, in list order, as many as fit one hint."""
-    lines: list[str] = []
-    for lang in LANGUAGES:
-        line = to_gsm(translate(lang, message), lang)
-        if lines and len("\n".join([*lines, line])) > MAX_HINT:
-            break
-        lines.append(line)
-    return "\n".join(lines)
 
 
 def main_menu() -> Menu:
