@@ -84,8 +84,7 @@ def create_campaign(url: str, workdir: Path) -> tuple[int, int]:
         campaign, _ = campaigns.create(
             db, scope=Scope(FACILITY, False), idempotency_key=f"bench-{now.timestamp()}", created_by="bench",
             title="Semaine de vaccination", audience=audience.Audience(audience.CENTRE),
-            message_fr="Semaine de vaccination au CSCom: venez avec le carnet de l'enfant.",
-            message_bm="Denmisenw bolocogo dogokun CSCom la: aw ye na ni den ka karti ye.",
+            messages={"fr": "Semaine de vaccination au CSCom: venez avec le carnet de l'enfant.", "bm": "Denmisenw bolocogo dogokun CSCom la: aw ye na ni den ka karti ye."},
             send_at=now + timedelta(days=2), now=now, settings=settings)  # later: nothing goes to RQ now
         db.commit()
         result = campaign.id, campaign.audience_total

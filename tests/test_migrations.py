@@ -120,3 +120,46 @@ def test_campaign_links_move_onto_their_outbox_rows_and_back(empty_database):
         assert [tuple(r) for r in links] == [(7, 1)]
     finally:
         engine.dispose()
+
+
+def test_campaign_texts_move_into_their_own_table_and_back(empty_database):
+    """0013 keeps each campaign's French and Bambara texts as rows of clinic_campaign_texts and
+    widens language columns to any BCP 47 tag; its downgrade puts the two columns back."""
+    from alembic import command
+
+    upgrade(empty_database, "0012")
+    engine = make_engine(empty_database)
+    stamp = "2026-11-22 08:00:00"
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO clinic_campaigns (id, title, audience_kind, audience_params, "
+                              "message_fr, message_bm, created_by, idempotency_key, send_at, status, "
+                              "audience_total, planned_count, created_at) VALUES (7, 'T', 'centre', '{}', "
+                              f"'Venez samedi.', 'Aw ka na sibiri.', 'x', 'k', '{stamp}', 'planned', 1, 1, "
+                              f"'{stamp}')"))
+            # Rows pointing at the tables the migration rebuilds on SQLite.
+            conn.execute(text("INSERT INTO sms_outbox (id, recipient, language, body, parts, kind, purpose, "
+                              "dedupe_key, status, attempts, due_at, created_at, updated_at, campaign_id) "
+                              "VALUES (1, '+22376000001', 'fr', 'b', 1, 'campaign', 'campaign', 'k1', "
+                              f"'pending', 0, '{stamp}', '{stamp}', '{stamp}', 7)"))
+        upgrade(empty_database, "0013")
+        with engine.begin() as conn:
+            rows = conn.execute(text("SELECT campaign_id, language, body FROM clinic_campaign_texts "
+                                     "ORDER BY language")).all()
+            assert [tuple(r) for r in rows] == [(7, "bm", "Aw ka na sibiri."), (7, "fr", "Venez samedi.")]
+            assert "message_fr" not in {c["name"] for c in inspect(conn).get_columns("clinic_campaigns")}
+            # Songhai has no two-letter code; a tag with a script subtag is longer still.
+            conn.execute(text("INSERT INTO subscribers (phone, language, created_at) VALUES "
+                              f"('+22376000009', 'ses', '{stamp}')"))
+            conn.execute(text("INSERT INTO clinic_campaign_texts (campaign_id, language, body) VALUES "
+                              "(7, 'ff-Adlm', 'x')"))
+        command.downgrade(alembic_config(empty_database), "0012")
+        with engine.connect() as conn:
+            texts = conn.execute(text("SELECT message_fr, message_bm FROM clinic_campaigns")).all()
+            language = conn.execute(text("SELECT language FROM subscribers")).scalar_one()
+            outbox = conn.execute(text("SELECT campaign_id FROM sms_outbox")).all()
+        assert [tuple(r) for r in texts] == [("Venez samedi.", "Aw ka na sibiri.")]
+        assert [tuple(r) for r in outbox] == [(7,)]
+        assert language == "fr"
+    finally:
+        engine.dispose()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ussd_app.clock import system_now
 from ussd_app.db import Base, UTCDateTime
 from ussd_app.effects import Effect
+from ussd_app.text.languages import CODE_LENGTH
 
 
 class Subscriber(Base):
@@ -18,7 +19,7 @@ class Subscriber(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(16), unique=True)  # E.164
-    language: Mapped[str | None] = mapped_column(String(2))
+    language: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
     # The USSD session in which the language was chosen: replaying a session Redis lost must
     # start on the language screen if that is where it started.
     language_session_id: Mapped[str | None] = mapped_column(String(128))

@@ -241,7 +241,7 @@ def busy_centre(db, world, app):
         row.status, row.last_error = "failed", error
     campaign, _ = campaigns.create(db, scope=Scope(CENTRE_A), idempotency_key="busy", created_by="awa",
                                    title="Journée de vaccination", audience=audiences.Audience("centre"),
-                                   message_fr="Venez samedi.", message_bm="Aw ka na sibiri.",
+                                   messages={"fr": "Venez samedi.", "bm": "Aw ka na sibiri."},
                                    send_at=now + timedelta(days=2), now=now, settings=app.extensions["ussd_settings"])
     create_group(db, name="Benkadi", share_value=500, health_fund_per_meeting=250, facility_code=CENTRE_A, now=now)
     db.commit()

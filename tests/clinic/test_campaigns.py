@@ -196,7 +196,7 @@ def test_planning_goes_in_batches_and_resumes_without_doubles(app, db, world, sm
     db.commit()
     now = TEST_NOW
     campaign, _ = campaigns.create(db, scope=SCOPE_A, idempotency_key="k", created_by="t", title="T",
-                                   audience=audiences.Audience("centre"), message_fr=FR, message_bm=BM,
+                                   audience=audiences.Audience("centre"), messages={"fr": FR, "bm": BM},
                                    send_at=now + timedelta(days=1), now=now, settings=sms_rt.settings)
     db.commit()
     # One batch of 3 commits, then the job "dies"; a new job resumes after the saved cursor.
@@ -216,7 +216,7 @@ def test_quiet_hours_move_the_sending_time_to_the_morning(app, db, world):
     settings = replace(app.extensions["ussd_settings"], quiet_hours_start=20, quiet_hours_end=8)
     evening = TEST_NOW.replace(hour=21, minute=30, second=0, microsecond=0) + timedelta(days=1)
     campaign, _ = campaigns.create(db, scope=SCOPE_A, idempotency_key="q", created_by="t", title="T",
-                                   audience=audiences.Audience("centre"), message_fr=FR, message_bm=BM,
+                                   audience=audiences.Audience("centre"), messages={"fr": FR, "bm": BM},
                                    send_at=evening, now=TEST_NOW, settings=settings)
     assert campaign.send_at == (evening + timedelta(days=1)).replace(hour=8, minute=0)
 
@@ -258,7 +258,7 @@ def test_planning_lost_with_redis_is_restarted_when_the_campaign_is_looked_at(si
     # Created while Redis was unreachable: nobody is planning it.
     now = TEST_NOW
     campaign, _ = campaigns.create(db, scope=SCOPE_A, idempotency_key="lost", created_by="awa", title="T",
-                                   audience=audiences.Audience("centre"), message_fr=FR, message_bm=BM,
+                                   audience=audiences.Audience("centre"), messages={"fr": FR, "bm": BM},
                                    send_at=None, now=now - timedelta(minutes=10), settings=sms_settings(db))
     db.commit()
     work()

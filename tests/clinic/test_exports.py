@@ -46,7 +46,7 @@ def extras(db, world, clock):
     for code, phone in ((CENTRE_A, "+22376000002"), (CENTRE_B, "+22366000001")):
         campaign = Campaign(facility_code=code, idempotency_key=f"export-{code}", created_by="test",
                             title=f"Boloci {code}", audience_kind="centre", audience_params="{}",
-                            message_fr="x", message_bm="x", send_at=now, status="planned", created_at=now)
+                            texts={"fr": "x", "bm": "x"}, send_at=now, status="planned", created_at=now)
         db.add(campaign)
         db.flush()
         db.add(OutboxMessage(recipient=phone, language="bm", body="Boloci sibiri", parts=1, kind="campaign", purpose="campaign",

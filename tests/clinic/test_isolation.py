@@ -33,7 +33,7 @@ def other_centre(db, world, app):
     scope_b = Scope(CENTRE_B)
     campaign, _ = campaigns.create(db, scope=scope_b, idempotency_key="b-1", created_by="bintou",
                                    title=SECRET_TITLE, audience=audiences.Audience("centre"),
-                                   message_fr="Message B", message_bm="Cikan B",
+                                   messages={"fr": "Message B", "bm": "Cikan B"},
                                    send_at=now + timedelta(days=5), now=now,
                                    settings=app.extensions["ussd_settings"])
     target = world.b_pending[0]

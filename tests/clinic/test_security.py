@@ -147,8 +147,8 @@ def test_pages_run_under_their_policy_in_a_real_browser(app, chromium, world, db
     from ussd_app.clinic.scope import Scope
 
     campaign, _ = campaigns.create(db, scope=Scope(world.a.code, False), idempotency_key="csp", created_by="awa",
-                                   title="Vaccination", audience=audience.Audience("centre"), message_fr="Venez",
-                                   message_bm="Aw ka na", send_at=None, now=app.extensions["clock"](),
+                                   title="Vaccination", audience=audience.Audience("centre"),
+                                   messages={"fr": "Venez", "bm": "Aw ka na"}, send_at=None, now=app.extensions["clock"](),
                                    settings=app.extensions["ussd_settings"])
     db.commit()
     with serving(app) as url:

@@ -109,8 +109,8 @@ def month(db, clock) -> Month:
                     visit_date=last_month.date(), due_at=last_month, status=QUEUED, outbox_id=stale.id,
                     created_at=last_month))
     campaign = Campaign(facility_code=CENTRE_A, idempotency_key="test-campaign", created_by="test",
-                        title="Boloci", audience_kind="centre", audience_params="{}", message_fr="x",
-                        message_bm="x", send_at=now, status="planned", created_at=now)
+                        title="Boloci", audience_kind="centre", audience_params="{}",
+                        texts={"fr": "x", "bm": "x"}, send_at=now, status="planned", created_at=now)
     db.add(campaign)
     db.flush()
     _outbox(db, now, "test-campaign-1", status="delivered", campaign_id=campaign.id, kind="campaign")

@@ -24,6 +24,7 @@ from ussd_app.clinic.validation import Invalid, validate
 from ussd_app.clock import app_now
 from ussd_app.health import enrollment as health
 from ussd_app.health.enrollment import Enrollment
+from ussd_app.text import languages
 from ussd_app.text.i18n import T, translate
 from ussd_app.web_input import json_object, parse_id
 
@@ -39,7 +40,7 @@ class ApiError(Exception):
 
 
 def _lang() -> str:
-    return request.accept_languages.best_match(["fr", "bm"]) or "fr"
+    return request.accept_languages.best_match(list(languages.CODES)) or languages.DEFAULT
 
 
 def _msg(msgid: str, **params) -> str:
@@ -215,7 +216,7 @@ def campaign_json(campaign) -> dict:
             "send_at": campaign.send_at.isoformat(), "state": campaigns.state(campaign, progress, app_now()),
             "recipients": progress.total, "planned": progress.planned, "waiting": progress.waiting,
             "sent": progress.sent, "delivered": progress.delivered, "failed": progress.failed,
-            "cancelled": progress.cancelled}
+            "cancelled": progress.cancelled, "messages": dict(campaign.texts)}
 
 
 @api.post("/campaigns")
@@ -230,7 +231,7 @@ def campaign_create():
         campaign, created = campaigns.create(
             g.api_db, scope=g.api_scope, idempotency_key=key, created_by=f"api:{g.api_token.name}",
             title=str(body.get("title") or ""), audience=audience,
-            message_fr=str(body.get("message_fr") or ""), message_bm=str(body.get("message_bm") or ""),
+            messages=campaigns.messages_from(body),
             send_at=parse_send_at(body.get("send_at")), now=now,
             settings=current_app.extensions["ussd_settings"], facility_code=body.get("facility_code"))
     except audiences.AudienceError as exc:

@@ -23,6 +23,7 @@ from ussd_app.sms.optout import receives
 from ussd_app.sms.purposes import CAMPAIGN
 from ussd_app.sms.schedules import IMMUNIZATION_VISITS, PREGNANCY_DAYS, add_months
 from ussd_app.subscribers import Subscriber
+from ussd_app.text import languages
 from ussd_app.text.i18n import LANGUAGES, N_
 
 CENTRE, PREGNANT, CHILDREN_DUE, SAVINGS = "centre", "pregnant", "children_due", "savings"
@@ -31,7 +32,7 @@ KIND_LABELS = {CENTRE: N_("Everyone registered at the centre"),
                PREGNANT: N_("Pregnant women, by month of pregnancy"),
                CHILDREN_DUE: N_("Children due for a vaccination in a date window"),
                SAVINGS: N_("Savings group members")}
-FALLBACK_LANGUAGE = "bm"  # most mothers reached here speak Bambara; a known choice always wins
+FALLBACK_LANGUAGE = languages.AUDIENCE_FALLBACK  # a known choice always wins
 DAYS_PER_MONTH = 30.44
 BATCH = 1000
 OVERDUE_DAYS = 21

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Mapping
 
 from sqlalchemy import case, func, select, update
 
@@ -17,6 +18,7 @@ from ussd_app.clinic.scope import Scope
 from ussd_app.health.facilities import UnknownFacility, known_code
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.sms.quiet_hours import next_allowed
+from ussd_app.text import languages
 from ussd_app.text.gsm import sms_size, to_gsm
 from ussd_app.text.i18n import N_
 
@@ -38,14 +40,30 @@ def plan_due_at(send_at: datetime, settings) -> datetime:
     return next_allowed(send_at, settings.quiet_hours_start, settings.quiet_hours_end)
 
 
-def check_message(text: str) -> str:
+def check_message(text: str, language: str | None = None) -> str:
     text = (text or "").strip()
     if not text:
-        raise CampaignError(N_("Write the message in French and in Bambara."))
-    folded = to_gsm(text)
+        raise CampaignError(N_("Write the message in every language."))
+    folded = to_gsm(text, language)
     if sms_size(folded).parts > MAX_PARTS:
         raise CampaignError(N_("A message may use at most {parts} SMS."), parts=MAX_PARTS)
     return text
+
+
+def check_messages(messages: Mapping[str, str]) -> dict[str, str]:
+    """The campaign's texts, one for each language the service speaks: a campaign reaches
+    everyone in her own language, so none may be missing (ussd_app.text.languages)."""
+    return {code: check_message(messages.get(code, ""), code) for code in languages.CODES}
+
+
+def form_field(code: str) -> str:
+    """The form field and API property of the message in `code`: "message_fr"."""
+    return f"message_{code}"
+
+
+def messages_from(fields: Mapping) -> dict[str, str]:
+    """The texts posted as `message_<code>` (form or JSON), one per language."""
+    return {code: str(fields.get(form_field(code)) or "") for code in languages.CODES}
 
 
 def facility_for(scope: Scope, requested: str | None) -> str | None:
@@ -56,7 +74,7 @@ def facility_for(scope: Scope, requested: str | None) -> str | None:
 
 
 def create(db, *, scope: Scope, idempotency_key: str, created_by: str, title: str, audience,
-           message_fr: str, message_bm: str, send_at: datetime | None, now: datetime, settings,
+           messages: Mapping[str, str], send_at: datetime | None, now: datetime, settings,
            facility_code: str | None = None) -> tuple[Campaign, bool]:
     """The campaign for this key: (campaign, created). A second submit returns the first one."""
     existing = db.scalar(select(Campaign).where(Campaign.idempotency_key == idempotency_key))
@@ -66,7 +84,7 @@ def create(db, *, scope: Scope, idempotency_key: str, created_by: str, title: st
     title = " ".join((title or "").split())[:MAX_TITLE]
     if not title:
         raise CampaignError(N_("Give the campaign a name."))
-    message_fr, message_bm = check_message(message_fr), check_message(message_bm)
+    texts = check_messages(messages)
     if send_at is not None and send_at < now - timedelta(minutes=5):
         raise CampaignError(N_("The sending time is in the past."))
     facility_code = facility_for(scope, facility_code)
@@ -81,7 +99,7 @@ def create(db, *, scope: Scope, idempotency_key: str, created_by: str, title: st
         raise CampaignError(N_("Nobody matches these filters."))
     campaign = Campaign(facility_code=facility_code, idempotency_key=idempotency_key,
                         created_by=created_by[:120], title=title, audience_kind=audience.kind,
-                        audience_params=audience.to_json(), message_fr=message_fr, message_bm=message_bm,
+                        audience_params=audience.to_json(), texts=texts,
                         send_at=plan_due_at(send_at or now, settings), status="planning",
                         audience_total=total, planned_count=0, created_at=now)
     db.add(campaign)

@@ -31,7 +31,7 @@ def _ranges(selected) -> list[list[int]]:
 @lru_cache(maxsize=1)
 def _tables_json() -> str:
     data = {"basic": "".join(sorted(gsm.GSM_BASIC)), "extension": "".join(sorted(gsm.GSM_EXTENSION)),
-            "fold": gsm.FOLD, "single": [gsm.GSM_SINGLE_PART, gsm.GSM_MULTI_PART],
+            "fold": gsm.fold_table(), "single": [gsm.GSM_SINGLE_PART, gsm.GSM_MULTI_PART],
             "ucs2": [gsm.UCS2_SINGLE_PART, gsm.UCS2_MULTI_PART],
             # The order gsm._fold_char asks in: dropped, then spaces, then the letter's base form
             # without its combining marks.

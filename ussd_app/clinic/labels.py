@@ -15,7 +15,7 @@ from ussd_app.health import enrollment as health
 from ussd_app.sms.dispatch import SKIP_OPTED_OUT, SKIP_VISIT_PASSED
 from ussd_app.sms.purposes import ALL, CAMPAIGNS, REMINDERS
 from ussd_app.sms.schedules import SKIP_PAST
-from ussd_app.text.i18n import N_, T
+from ussd_app.text.i18n import N_, NP_, TN, T
 
 ENROLLMENT_STATUSES = {health.PENDING: N_("pending"), health.APPROVED: N_("approved"),
                        health.DECLINED: N_("declined"), health.ENDED: N_("closed")}
@@ -82,19 +82,21 @@ def reminder_status(code: str) -> T | None:
     return _known(REMINDER_STATUSES, code)
 
 
-def reminder_step(step: str) -> T | None:
+def reminder_step(step: str) -> T | TN | None:
     """A visit's step as people say it: "6 weeks", "week 12 of pregnancy", "2 days before"."""
     if step == "birth":
         return T(N_("at birth"))
     if step == "day-0":
         return T(N_("on the day"))
-    for pattern, msgid, name in ((_WEEKS, N_("at {count} weeks"), "count"),
-                                 (_MONTHS, N_("at {count} months"), "count"),
-                                 (_ANTENATAL, N_("week {count} of pregnancy"), "count"),
-                                 (_DAYS_BEFORE, N_("{count} days before"), "count")):
+    found = _ANTENATAL.match(step or "")
+    if found:  # an ordinal: no plural
+        return T(N_("week {count} of pregnancy"), {"count": int(found.group(1))})
+    for pattern, message in ((_WEEKS, NP_("at {count} week", "at {count} weeks")),
+                             (_MONTHS, NP_("at {count} month", "at {count} months")),
+                             (_DAYS_BEFORE, NP_("{count} day before", "{count} days before"))):
         found = pattern.match(step or "")
         if found:
-            return T(msgid, {name: int(found.group(1))})
+            return TN(message, int(found.group(1)))
     return None
 
 

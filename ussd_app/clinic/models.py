@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy.ext.associationproxy import association_proxy
+from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
 
 from ussd_app.clock import system_now
 from ussd_app.db import Base, UTCDateTime
+from ussd_app.text.languages import CODE_LENGTH
 
 ROLES = ("staff", "admin")
 CAMPAIGN_STATUSES = ("planning", "planned", "cancelled")
@@ -58,8 +60,6 @@ class Campaign(Base):
     title: Mapped[str] = mapped_column(String(120))
     audience_kind: Mapped[str] = mapped_column(String(32))
     audience_params: Mapped[str] = mapped_column(Text, default="{}")  # JSON
-    message_fr: Mapped[str] = mapped_column(Text)
-    message_bm: Mapped[str] = mapped_column(Text)
     send_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="planning", index=True)
     audience_total: Mapped[int] = mapped_column(Integer, default=0)  # counted when created
@@ -70,6 +70,22 @@ class Campaign(Base):
     planning_touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last batch planned
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The message, one text per language: `campaign.texts["fr"]`.
+    messages: Mapped[dict[str, "CampaignText"]] = relationship(
+        collection_class=attribute_keyed_dict("language"), cascade="all, delete-orphan",
+        lazy="selectin")
+    texts = association_proxy("messages", "body",
+                              creator=lambda language, body: CampaignText(language=language, body=body))
+
+
+class CampaignText(Base):
+    """A campaign's message in one language (each language of ussd_app.text.languages)."""
+
+    __tablename__ = "clinic_campaign_texts"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("clinic_campaigns.id"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
 
 
 class Appointment(Base):

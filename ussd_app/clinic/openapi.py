@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ussd_app.clinic.campaigns import MAX_PARTS, form_field
 from ussd_app.health.enrollment import DECLINE_REASONS
+from ussd_app.text import languages
 
 
 def _ref(name: str) -> dict:
@@ -28,6 +30,11 @@ CAMPAIGN_ID = {"name": "campaign_id", "in": "path", "required": True,
 NOT_BLANK = r"[^ \t\n\r\f\v]"  # explicit: Python's \S and JSON Schema's differ on rare spaces
 # Bamako wall-clock time (UTC+0), seconds and offset optional: 2026-11-25T10:00 or 2026-11-25T10:00:00Z.
 SEND_AT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+
+def message_fields() -> list[str]:
+    """A campaign's message in every language the service speaks (ussd_app.text.languages)."""
+    return [form_field(code) for code in languages.CODES]
+
 
 EXPORT_KINDS = {"registrations": "Registrations", "people": "People and their reminders",
                 "campaigns": "Campaign results, one row per SMS", "outbox": "The outbox",
@@ -147,13 +154,15 @@ def document() -> dict:
                     "visit": {"type": "string", "enum": ["birth", "6w", "10w", "14w", "9m", "15m"]},
                     "due_from": {"type": "string", "format": "date"}, "due_to": {"type": "string", "format": "date"},
                     "group_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}},
-                "NewCampaign": {"type": "object", "required": ["title", "audience", "message_fr", "message_bm"],
+                "NewCampaign": {"type": "object", "required": ["title", "audience", *message_fields()],
                                 "properties": {
                     "title": {"type": "string", "minLength": 1, "maxLength": 120, "pattern": NOT_BLANK},
                     "audience": _ref("Audience"),
-                    "message_fr": {"type": "string", "minLength": 1, "pattern": NOT_BLANK,
-                                   "description": "At most 3 SMS once folded to GSM-7"},
-                    "message_bm": {"type": "string", "minLength": 1, "pattern": NOT_BLANK},
+                    **{form_field(language.code): {
+                        "type": "string", "minLength": 1, "pattern": NOT_BLANK,
+                        "description": f"The message in {language.name} ({language.code}); "
+                                       f"at most {MAX_PARTS} SMS once folded to GSM-7"}
+                       for language in languages.ALL},
                     "send_at": {"type": "string", "pattern": SEND_AT,
                                 "description": "Bamako time (UTC+0); omitted: now. Quiet hours move it to 08:00."},
                     "facility_code": {"type": "string", "pattern": r"^[A-Za-z0-9-]{0,32}$",
@@ -165,7 +174,9 @@ def document() -> dict:
                     "state": {"type": "string", "enum": ["planning", "scheduled", "sending", "done", "cancelled"]},
                     "recipients": {"type": "integer"}, "planned": {"type": "integer"},
                     "waiting": {"type": "integer"}, "sent": {"type": "integer"}, "delivered": {"type": "integer"},
-                    "failed": {"type": "integer"}, "cancelled": {"type": "integer"}}},
+                    "failed": {"type": "integer"}, "cancelled": {"type": "integer"},
+                    "messages": {"type": "object", "additionalProperties": {"type": "string"},
+                                 "description": "The message in each language, by language code"}}},
             },
         },
     }

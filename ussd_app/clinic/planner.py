@@ -22,6 +22,7 @@ from ussd_app.db import UTCDateTime
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.sms.purposes import CAMPAIGN
+from ussd_app.text import languages
 from ussd_app.text.gsm import sms_size, to_gsm
 
 log = logging.getLogger(__name__)
@@ -48,16 +49,29 @@ def needs_restart(campaign: Campaign, now: datetime) -> bool:
     return campaign.status == "planning" and now - touched > STALE_AFTER
 
 
+def fallback_language(codes) -> str:
+    """The text a person gets when the campaign has none in her language (a language added
+    after the campaign was written): the audience's fallback, else the first one it has."""
+    codes = sorted(codes)
+    return languages.AUDIENCE_FALLBACK if languages.AUDIENCE_FALLBACK in codes else codes[0]
+
+
+def _by_language(page, values: dict[str, object], fallback: str):
+    """A column that is `values[language]` for each row, `values[fallback]` for the others."""
+    whens = [(page.c.language == code, literal(value)) for code, value in values.items() if code != fallback]
+    return case(*whens, else_=literal(values[fallback])) if whens else literal(values[fallback])
+
+
 def _outbox_rows(campaign: Campaign, page, now: datetime):
     """The page of recipients as outbox rows, built by the database (INSERT ... SELECT)."""
-    bodies = {"fr": to_gsm(campaign.message_fr), "bm": to_gsm(campaign.message_bm)}
-    french = page.c.language == "fr"
+    bodies = {code: to_gsm(text, code) for code, text in campaign.texts.items()}
+    fallback = fallback_language(bodies)
     stamp = literal(now, UTCDateTime())
     columns = {
         "recipient": page.c.phone,
-        "language": page.c.language,
-        "body": case((french, literal(bodies["fr"])), else_=literal(bodies["bm"])),
-        "parts": case((french, literal(sms_size(bodies["fr"]).parts)), else_=literal(sms_size(bodies["bm"]).parts)),
+        "language": _by_language(page, {code: code for code in bodies}, fallback),
+        "body": _by_language(page, bodies, fallback),
+        "parts": _by_language(page, {code: sms_size(body).parts for code, body in bodies.items()}, fallback),
         "kind": literal("campaign"),
         "purpose": literal(CAMPAIGN),
         "dedupe_key": literal(_key_prefix(campaign)) + page.c.phone,

@@ -1,4 +1,5 @@
-"""Campaigns: audience from filters, bilingual message with a live SMS counter, progress, cancel."""
+"""Campaigns: audience from filters, a message in each language with a live SMS counter, progress,
+cancel."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from ussd_app.clinic.web import _, bp
 from ussd_app.clock import app_now
 from ussd_app.savings.models import SavingsGroup
 from ussd_app.sms.schedules import IMMUNIZATION_VISITS
+from ussd_app.text import languages
 from ussd_app.text.i18n import N_, NP_
 
 STATE_LABELS = {"planning": N_("preparing"), "scheduled": N_("scheduled"), "sending": N_("sending"),
@@ -48,6 +50,7 @@ def _render_form(form, *, error: str | None = None, count: int | None = None, st
         kind_labels=audiences.KIND_LABELS, visits=IMMUNIZATION_VISITS, groups=_groups(),
         facilities=directory.facilities(g.db, g.scope) if g.scope.is_admin else [],
         gsm_tables=gsm_tables(), max_parts=campaigns.MAX_PARTS, day_pattern=DAY_PATTERN,
+        message_languages=languages.ALL, message_field=campaigns.form_field,
         moment_pattern=MOMENT_PATTERN), status
 
 
@@ -90,7 +93,7 @@ def campaign_create():
         campaign, created = campaigns.create(
             g.db, scope=g.scope, idempotency_key=f"web:{g.staff.id}:{form.get('key', '')[:40]}",
             created_by=g.staff.username, title=form.get("title", ""), audience=audience,
-            message_fr=form.get("message_fr", ""), message_bm=form.get("message_bm", ""),
+            messages=campaigns.messages_from(form),
             send_at=parse_send_at(form.get("send_at")), now=now,
             settings=current_app.extensions["ussd_settings"], facility_code=form.get("facility_code"))
     except audiences.AudienceError as exc:
@@ -132,7 +135,7 @@ def campaign(campaign_id: int):
     svg = chart.svg(series, campaigns.SERIES, {k: _(v) for k, v in SERIES_LABELS.items()}, _("Messages over time"))
     return render_template("clinic/campaign.html", campaign=row, p=payload, chart_svg=Markup(svg),
                            series=campaigns.SERIES, series_labels=SERIES_LABELS,
-                           finished=finished, kind_labels=audiences.KIND_LABELS,
+                           finished=finished, kind_labels=audiences.KIND_LABELS, message_languages=languages.ALL,
                            audience=json.loads(row.audience_params or "{}"))
 
 

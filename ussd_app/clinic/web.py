@@ -12,13 +12,14 @@ from flask import Blueprint, abort, current_app, g, redirect, request, session, 
 from ussd_app.clinic import csrf, labels
 from ussd_app.clinic.models import StaffAccount
 from ussd_app.clinic.scope import Scope
+from ussd_app.text import languages
 from ussd_app.text.i18n import LANGUAGES, Plural, T, TN, translate
 from ussd_app.web_input import refuse_unstorable
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic", template_folder="templates",
                static_folder="static", static_url_path="/static")
 
-DEFAULT_LANGUAGE = "fr"
+DEFAULT_LANGUAGE = languages.DEFAULT
 PUBLIC_ENDPOINTS = {"clinic.login", "clinic.static", "clinic.set_language"}
 SESSION_HOURS = 10
 BAMAKO = timezone.utc  # Africa/Bamako is UTC+0 all year (no daylight saving)
@@ -29,13 +30,13 @@ def language() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def _(msgid: "str | T | Plural | None", **params) -> str:
+def _(msgid: "str | T | TN | Plural | None", **params) -> str:
     """Translate a dashboard message (a msgid, a Plural by `count`, or a label from
     ussd_app.clinic.labels) into the staff member's language; None (a code without a label)
     shows nothing."""
     if msgid is None:
         return ""
-    if isinstance(msgid, T):
+    if isinstance(msgid, (T, TN)):
         return translate(language(), msgid)
     if isinstance(msgid, Plural):
         return translate(language(), TN(msgid, params.pop("count"), params))

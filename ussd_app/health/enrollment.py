@@ -26,6 +26,7 @@ from ussd_app.sms.outbox import queue_sms
 from ussd_app.sms.purposes import NOTICE, REQUESTED
 from ussd_app.subscribers import find_by_phone
 from ussd_app.text.i18n import LANGUAGES, N_, T, translate
+from ussd_app.text.languages import CODE_LENGTH
 
 PREGNANCY, CHILD = "pregnancy", "child"
 PENDING, APPROVED, DECLINED, ENDED = "pending", "approved", "declined", "ended"
@@ -63,7 +64,7 @@ class Enrollment(Base):
     reference: Mapped[str] = mapped_column(String(8), unique=True)
     request_key: Mapped[str] = mapped_column(String(200), unique=True)  # the USSD hop that made it
     phone: Mapped[str] = mapped_column(String(16), index=True)  # E.164
-    language: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = mapped_column(String(CODE_LENGTH))
     kind: Mapped[str] = mapped_column(String(16))  # pregnancy | child
     mother_name: Mapped[str | None] = mapped_column(String(40))  # as she typed it; older rows: none
     facility_id: Mapped[int] = mapped_column(ForeignKey("health_facilities.id"), index=True)

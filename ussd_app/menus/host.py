@@ -29,7 +29,7 @@ from ussd_app.menus.engine import (
     step,
 )
 from ussd_app.menus.masking import mask, mask_like
-from ussd_app.menus.render import BODY_LIMIT, text_of
+from ussd_app.menus.render import BODY_LIMIT, in_each_language, text_of
 from ussd_app.menus.store import SessionStore
 from ussd_app.ops import hops
 from ussd_app.sms.handoff import enqueue_outbox
@@ -70,11 +70,10 @@ def split_inputs(text: str) -> list[str]:
 
 
 def end_answer(message: str = UNAVAILABLE, lang: str | None = None) -> str:
-    """An END in the caller's language, or in both when it is not known."""
+    """An END in the caller's language, or in each that fits when it is not known."""
     if lang in LANGUAGES:
         return "END " + text_of(lang, message)
-    both = "\n".join(text_of(code, message) for code in LANGUAGES)
-    return "END " + both[:BODY_LIMIT]
+    return "END " + in_each_language(message, BODY_LIMIT)[:BODY_LIMIT]
 
 
 class HopAbandoned(Exception):

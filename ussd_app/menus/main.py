@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from ussd_app.menus.engine import CHOOSE_LANGUAGE, MAIN, ResumeOffer
 from ussd_app.menus import savings_access
+from ussd_app.menus.render import MAX_HINT, in_each_language
 from ussd_app.menus.screens import (INVALID_CHOICE, Go, Menu, Numbered, Option, Raw, Reask,
                                     Screen, View, as_lines)
 from ussd_app.subscribers import SetLanguage
-from ussd_app.text.i18n import LANGUAGE_NAMES, LANGUAGES, N_, translate
+from ussd_app.text import languages
+from ussd_app.text.gsm import to_gsm
+from ussd_app.text.i18n import LANGUAGES, N_, translate
 
 # Each option keeps its number for everyone, whatever else the caller sees: flyers and radio
 # spots print them (README, "USSD menu"). A number is never reused for something else.
@@ -44,7 +47,8 @@ class StableMenu(Menu):
 
 
 class LanguageChoice(Screen):
-    """The language list, shown with autonyms; the first-dial title is in both languages."""
+    """The language list (ussd_app.text.languages), shown with autonyms; the first-dial title is
+    in every language."""
 
     def __init__(self, id: str, first_dial: bool):
         self.id = id
@@ -58,13 +62,14 @@ class LanguageChoice(Screen):
             heading = Raw(" / ".join(translate(lang, title) for lang in LANGUAGES))
         else:
             heading = title
-        items = tuple(Raw(f"{i} {LANGUAGE_NAMES[lang]}") for i, lang in enumerate(LANGUAGES, 1))
+        items = tuple(Raw(f"{i} {to_gsm(languages.get(lang).autonym, lang)}")
+                      for i, lang in enumerate(LANGUAGES, 1))
         return View((heading,), items)
 
     def handle(self, ctx, s, value: str):
         if value not in {str(i) for i in range(1, len(LANGUAGES) + 1)}:
-            if self.first_dial:  # her language is not known yet: say it in each
-                return Reask(Raw("\n".join(translate(lang, INVALID_CHOICE) for lang in LANGUAGES)))
+            if self.first_dial:  # her language is not known yet: say it in each that fits
+                return Reask(Raw(in_each_language(INVALID_CHOICE, MAX_HINT)))
             return Reask(INVALID_CHOICE)
         lang = LANGUAGES[int(value) - 1]
         return Go(MAIN, lang=lang, reset_history=True,

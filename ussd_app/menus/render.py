@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from ussd_app.menus.screens import Label, Numbered, Raw, View
 from ussd_app.text.gsm import to_gsm
-from ussd_app.text.i18n import N_, translate
+from ussd_app.text.i18n import LANGUAGES, N_, translate
 
 # 182 characters is the gateway's hard limit; many handsets cut earlier, so 160 with "CON ".
 SCREEN_LIMIT = 160
@@ -37,6 +37,18 @@ _SENTENCE_END = re.compile(r"(?<=[.!?]) +(?![a-zàäéèìòùüñ])")
 def _fixed_text(lang: str, msgid: str) -> str:
     """A plain msgid in GSM-7: the same on every screen that shows it, so folded once."""
     return to_gsm(translate(lang, msgid))
+
+
+def in_each_language(label: Label, limit: int) -> str:
+    """`label` in each language, one a line, in list order: as many as fit in `limit` (the
+    first always). For callers whose language is not known yet."""
+    lines: list[str] = []
+    for lang in LANGUAGES:
+        line = text_of(lang, label)
+        if lines and len("\n".join([*lines, line])) > limit:
+            break
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def text_of(lang: str, label: Label) -> str:

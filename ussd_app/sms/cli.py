@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from ussd_app.sms.outbox import STATUSES, OutboxMessage
 from ussd_app.sms.retry import retry_failed_copy
+from ussd_app.text import languages
 
 
 def _runtime():
@@ -46,7 +47,7 @@ def outbox(retry_failed: bool) -> None:
 @click.command("send-test")
 @click.argument("phone")
 @click.argument("text")
-@click.option("--language", type=click.Choice(["fr", "bm"]), default="fr", show_default=True)
+@click.option("--language", type=click.Choice(languages.CODES), default=languages.DEFAULT, show_default=True)
 def send_test(phone: str, text: str, language: str) -> None:
     """Send TEXT to PHONE now through the configured gateway (quiet hours do not apply)."""
     from ussd_app.sms.outbox import queue_sms

@@ -12,10 +12,11 @@ from ussd_app.sms.optout import record_opt_in, record_opt_out
 from ussd_app.sms.outbox import queue_sms
 from ussd_app.sms.purposes import REPLY
 from ussd_app.subscribers import get_or_create
+from ussd_app.text import languages
 from ussd_app.text.i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
-DEFAULT_LANGUAGE = "fr"
+DEFAULT_LANGUAGE = languages.DEFAULT
 
 
 def inbound_key(phone: str, text: str, message_id: str | None, date: str | None) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ussd_app.clock import system_now
 from ussd_app.db import Base, UTCDateTime
 from ussd_app.sms.purposes import PURPOSES
+from ussd_app.text.languages import CODE_LENGTH
 from ussd_app.text.gsm import sms_size, to_gsm
 from ussd_app.text.i18n import T, translate
 
@@ -41,7 +42,7 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(16), index=True)  # E.164
-    language: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = mapped_column(String(CODE_LENGTH))
     body: Mapped[str] = mapped_column(Text)  # as sent: translated, GSM-7
     parts: Mapped[int] = mapped_column(Integer, default=1)
     kind: Mapped[str] = mapped_column(String(32))  # savings_receipt, reminder, campaign, enrollment, ...

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ussd_app.clock import system_now
 from ussd_app.db import Base, UTCDateTime
+from ussd_app.text.languages import CODE_LENGTH
 
 PLANNED = "planned"  # waiting for its time
 QUEUED = "queued"  # became an outbox row (see outbox_id)
@@ -28,7 +29,7 @@ class Reminder(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(16), index=True)  # E.164
-    language: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = mapped_column(String(CODE_LENGTH))
     kind: Mapped[str] = mapped_column(String(16))
     step: Mapped[str] = mapped_column(String(32))  # "6w", "9m", "anc20", "day-2", ...
     source_ref: Mapped[str] = mapped_column(String(100), index=True)  # e.g. "enrollment:K7P4QX"

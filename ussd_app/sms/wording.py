@@ -8,24 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from ussd_app.text import languages
 from ussd_app.text.i18n import N_, T
-
-FRENCH_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-FRENCH_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-                 "septembre", "octobre", "novembre", "décembre")
-# native-review: Bambara day and month names as Malian radio and calendars write them
-# (tɛnɛn, tarata, ...; zanwuyekalo, ...); folded to GSM-7 when sent.
-BAMBARA_DAYS = ("tɛnɛn", "tarata", "araba", "alamisa", "juma", "sibiri", "kari")
-BAMBARA_MONTHS = ("zanwuyekalo", "feburuyekalo", "marisikalo", "awirilikalo", "mɛkalo",
-                  "zuwɛnkalo", "zuluyekalo", "utikalo", "sɛtanburukalo", "ɔkutɔburukalo",
-                  "nowanburukalo", "desanburukalo")
 
 
 def local_date(language: str, day: date) -> str:
-    """"mardi 3 mars" in French, "tarata marisikalo tile 3" in Bambara."""
-    if language == "bm":
-        return f"{BAMBARA_DAYS[day.weekday()]} {BAMBARA_MONTHS[day.month - 1]} tile {day.day}"
-    return f"{FRENCH_DAYS[day.weekday()]} {day.day} {FRENCH_MONTHS[day.month - 1]}"
+    """"mardi 3 mars" in French, "tarata marisikalo tile 3" in Bambara: the language's own
+    wording (ussd_app.text.languages)."""
+    return languages.get(language).date(day)
 
 
 # TRANSLATORS: Source: the visit date comes from Mali's routine immunization calendar (PEV) in
@@ -63,6 +53,4 @@ VISIT_LABELS = {
 
 
 def short_date(language: str, day: date) -> str:
-    if language == "bm":
-        return f"{BAMBARA_MONTHS[day.month - 1]} tile {day.day}"
-    return f"{day.day} {FRENCH_MONTHS[day.month - 1]}"
+    return languages.get(language).short_date(day)

@@ -1,4 +1,4 @@
-"""Message catalogs for Bambara and French.
+"""Message catalogs, one per language of `ussd_app.text.languages`.
 
 The `.po` files under `locales/` are the single source: they are compiled with Babel in memory
 when a process first needs them, so a fresh checkout never runs with stale `.mo` files.
@@ -19,12 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LANGUAGES = ("bm", "fr")
-LANGUAGE_NAMES = {"bm": "Bamanankan", "fr": "Francais"}  # autonyms, shown as they are
-LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+from ussd_app.text import languages
+
+LANGUAGES = languages.CODES  # the codes of every language, in menu order (read live)
 
 _lock = threading.Lock()
 
@@ -66,15 +67,27 @@ class TN:
 
 
 def po_path(lang: str) -> Path:
-    return LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po"
+    return languages.get(lang).catalog_path
+
+
+def babel_locale(lang: str) -> str | None:
+    """`lang` when Babel's CLDR data knows it, else None: the catalog's own Plural-Forms
+    header is what counts, so a language CLDR lacks still gets its plurals right."""
+    try:
+        Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return None
+    return lang.replace("-", "_")
+
+
+def translations(lang: str) -> gettext.NullTranslations:
+    return _compiled(lang, po_path(lang))
 
 
 @lru_cache(maxsize=None)
-def translations(lang: str) -> gettext.NullTranslations:
-    if lang not in LANGUAGES:
-        raise ValueError(f"unsupported language {lang!r}")
-    with _lock, po_path(lang).open("rb") as fh:
-        catalog = read_po(fh, locale=lang if lang != "bm" else "bm")
+def _compiled(lang: str, path: Path) -> gettext.NullTranslations:
+    with _lock, path.open("rb") as fh:
+        catalog = read_po(fh, locale=babel_locale(lang))
         buf = io.BytesIO()
         write_mo(buf, catalog)
     buf.seek(0)
