@@ -95,3 +95,36 @@ def queue_sms(db, *, recipient: str, language: str, message: "T | str", kind: st
 def take_new_outbox_ids(db) -> list[int]:
     """Ids of the rows this session queued since the last call (enqueue them after the commit)."""
     return db.info.pop(NEW_OUTBOX_IDS, [])
+
+
+def queue_many(db, messages: list[dict], *, now: datetime) -> dict[str, int]:
+    """Add many rendered messages to the outbox in one statement, idempotent on `dedupe_key`
+    (a key already there is left as it is). Each message: recipient, language, body (already
+    rendered, see `render_sms`), kind, purpose, dedupe_key, and optionally due_at. Returns the
+    row id of every key, new or not; new rows are enqueued by the caller after its commit
+    (`take_new_outbox_ids`), as with `queue_sms`. The caller commits."""
+    if not messages:
+        return {}
+    rows = []
+    for m in messages:
+        if m["purpose"] not in PURPOSES:
+            raise ValueError(f"unknown SMS purpose {m['purpose']!r}")
+        rows.append(dict(m, parts=sms_size(m["body"]).parts, status="pending", attempts=0,
+                         due_at=m.get("due_at") or now, created_at=now, updated_at=now))
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the service runs on these two
+        raise RuntimeError(f"queue_many does not support {dialect}")
+    table = OutboxMessage.__table__
+    statement = (insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                 .returning(table.c.id, table.c.dedupe_key))
+    new = dict((key, id_) for id_, key in db.execute(statement.values(rows)))
+    db.info.setdefault(NEW_OUTBOX_IDS, []).extend(sorted(new.values()))
+    missing = [m["dedupe_key"] for m in messages if m["dedupe_key"] not in new]
+    if missing:  # queued before (a retried event): their existing rows
+        new.update((key, id_) for key, id_ in db.execute(
+            select(OutboxMessage.dedupe_key, OutboxMessage.id).where(OutboxMessage.dedupe_key.in_(missing))))
+    return new
