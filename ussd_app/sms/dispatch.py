@@ -51,7 +51,7 @@ _PAGE_COLUMNS = (Reminder.id, Reminder.due_at, Reminder.phone, Reminder.language
                  Reminder.step, Reminder.child_name, Reminder.facility_name, Reminder.visit_date)
 
 
-def due_page(db, now: datetime, after: tuple | None = None, size: int = REMINDER_PAGE) -> list:
+def due_page(db, now: datetime, after: tuple | None, size: int) -> list:
     """Planned reminders due by `now`, after the keyset `after` ((due_at, id)), oldest first."""
     query = select(*_PAGE_COLUMNS).where(Reminder.status == PLANNED, Reminder.due_at <= now)
     if after is not None:
@@ -62,9 +62,11 @@ def due_page(db, now: datetime, after: tuple | None = None, size: int = REMINDER
 
 
 def materialise_reminders(db, now: datetime, after: tuple | None = None,
-                          size: int = REMINDER_PAGE) -> tuple[int, tuple | None]:
-    """Turn one page of due reminders into outbox rows (or skip them, with the reason).
-    Returns (rows queued, the keyset of the page's last reminder, None when it was the last page)."""
+                          size: int | None = None) -> tuple[int, tuple | None]:
+    """Turn one page of due reminders (`REMINDER_PAGE` by default) into outbox rows, or skip
+    them with the reason. Returns (rows queued, the keyset of the page's last reminder, None
+    when it was the last page)."""
+    size = size or REMINDER_PAGE
     due = due_page(db, now, after, size)
     if not due:
         return 0, None
