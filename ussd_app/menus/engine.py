@@ -101,6 +101,16 @@ class Ctx:
     now: datetime
     settings: Any = None
     own_transaction: Callable[[], ContextManager] | None = None
+    # What screens read once in a hop (`once`): a hop has a Ctx of its own, and nothing it reads
+    # changes within it (its effects are applied after its last step).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def once(self, key, read: Callable[[], Any]) -> Any:
+        """`read()`, run at most once in this hop for `key` (a screen's title and its options'
+        conditions ask the same question)."""
+        if key not in self.memo:
+            self.memo[key] = read()
+        return self.memo[key]
 
 
 @dataclass
