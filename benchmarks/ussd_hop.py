@@ -42,6 +42,11 @@ WALKS = {
     "menu": os.environ.get("BENCH_USSD_HOPS", "2|1|2|1|2|00"),
     # "My group", the PIN, then the balance screen drawn again ("98": no next page) six times.
     "savings": "5|4827|98|98|98|98|98|98",
+    # For a caller whose language is known (the national data set's people): first dials only,
+    # "My registrations" and back, "My reminders" and back.
+    "first": "",
+    "registrations": "3|0|3|0|3|0",
+    "reminders": "4|0|4|0|4|0",
 }
 BENCH_PIN = "4827"
 
@@ -169,7 +174,7 @@ def check_answers(port: int, hops: str) -> None:
     import urllib.parse
     import urllib.request
 
-    inputs = hops.split("|")
+    inputs = hops.split("|") if hops else []
     for n in range(len(inputs) + 1):
         form = urllib.parse.urlencode({"sessionId": "bench-check", "serviceCode": "*384*1#",
                                        "phoneNumber": "+22370000000", "networkCode": "61002",
@@ -234,6 +239,9 @@ def main() -> None:
                              "(a shared machine's speed drifts during a run)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent sessions")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (all apps)")
+    parser.add_argument("--existing", default="",
+                        help="label=url,...: also run the app on these prepared PostgreSQL databases "
+                             "as they are (e.g. empty and full national data sets, national_data.py)")
     parser.add_argument("--floors", default="",
                         help="also run the bare endpoint with this many Redis GETs per request "
                              "(comma-separated, e.g. 1,2; empty for none)")
@@ -265,6 +273,10 @@ def main() -> None:
                 env = dict(base_env, DATABASE_URL=url, REDIS_URL=BENCH_REDIS, SECRET_KEY="bench",
                            USSD_ENV="development", USSD_INSTANCE_PATH=tmp)
                 apps.append((f"ussd_app ({kind})", "ussd_app:create_app()", env))
+            for label, url in (item.split("=", 1) for item in args.existing.split(",") if item):
+                env = dict(base_env, DATABASE_URL=url, REDIS_URL=BENCH_REDIS, SECRET_KEY="bench",
+                           USSD_ENV="development", USSD_INSTANCE_PATH=tmp)
+                apps.append((f"ussd_app ({label})", "ussd_app:create_app()", env))
             runs: dict[str, list[dict]] = {label: [] for label, _, _ in apps}
             for round_number in range(1, args.rounds + 1):
                 print(f"round {round_number}/{args.rounds}", flush=True)
