@@ -83,3 +83,18 @@ def test_a_run_out_of_time_stops_between_pages_and_the_next_run_goes_on(db, sms_
     assert sum(r.status == "planned" for r in all_reminders(db).values()) == 4
     assert run_dispatch(sms_rt) == 4
     assert {r.status for r in all_reminders(db).values()} == {"queued"}
+
+
+def test_at_night_the_reminders_are_written_but_wait_for_the_morning(db, sms_rt, clock):
+    night = bamako("2027-03-01", 23)
+    db.add(reminder(1, due_at=night - timedelta(hours=1), visit_date=date(2027, 3, 3)))
+    db.commit()
+    clock.now = night
+    assert run_dispatch(sms_rt) == 0
+    [r] = all_reminders(db).values()
+    row = db.get(OutboxMessage, r.outbox_id)
+    assert (r.status, row.status, row.queued_at) == ("queued", "pending", None)
+    clock.now = bamako("2027-03-02", 8)
+    assert run_dispatch(sms_rt) == 1  # the morning's first pass hands it out
+    db.expire_all()
+    assert db.get(OutboxMessage, r.outbox_id).status == "queued"

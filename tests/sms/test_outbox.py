@@ -33,3 +33,11 @@ def test_queue_many_refuses_an_unknown_purpose(db):
     with pytest.raises(ValueError):
         queue_many(db, [dict(message("k:9"), purpose="gossip")], now=TEST_NOW)
     assert queue_many(db, [], now=TEST_NOW) == {}
+
+
+def test_rows_handed_out_are_written_queued_for_the_workers(db):
+    ids = queue_many(db, [message("k:5")], now=TEST_NOW, handed_out=True)
+    db.commit()
+    row = db.get(OutboxMessage, ids["k:5"])
+    assert (row.status, row.queued_at) == ("queued", TEST_NOW)
+    assert take_new_outbox_ids(db) == [ids["k:5"]]

@@ -20,7 +20,7 @@ import time
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import or_, select, tuple_, update
+from sqlalchemy import or_, select, text, tuple_, update
 
 from ussd_app.redis_conn import run_cron_in_thread
 from ussd_app.sms import runtime as sms_runtime
@@ -61,11 +61,12 @@ def due_page(db, now: datetime, after: tuple | None, size: int) -> list:
                            .with_for_update(skip_locked=True)))
 
 
-def materialise_reminders(db, now: datetime, after: tuple | None = None,
-                          size: int | None = None) -> tuple[int, tuple | None]:
+def materialise_reminders(db, now: datetime, after: tuple | None = None, size: int | None = None,
+                          handed_out: bool = False) -> tuple[int, tuple | None]:
     """Turn one page of due reminders (`REMINDER_PAGE` by default) into outbox rows, or skip
     them with the reason. Returns (rows queued, the keyset of the page's last reminder, None
-    when it was the last page)."""
+    when it was the last page). `handed_out`: the outbox rows are written queued, to be
+    enqueued after the commit (see `queue_many`)."""
     size = size or REMINDER_PAGE
     due = due_page(db, now, after, size)
     if not due:
@@ -92,12 +93,29 @@ def materialise_reminders(db, now: datetime, after: tuple | None = None,
                              "body": render_sms(language, wording), "kind": "reminder",
                              "purpose": REMINDER, "dedupe_key": f"reminder:{r.id}"})
         closed.append(row)
-    ids = queue_many(db, messages, now=now)
+    ids = queue_many(db, messages, now=now, handed_out=handed_out)
     for row in closed:
         row["outbox_id"] = ids.get(f"reminder:{row['id']}")
-    db.execute(update(Reminder), closed)  # one batch of UPDATEs by primary key
+    close_reminders(db, closed)
     last = due[-1]
     return len(messages), ((last.due_at, last.id) if len(due) == size else None)
+
+
+# PostgreSQL: the page's reminders closed by one statement, one array a column.
+_CLOSE_UNNESTED = text(
+    "UPDATE reminders SET status = u.status, skip_reason = u.skip_reason, language = u.language, "
+    "outbox_id = u.outbox_id, closed_at = u.closed_at "
+    "FROM unnest(CAST(:id AS int[]), CAST(:status AS varchar[]), CAST(:skip_reason AS varchar[]), "
+    "CAST(:language AS varchar[]), CAST(:outbox_id AS int[]), CAST(:closed_at AS timestamptz[])) "
+    "AS u(id, status, skip_reason, language, outbox_id, closed_at) WHERE reminders.id = u.id")
+
+
+def close_reminders(db, closed: list[dict]) -> None:
+    """Write each reminder's new status (and outbox row, skip reason, language), by id."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(_CLOSE_UNNESTED, {column: [row[column] for row in closed] for column in closed[0]})
+    else:
+        db.execute(update(Reminder), closed)  # one batch of UPDATEs by primary key
 
 
 def unheld_due_ids(db, now: datetime, purposes=None) -> list[int]:
@@ -118,23 +136,24 @@ def unheld_due_ids(db, now: datetime, purposes=None) -> list[int]:
 def dispatch_once(db, now: datetime, settings, after: tuple | None = None) -> tuple[list[int], tuple | None]:
     """One pass: a page of due reminders after the keyset `after`, and due outbox rows. Returns
     the ids to enqueue once the caller has committed, and the keyset of the next page of
-    reminders (None: no more is due)."""
-    _, next_page = materialise_reminders(db, now, after)
+    reminders (None: no more is due). Due outbox rows are looked for on a run's first pass
+    only (`after` None): the later passes would read the rows the first ones just handed out."""
+    quiet = in_quiet_hours(now, settings.quiet_hours_start, settings.quiet_hours_end)
+    # By day the morning's reminders are written queued (handed out below, after the commit).
+    _, next_page = materialise_reminders(db, now, after, handed_out=not quiet)
     fresh = take_new_outbox_ids(db)  # the reminders just queued
-    if in_quiet_hours(now, settings.quiet_hours_start, settings.quiet_hours_end):
-        # At night only what she asked for goes (ussd_app.sms.purposes); reminders and the
-        # rest wait for the morning.
-        ids = unheld_due_ids(db, now, AT_NIGHT)
-    else:
-        ids = sorted(set(unheld_due_ids(db, now)) | set(fresh))
-    if ids:
+    # At night only what she asked for goes (ussd_app.sms.purposes); reminders and the rest
+    # wait for the morning.
+    unheld = unheld_due_ids(db, now, AT_NIGHT if quiet else None) if after is None else []
+    if unheld:
         # Guarded again, so a row a worker took in the meantime never moves backward.
-        db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids),
+        db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(unheld),
                                                OutboxMessage.status.in_(("pending", "queued")),
                                                or_(OutboxMessage.locked_until.is_(None),
                                                    OutboxMessage.locked_until < now))
                    .values(status="queued", queued_at=now, updated_at=now)
                    .execution_options(synchronize_session=False))
+    ids = sorted(set(unheld) | (set() if quiet else set(fresh)))
     return ids, next_page
 
 
