@@ -91,8 +91,9 @@ def run_child(at_iso: str) -> None:
     started = time.perf_counter()
     handed = run_dispatch(rt)
     elapsed = time.perf_counter() - started
-    print(json.dumps({"seconds": elapsed, "handed": handed,
-                      "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"seconds": elapsed, "handed": handed, "cpu_s": usage.ru_utime + usage.ru_stime,
+                      "maxrss_mb": usage.ru_maxrss / 1024}))
 
 
 def run_once(url: str, at: datetime, workdir: str) -> dict:
@@ -125,6 +126,7 @@ def run_once(url: str, at: datetime, workdir: str) -> dict:
             "(SELECT count(*) FROM sms_outbox WHERE kind = 'reminder')", (at,)).fetchone()
     mb = 1024 * 1024
     return {**counts, "seconds": round(result["seconds"], 2), "handed": result["handed"],
+            "dispatcher_cpu_s": round(result["cpu_s"], 2),
             "outbox_rows": outbox, "due_left": left,
             "reminders_per_s": round(counts["due"] / result["seconds"]),
             "rss_peak_mb": round(max(samples) / mb, 1) if samples else None,
@@ -145,14 +147,15 @@ def main() -> None:
     day0, scale = national_data.prepare(args.url, args.scale, fresh=False)
     national_data.load(args.url, day0, national_data.sizes(scale), national_data.CHUNK, TABLES)
     at = morning(day0)
+    reset_morning(args.url, at)
+    plan = explain_due_page(args.url, at)  # the first page of the morning, before any run
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(args.runs):
             row = run_once(args.url, at, tmp)
             print(f"run {n + 1}: {row}", flush=True)
             rows.append(row)
-    plan = explain_due_page(args.url, at)
-    print("\nA page's due query, on the planned reminders after the run:\n" + plan)
+    print("\nThe morning's first page of due reminders:\n" + plan)
     print(f"\n{'planned':>9} {'due':>7} {'seconds':>8} {'reminders/s':>12} {'peak RSS MB':>12} {'maxrss MB':>10}")
     for r in rows:
         print(f"{r['planned']:>9} {r['due']:>7} {r['seconds']:>8} {r['reminders_per_s']:>12} "
