@@ -100,6 +100,39 @@ def test_hops_are_counted_by_answer_kind_across_workers(metrics_app, settings, c
     assert samples[("ussd_hop_duration_seconds_sum", "")] > 0
 
 
+def test_a_hop_that_writes_nothing_is_counted_in_its_save_not_in_a_round_trip_of_its_own(
+        metrics_app, monkeypatch):
+    written = []
+    real_write = hops.write
+    monkeypatch.setattr(hops, "write", lambda redis, counts: (written.append(counts), real_write(redis, counts)))
+    client = metrics_app.test_client()
+    data = {"sessionId": "c-1", "serviceCode": "*384#", "phoneNumber": "+22376123457", "text": ""}
+    assert client.post("/ussd", data=data).get_data(as_text=True).startswith("CON ")  # writes nothing
+    assert written == []
+    # Choosing the language writes it: that hop is counted after its commit, as before.
+    assert client.post("/ussd", data={**data, "text": "2"}).get_data(as_text=True).startswith("CON ")
+    assert [kind for kind, _, _ in written] == ["CON"]
+    _, samples = scrape(client)
+    assert samples[("ussd_hops_total", 'answer="CON"')] == 2
+    assert samples[("ussd_hop_duration_seconds_count", "")] == 2
+
+
+def test_a_hop_whose_save_fails_is_counted_as_the_error_it_answers(metrics_app, monkeypatch):
+    store = metrics_app.extensions["ussd_host"].store
+
+    def failing_save(*args, **kwargs):
+        raise RedisError("gone")
+
+    monkeypatch.setattr(store, "save", failing_save)
+    client = metrics_app.test_client()
+    data = {"sessionId": "c-2", "serviceCode": "*384#", "phoneNumber": "+22376123458", "text": ""}
+    assert client.post("/ussd", data=data).get_data(as_text=True).startswith("END ")
+    monkeypatch.undo()
+    _, samples = scrape(client)
+    assert samples[("ussd_hops_total", 'answer="error"')] == 1
+    assert samples[("ussd_hops_total", 'answer="CON"')] == 0
+
+
 class DownRedis:
     def pipeline(self, transaction=True):
         raise RedisError("connection refused")

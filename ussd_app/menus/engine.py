@@ -101,6 +101,16 @@ class Ctx:
     now: datetime
     settings: Any = None
     own_transaction: Callable[[], ContextManager] | None = None
+    # What screens read once in a hop (`once`): a hop has a Ctx of its own, and nothing it reads
+    # changes within it (its effects are applied after its last step).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def once(self, key, read: Callable[[], Any]) -> Any:
+        """`read()`, run at most once in this hop for `key` (a screen's title and its options'
+        conditions ask the same question)."""
+        if key not in self.memo:
+            self.memo[key] = read()
+        return self.memo[key]
 
 
 @dataclass
@@ -137,17 +147,13 @@ def _enter(registry, ctx, s: Session, go: Go, effects: list, push: bool) -> None
     raise RuntimeError(f"branch loop at {s.screen}")
 
 
-def render(registry, ctx, s: Session, hint: Label | None = None) -> Reply:
-    view = registry[s.screen].view(ctx, s)
+def render(registry, ctx, s: Session, hint: Label | None = None, view: View | None = None) -> Reply:
+    """`view`: the screen's view, when this step drew it already (its queries run once a hop)."""
+    view = view or registry[s.screen].view(ctx, s)
     text, s.page = render_page(_lang(s), view, bool(s.history), s.page, hint)
     if view.end:
         s.ended = True
     return Reply(view.end, text)
-
-
-def page_count(registry, ctx, s: Session) -> int:
-    view = registry[s.screen].view(ctx, s)
-    return len(paginate(_lang(s), view, bool(s.history)))
 
 
 def open_session(registry, ctx, session_id: str, phone: str, lang: str | None,
@@ -223,6 +229,7 @@ def step(registry, ctx, s: Session, value: str) -> StepResult:
     s.inputs.append(mask(value) if screen.secret else value)
     effects: list = []
     hint: Label | None = None
+    shown: View | None = None  # the screen's view, drawn to count its pages
     if s.ended:
         raise RuntimeError("step on an ended session")
     if value == HOME and s.lang is not None and s.screen != CHOOSE_LANGUAGE:
@@ -234,20 +241,22 @@ def step(registry, ctx, s: Session, value: str) -> StepResult:
             s.page -= 1
         else:
             s.screen, s.page = s.history.pop()
-    elif value == MORE and s.page + 1 < page_count(registry, ctx, s):
-        s.page += 1
+    elif value == MORE and s.page + 1 < len(paginate(_lang(s), shown := screen.view(ctx, s),
+                                                     bool(s.history))):
+        s.page += 1  # same screen, same data: its view is drawn again from `shown`
     elif value == MORE and not screen.accepts_zero:
         hint = NO_MORE  # a screen that takes "0" as an answer takes "98" too
     elif s.screen == RESUME and _answer_resume(registry, ctx, s, value, effects):
-        pass
+        shown = None
     else:
+        shown = None  # the answer may change the screen or its data
         outcome = screen.handle(ctx, s, value)
         if isinstance(outcome, Reask):
             hint = outcome.hint
         else:
             registry.check_target(screen, outcome.target)
             _enter(registry, ctx, s, outcome, effects, push=True)
-    return StepResult(s, render(registry, ctx, s, hint), effects)
+    return StepResult(s, render(registry, ctx, s, hint, shown), effects)
 
 
 def replay(registry, ctx, session_id: str, phone: str, lang: str | None, inputs: list[str],

@@ -3,12 +3,14 @@
 Every callback is answered within the hop deadline (`USSD_HOP_DEADLINE`, well under the
 gateway's ~10 s): the hop runs in a thread of its own, and when it is late the caller gets a
 polite END in her language, and the hop, if it has not begun to store its result, writes nothing.
+Those threads are kept for the next hop (`HopThreads`): starting one per hop was a tenth of it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import time
 import traceback
@@ -80,10 +82,45 @@ class HopAbandoned(Exception):
     """The hop passed its deadline before storing anything: it is rolled back."""
 
 
+class HopThreads:
+    """Daemon threads that run hops, kept idle between hops instead of started for each.
+
+    A hop never waits for a thread: when none is idle a new one starts, so a hop stuck on a
+    server that never answers holds only its own thread (it ends with its connection's timeouts,
+    or with the process). At most `keep` idle threads are kept; any more end after their hop.
+    """
+
+    def __init__(self, keep: int = 4) -> None:
+        self.keep = keep
+        self._idle: list[queue.SimpleQueue] = []
+        self._guard = threading.Lock()
+
+    def run(self, target, *args) -> None:
+        with self._guard:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is None:
+            inbox = queue.SimpleQueue()
+            threading.Thread(target=self._serve, args=(inbox,), daemon=True, name="ussd-hop").start()
+        inbox.put((target, args))
+
+    def _serve(self, inbox: queue.SimpleQueue) -> None:
+        while True:
+            target, args = inbox.get()
+            try:
+                target(*args)
+            except BaseException:  # the target answers its own errors; a thread must not die holding none
+                log.exception("ussd: hop thread error")
+            with self._guard:
+                if len(self._idle) >= self.keep:
+                    return
+                self._idle.append(inbox)
+
+
 class HopRun:
     """One callback being answered: shared by the request's thread and the hop's thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, tally=None) -> None:
+        self.tally = tally  # its /metrics count (ussd_app.ops.hops), written with its store if it can
         self.lang: str | None = None  # the caller's language, once known
         self.answer: str | None = None
         self.done = threading.Event()
@@ -114,15 +151,13 @@ class UssdHost:
         self.settings = settings
         self.clock = clock
         self.deadline_s = getattr(settings, "hop_deadline_seconds", DEFAULT_DEADLINE_S)
+        self.threads = HopThreads()
 
     @hops.counted(end_answer, UNAVAILABLE, BUSY)  # /metrics: answers by kind, latency
-    def answer(self, session_id: str, phone: str, text: str) -> str:
+    def answer(self, session_id: str, phone: str, text: str, tally=None) -> str:
         """The wire answer ("CON …" / "END …") for one gateway callback. Never raises, never late."""
-        run = HopRun()
-        # A daemon thread: a hop stuck on a server that never answers must not hold up the
-        # process (it ends with its connection's timeouts, or with the process).
-        threading.Thread(target=self._run, args=(run, session_id, phone, text), daemon=True,
-                         name="ussd-hop").start()
+        run = HopRun(tally)
+        self.threads.run(self._run, run, session_id, phone, text)
         if not run.done.wait(self.deadline_s):
             if not run.abandon():  # already storing its result: that answer is the true one
                 run.done.wait(COMMIT_GRACE_S)
@@ -227,9 +262,17 @@ class UssdHost:
                     raise HopAbandoned()
                 # Redis before the commit: if Redis fails, the transaction rolls back and the
                 # caller is told to try again with nothing written. A hop that writes nothing
-                # frees the session in the same call; one that writes frees it after the commit.
-                self.store.save(result.session, wire, self._resume_point(result),
-                                release=None if result.effects else lease, opening=opening)
+                # frees the session in the same call, and adds its /metrics counts there too; one
+                # that writes frees it after the commit, and is counted once it is answered.
+                counts = None if result.effects or run.tally is None else run.tally.claim(wire)
+                try:
+                    self.store.save(result.session, wire, self._resume_point(result),
+                                    release=None if result.effects else lease, opening=opening,
+                                    counts=counts)
+                except RedisError:
+                    if counts is not None:
+                        run.tally.unclaim()  # not written: counted with the answer given instead
+                    raise
                 saved = result.session
                 new_sms = take_new_outbox_ids(db)
         except SQLAlchemyError:

@@ -27,7 +27,11 @@ SHOWN_VISITS = 2  # more would push the choices to a second page
 
 
 def upcoming_visits(ctx, phone: str) -> list[Reminder]:
-    """One entry per visit (an appointment has two reminders but is one visit)."""
+    """One entry per visit (an appointment has two reminders but is one visit); read once a hop."""
+    return ctx.once(("reminders.visits", phone), lambda: _upcoming_visits(ctx, phone))
+
+
+def _upcoming_visits(ctx, phone: str) -> list[Reminder]:
     today = ctx.now.astimezone(BAMAKO).date()
     planned = ctx.db.scalars(select(Reminder).where(Reminder.phone == phone, Reminder.status == PLANNED,
                                                     Reminder.visit_date >= today)
@@ -42,7 +46,8 @@ def upcoming_visits(ctx, phone: str) -> list[Reminder]:
 
 
 def _stopped(ctx, s) -> frozenset[str]:
-    return stopped_for(ctx.db, s.phone)
+    # Asked by the title and by each option's condition: read once a hop.
+    return ctx.once(("reminders.stopped", s.phone), lambda: stopped_for(ctx.db, s.phone))
 
 
 def _title(ctx, s):

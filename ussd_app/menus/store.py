@@ -25,6 +25,7 @@ import redis
 
 from ussd_app.menus.engine import Session
 from ussd_app.menus.masking import SECRET_MASK
+from ussd_app.ops.hops import HOPS_KEY, LATENCY_KEY
 
 # Longer than a hop can take at worst (database and Redis timeouts included), so a slow hop is
 # never joined by its resent twin; a hop killed outright frees the session when this runs out.
@@ -37,15 +38,21 @@ local values = redis.call('mget', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
 return {got and 1 or 0, values[1], values[2], values[3], values[4]}
 """
 
-# KEYS: reply, session, resume snapshot, lock, opening. ARGV: reply, session JSON ('' deletes
-# it), resume JSON ('' deletes it), session ttl, resume ttl, lock token ('' keeps the lock),
-# opening JSON ('' leaves it).
+# KEYS: reply, session, resume snapshot, lock, opening, hop counts, hop latencies. ARGV: reply,
+# session JSON ('' deletes it), resume JSON ('' deletes it), session ttl, resume ttl, lock token
+# ('' keeps the lock), opening JSON ('' leaves it), answer kind ('' counts nothing), latency
+# bucket, latency in microseconds (ussd_app.ops.hops).
 _SAVE = """
 redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[4])
 if ARGV[2] == '' then redis.call('del', KEYS[2]) else redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[4]) end
 if ARGV[3] == '' then redis.call('del', KEYS[3]) else redis.call('set', KEYS[3], ARGV[3], 'EX', ARGV[5]) end
 if ARGV[6] ~= '' and redis.call('get', KEYS[4]) == ARGV[6] then redis.call('del', KEYS[4]) end
 if ARGV[7] ~= '' then redis.call('set', KEYS[5], ARGV[7], 'EX', ARGV[5]) end
+if ARGV[8] ~= '' then
+  redis.call('hincrby', KEYS[6], ARGV[8], 1)
+  redis.call('hincrby', KEYS[7], ARGV[9], 1)
+  redis.call('hincrby', KEYS[7], 'sum_us', ARGV[10])
+end
 return 1
 """
 
@@ -119,12 +126,14 @@ class SessionStore:
         return None if saved.get("session_id") == lease.session_id else saved
 
     def save(self, session: Session, wire_reply: str, resume_snapshot: dict | None,
-             release: Lease | None = None, opening: dict | None = None) -> None:
+             release: Lease | None = None, opening: dict | None = None,
+             counts: tuple[str, str, int] | None = None) -> None:
         """Store the session, the answer to this hop and the resume snapshot atomically.
 
         With `release`, free the session's lock in the same call (a hop with nothing to commit).
         `opening` is the resume offer a first hop shows: kept for the session's life, so a rebuild
-        replays the session's inputs from that offer, as they were typed.
+        replays the session's inputs from that offer, as they were typed. `counts` (the hop's
+        /metrics increments, ussd_app.ops.hops) are added in the same call.
         """
         if session.ended and SECRET_MASK not in session.text:
             session_json = ""
@@ -133,12 +142,15 @@ class SessionStore:
         resume_json = ""
         if resume_snapshot is not None:
             resume_json = json.dumps(dict(resume_snapshot, session_id=session.id, lang=session.lang))
+        kind, bucket, micros = counts or ("", "", 0)
         self._save(
             keys=[self._reply_key(session.id, session.phone, session.text),
                   self.session_key(session.id, session.phone), self._resume_key(session.phone),
-                  release.key if release else "", self._opening_key(session.id, session.phone)],
+                  release.key if release else "", self._opening_key(session.id, session.phone),
+                  HOPS_KEY, LATENCY_KEY],
             args=[wire_reply, session_json, resume_json, self.session_ttl, self.resume_ttl,
-                  release.token if release else "", json.dumps(opening) if opening else ""])
+                  release.token if release else "", json.dumps(opening) if opening else "",
+                  kind, bucket, micros])
         if release is not None:
             release.released = True
 

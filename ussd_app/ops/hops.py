@@ -2,15 +2,19 @@
 
 Prometheus scrapes one process at a time, and gunicorn runs several workers that each answer
 part of the hops: counters in one worker's memory would show a random share of the traffic.
-So every hop adds to shared Redis hashes (HINCRBY, one pipelined round trip, after the answer
-is ready) and /metrics reads them whichever worker it reaches. A Redis flush resets them, which
+So every hop adds to shared Redis hashes (HINCRBY) and /metrics reads them whichever worker it
+reaches. A hop that stores its answer and frees its session in one script (most hops) adds its
+counts in that same script (`Tally`): no round trip of their own; any other answer is counted
+after it is ready, in one pipelined round trip. A Redis flush resets them, which
 Prometheus' rate() reads as a counter reset. Recording never fails a hop: the caller already has
 its answer.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
+import threading
 import time
 from functools import wraps
 
@@ -34,12 +38,47 @@ def _bucket_field(seconds: float) -> str:
     return "le_inf"
 
 
+def increments(kind: str, seconds: float) -> tuple[str, str, int]:
+    """(answer kind field, latency bucket field, microseconds): what one hop adds to the hashes."""
+    return kind, _bucket_field(seconds), int(seconds * 1_000_000)
+
+
+class Tally:
+    """One hop's count, taken exactly once: by the hop when it stores its answer (the counts go
+    in the same Redis script), or by `counted` after the answer, whichever claims it first."""
+
+    def __init__(self, kind_of) -> None:
+        self.started = time.perf_counter()
+        self._kind_of = kind_of
+        self._guard = threading.Lock()
+        self._claimed = False
+
+    def claim(self, wire: str) -> tuple[str, str, int] | None:
+        """The increments for an answer `wire` given now, or None if the hop is counted already."""
+        with self._guard:
+            if self._claimed:
+                return None
+            self._claimed = True
+        return increments(self._kind_of(wire), time.perf_counter() - self.started)
+
+    def unclaim(self) -> None:
+        """The store that was to write the counts failed: `counted` counts the answer instead."""
+        with self._guard:
+            self._claimed = False
+
+
 def record(redis, kind: str, seconds: float) -> None:
+    write(redis, increments(kind, seconds))
+
+
+def write(redis, counts: tuple[str, str, int]) -> None:
+    """Add one hop's `increments` to the hashes; never raises (the caller has its answer)."""
+    kind, bucket, micros = counts
     try:
         pipe = redis.pipeline(transaction=False)
         pipe.hincrby(HOPS_KEY, kind, 1)
-        pipe.hincrby(LATENCY_KEY, _bucket_field(seconds), 1)
-        pipe.hincrby(LATENCY_KEY, "sum_us", int(seconds * 1_000_000))
+        pipe.hincrby(LATENCY_KEY, bucket, 1)
+        pipe.hincrby(LATENCY_KEY, "sum_us", micros)
         pipe.execute()
     except RedisError as exc:
         log.debug("metrics: hop not counted (%s)", type(exc).__name__)
@@ -61,7 +100,8 @@ def read(redis) -> tuple[dict[str, int], list[tuple[str, int]], float, int]:
 def counted(end_answer, *error_messages):
     """Decorates `UssdHost.answer`: after each answer, count it and its latency. An answer made by
     `end_answer(message, lang)` with one of `error_messages` (service unavailable, busy) counts
-    as "error", not as an ordinary END."""
+    as "error", not as an ordinary END. An `answer` that takes a `tally` keyword is given the
+    hop's `Tally`, to count the hop along with its store."""
     errors: set[str] = set()
 
     def kind_of(wire: str) -> str:
@@ -72,11 +112,17 @@ def counted(end_answer, *error_messages):
         return "CON" if wire.startswith("CON ") else "END"
 
     def decorate(answer):
+        takes_tally = "tally" in inspect.signature(answer).parameters
+
         @wraps(answer)
         def timed(host, *args, **kwargs):
-            started = time.perf_counter()
+            tally = Tally(kind_of)
+            if takes_tally:
+                kwargs["tally"] = tally
             wire = answer(host, *args, **kwargs)
-            record(host.store.redis, kind_of(wire), time.perf_counter() - started)
+            counts = tally.claim(wire)
+            if counts is not None:
+                write(host.store.redis, counts)
             return wire
 
         return timed

@@ -4,21 +4,29 @@ It runs every DISPATCH_INTERVAL_S as an RQ job enqueued by RQ's CronScheduler in
 `ussd-app worker`. Because it looks only at the database, a Redis flush or a worker killed
 mid-send loses nothing: rows handed to RQ but still unsent after REQUEUE_AFTER_S, and rows held
 by a worker past their hold, are handed out again (sending is idempotent on the row).
+
+Due reminders are taken a page at a time in (due_at, id) order, each page in a transaction of
+its own, until none is due or the run's time is spent: a morning with 50 000 due reaches the
+outbox in one run, with memory bounded by a page. A page is read through the partial index of
+planned reminders (migration 0019), written to the outbox in one statement (`queue_many`) and
+closed in one batch of updates.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, text, tuple_, update
 
 from ussd_app.redis_conn import run_cron_in_thread
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.optout import may_send, stopped_by_phone
-from ussd_app.sms.outbox import OutboxMessage, queue_sms, take_new_outbox_ids
+from ussd_app.sms.outbox import OutboxMessage, queue_many, render_sms, take_new_outbox_ids
 from ussd_app.sms.purposes import AT_NIGHT, REMINDER
 from ussd_app.sms.quiet_hours import BAMAKO, in_quiet_hours
 from ussd_app.sms.reminder import PLANNED, QUEUED, SKIPPED, Reminder
@@ -31,39 +39,83 @@ log = logging.getLogger(__name__)
 DISPATCH_INTERVAL_S = 30
 FRESH_GRACE_S = 20  # whoever queues a row enqueues it after commit; the dispatcher waits this long
 REQUEUE_AFTER_S = 300  # handed to RQ this long ago and still not sent: the job was lost
-BATCH = 500
+BATCH = 500  # outbox rows handed out per pass
+REMINDER_PAGE = 1000  # reminders per transaction
+RUN_BUDGET_S = 90  # a run stops taking pages after this long (its job times out at 120 s)
 SKIP_VISIT_PASSED = "visit date passed before it could be sent"
 SKIP_OPTED_OUT = "recipient opted out"
 
 
-def materialise_reminders(db, now: datetime) -> int:
-    """Turn due reminders into outbox rows (or skip them, with the reason). Returns rows queued."""
-    due = list(db.scalars(select(Reminder).where(Reminder.status == PLANNED, Reminder.due_at <= now)
-                          .order_by(Reminder.due_at, Reminder.id).limit(BATCH)
-                          # Several workers may dispatch at once: each takes rows the others have not.
-                          .with_for_update(skip_locked=True)))
-    stopped = stopped_by_phone(db, [r.phone for r in due])
+# What a page reads of each reminder: enough to word its message, never the whole row.
+_PAGE_COLUMNS = (Reminder.id, Reminder.due_at, Reminder.phone, Reminder.language, Reminder.kind,
+                 Reminder.step, Reminder.child_name, Reminder.facility_name, Reminder.visit_date)
+
+
+def due_page(db, now: datetime, after: tuple | None, size: int) -> list:
+    """Planned reminders due by `now`, after the keyset `after` ((due_at, id)), oldest first."""
+    query = select(*_PAGE_COLUMNS).where(Reminder.status == PLANNED, Reminder.due_at <= now)
+    if after is not None:
+        query = query.where(tuple_(Reminder.due_at, Reminder.id) > tuple_(*after))
+    # Several workers may dispatch at once: each takes rows the others have not.
+    return list(db.execute(query.order_by(Reminder.due_at, Reminder.id).limit(size)
+                           .with_for_update(skip_locked=True)))
+
+
+def materialise_reminders(db, now: datetime, after: tuple | None = None, size: int | None = None,
+                          handed_out: bool = False) -> tuple[int, tuple | None]:
+    """Turn one page of due reminders (`REMINDER_PAGE` by default) into outbox rows, or skip
+    them with the reason. Returns (rows queued, the keyset of the page's last reminder, None
+    when it was the last page). `handed_out`: the outbox rows are written queued, to be
+    enqueued after the commit (see `queue_many`)."""
+    size = size or REMINDER_PAGE
+    due = due_page(db, now, after, size)
+    if not due:
+        return 0, None
+    phones = {r.phone for r in due}
+    stopped = stopped_by_phone(db, phones)
     # The language the person uses now (she may have changed it on USSD since the plan was made).
     current_language = dict(db.execute(select(Subscriber.phone, Subscriber.language)
-                                       .where(Subscriber.phone.in_({r.phone for r in due}),
-                                              Subscriber.language.in_(LANGUAGES))).all()) if due else {}
+                                       .where(Subscriber.phone.in_(phones),
+                                              Subscriber.language.in_(LANGUAGES))).all())
     today = now.astimezone(BAMAKO).date()
-    queued = 0
-    for reminder in due:
-        reminder.closed_at = now
-        if reminder.visit_date < today:
-            reminder.status, reminder.skip_reason = SKIPPED, SKIP_VISIT_PASSED
-        elif not may_send(REMINDER, stopped.get(reminder.phone, ())):
-            reminder.status, reminder.skip_reason = SKIPPED, SKIP_OPTED_OUT
+    closed, messages = [], []
+    for r in due:
+        row = {"id": r.id, "closed_at": now, "skip_reason": None, "language": r.language}
+        if r.visit_date < today:
+            row.update(status=SKIPPED, skip_reason=SKIP_VISIT_PASSED)
+        elif not may_send(REMINDER, stopped.get(r.phone, ())):
+            row.update(status=SKIPPED, skip_reason=SKIP_OPTED_OUT)
         else:
-            reminder.language = current_language.get(reminder.phone, reminder.language)
-            row = queue_sms(db, recipient=reminder.phone, language=reminder.language,
-                            message=reminder_message(reminder), kind="reminder", purpose=REMINDER,
-                            dedupe_key=f"reminder:{reminder.id}", now=now)
-            reminder.status, reminder.outbox_id = QUEUED, row.id
-            queued += 1
-    db.flush()
-    return queued
+            language = current_language.get(r.phone, r.language)
+            wording = reminder_message(SimpleNamespace(**{**r._mapping, "language": language}))
+            row.update(status=QUEUED, language=language)
+            messages.append({"recipient": r.phone, "language": language,
+                             "body": render_sms(language, wording), "kind": "reminder",
+                             "purpose": REMINDER, "dedupe_key": f"reminder:{r.id}"})
+        closed.append(row)
+    ids = queue_many(db, messages, now=now, handed_out=handed_out)
+    for row in closed:
+        row["outbox_id"] = ids.get(f"reminder:{row['id']}")
+    close_reminders(db, closed)
+    last = due[-1]
+    return len(messages), ((last.due_at, last.id) if len(due) == size else None)
+
+
+# PostgreSQL: the page's reminders closed by one statement, one array a column.
+_CLOSE_UNNESTED = text(
+    "UPDATE reminders SET status = u.status, skip_reason = u.skip_reason, language = u.language, "
+    "outbox_id = u.outbox_id, closed_at = u.closed_at "
+    "FROM unnest(CAST(:id AS int[]), CAST(:status AS varchar[]), CAST(:skip_reason AS varchar[]), "
+    "CAST(:language AS varchar[]), CAST(:outbox_id AS int[]), CAST(:closed_at AS timestamptz[])) "
+    "AS u(id, status, skip_reason, language, outbox_id, closed_at) WHERE reminders.id = u.id")
+
+
+def close_reminders(db, closed: list[dict]) -> None:
+    """Write each reminder's new status (and outbox row, skip reason, language), by id."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(_CLOSE_UNNESTED, {column: [row[column] for row in closed] for column in closed[0]})
+    else:
+        db.execute(update(Reminder), closed)  # one batch of UPDATEs by primary key
 
 
 def unheld_due_ids(db, now: datetime, purposes=None) -> list[int]:
@@ -81,33 +133,43 @@ def unheld_due_ids(db, now: datetime, purposes=None) -> list[int]:
                            .with_for_update(skip_locked=True)))
 
 
-def dispatch_once(db, now: datetime, settings) -> list[int]:
-    """One pass (the caller commits, then enqueues the returned ids)."""
-    materialise_reminders(db, now)
+def dispatch_once(db, now: datetime, settings, after: tuple | None = None) -> tuple[list[int], tuple | None]:
+    """One pass: a page of due reminders after the keyset `after`, and due outbox rows. Returns
+    the ids to enqueue once the caller has committed, and the keyset of the next page of
+    reminders (None: no more is due). Due outbox rows are looked for on a run's first pass
+    only (`after` None): the later passes would read the rows the first ones just handed out."""
+    quiet = in_quiet_hours(now, settings.quiet_hours_start, settings.quiet_hours_end)
+    # By day the morning's reminders are written queued (handed out below, after the commit).
+    _, next_page = materialise_reminders(db, now, after, handed_out=not quiet)
     fresh = take_new_outbox_ids(db)  # the reminders just queued
-    if in_quiet_hours(now, settings.quiet_hours_start, settings.quiet_hours_end):
-        # At night only what she asked for goes (ussd_app.sms.purposes); reminders and the
-        # rest wait for the morning.
-        ids = unheld_due_ids(db, now, AT_NIGHT)
-    else:
-        ids = sorted(set(unheld_due_ids(db, now)) | set(fresh))
-    if ids:
+    # At night only what she asked for goes (ussd_app.sms.purposes); reminders and the rest
+    # wait for the morning.
+    unheld = unheld_due_ids(db, now, AT_NIGHT if quiet else None) if after is None else []
+    if unheld:
         # Guarded again, so a row a worker took in the meantime never moves backward.
-        db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids),
+        db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(unheld),
                                                OutboxMessage.status.in_(("pending", "queued")),
                                                or_(OutboxMessage.locked_until.is_(None),
                                                    OutboxMessage.locked_until < now))
                    .values(status="queued", queued_at=now, updated_at=now)
                    .execution_options(synchronize_session=False))
-    return ids
+    ids = sorted(set(unheld) | (set() if quiet else set(fresh)))
+    return ids, next_page
 
 
-def run_dispatch(rt) -> int:
+def run_dispatch(rt, budget_s: float = RUN_BUDGET_S) -> int:
+    """Passes of `dispatch_once`, each committed and its rows enqueued, until no reminder is due
+    (or `budget_s` is spent: the next run goes on). Returns the rows handed to workers."""
     now = rt.clock()
-    with rt.session_factory() as db, db.begin():
-        ids = dispatch_once(db, now, rt.settings)
-    handed = enqueue_outbox(rt.redis, ids)
-    if ids:
+    stop_at = time.monotonic() + budget_s
+    handed, after = 0, None
+    while True:
+        with rt.session_factory() as db, db.begin():
+            ids, after = dispatch_once(db, now, rt.settings, after)
+        handed += enqueue_outbox(rt.redis, ids)
+        if after is None or time.monotonic() > stop_at:
+            break
+    if handed:
         log.info("sms dispatcher: %d due rows handed to workers", handed)
     return handed
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ussd_app.clock import system_now
@@ -25,7 +25,13 @@ KINDS = ("immunization", "antenatal", "appointment")
 
 class Reminder(Base):
     __tablename__ = "reminders"
-    __table_args__ = (UniqueConstraint("source_ref", "kind", "step"),)
+    __table_args__ = (
+        UniqueConstraint("source_ref", "kind", "step"),
+        # The dispatcher's due query reads planned reminders only, in (due_at, id) order: the
+        # ones already sent or skipped (most rows, in time) are not in this index.
+        Index("ix_reminders_planned_due", "due_at", "id",
+              postgresql_where=text("status = 'planned'"), sqlite_where=text("status = 'planned'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(16), index=True)  # E.164
