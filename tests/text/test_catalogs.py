@@ -86,6 +86,13 @@ def test_scripts_i18n_extracts_with_the_same_keywords():
             for name, spec in passed.items()} == KEYWORDS
 
 
+def test_scripts_i18n_updates_the_languages_of_the_list():
+    """No list of its own: the codes come from ussd_app.text.languages."""
+    script = (ROOT / "scripts" / "i18n").read_text()
+    assert "from ussd_app.text.languages import CODES" in script
+    assert not re.search(r"\b(bm|fr)\b", script)
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_message_is_translated(lang):
     cat = catalog(lang)

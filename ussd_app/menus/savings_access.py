@@ -15,7 +15,7 @@ from ussd_app.savings import pins
 from ussd_app.savings.effects import ClearPendingPin, PinSucceeded, SetPendingPin, SetPin
 from ussd_app.savings.groups import member_by_phone
 from ussd_app.savings.models import Member, PinCredential, SavingsGroup
-from ussd_app.text.i18n import N_, T
+from ussd_app.text.i18n import N_, NP_, TN, T
 
 GATE = "savings.access"
 HOME = "savings.home"
@@ -87,7 +87,7 @@ def _locked_text(ctx, s):
 def _pin_text(ctx, s):
     left = s.data.get("pin_tries_left")
     ask = N_("Enter your group PIN (4 digits)")
-    return [T(N_("Wrong PIN. {left} tries left."), {"left": left}), ask] if left else ask
+    return [TN(NP_("Wrong PIN. {count} try left.", "Wrong PIN. {count} tries left."), left), ask] if left else ask
 
 
 def _check_pin(value, ctx, s):

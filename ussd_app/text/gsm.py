@@ -85,9 +85,10 @@ UCS2_SINGLE_PART = 70
 UCS2_MULTI_PART = 67
 
 
-def _fold_char(ch: str, fold: dict[str, str]) -> str:
+def _fold_char(ch: str, fold: dict[str, str] | None = None) -> str:
     if ch in GSM_BASIC or ch in GSM_EXTENSION:
         return ch
+    fold = fold_table() if fold is None else fold
     if ch in fold:
         return fold[ch]
     if unicodedata.combining(ch) or unicodedata.category(ch) == "Cf":
