@@ -1,16 +1,19 @@
 """Main menu "My registrations": her registrations with their status, and each one's details
-(who, the mother's name, the centre, the status, why it was declined, the expected birth)."""
+(who, the mother's name, the centre, the status, why it was declined, the expected birth), and
+from an active one: "My baby is born" or the loss of the pregnancy or child (menus.birth_loss)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from ussd_app.health import enrollment as enr
+from ussd_app.health import birth_loss, outcomes
 from ussd_app.menus.screens import Choice, Go, Menu, Option, Raw, Screen
 from ussd_app.text.i18n import LANGUAGES, N_, T, translate
 
 MINE, DETAIL = "reg.mine", "reg.detail"
 REGISTER = "reg.start"
+BIRTH, LOSS = "birth.date", "loss.reason"  # first screens of ussd_app.menus.birth_loss
 
 STATUS_LABELS = {
     enr.PENDING: N_("pending"),
@@ -56,9 +59,29 @@ def detail_text(ctx, s):
     told = enr.reason_told(e, lang)
     if told:
         lines.append(T(N_("Reason: {reason}"), {"reason": told}))
-    if e.kind == enr.PREGNANCY and e.due_date:
+    outcome = outcomes.for_enrollment(ctx.db, e.id)
+    if outcome is not None and outcome.kind == outcomes.BORN:
+        lines.append(T(N_("Baby born on {born}"), {"born": _show(outcome.event_date)}))
+    elif outcome is None and e.kind == enr.PREGNANCY and e.due_date:
         lines.append(T(N_("Birth expected about {due}"), {"due": _show(e.due_date)}))
     return lines
+
+
+def shown(ctx, s):
+    """The registration of the detail screen, if it is hers."""
+    found = enr.by_reference(ctx.db, s.data.get("ref", ""))
+    return found if found is not None and found.phone == s.phone else None
+
+
+def may_tell_birth(ctx, s) -> bool:
+    e = shown(ctx, s)
+    return e is not None and birth_loss.can_record_birth(e, outcomes.for_enrollment(ctx.db, e.id))
+
+
+def may_tell_loss(ctx, s, kind: str | None = None) -> bool:
+    e = shown(ctx, s)
+    return (e is not None and kind in (None, e.kind)
+            and birth_loss.can_record_loss(e, outcomes.for_enrollment(ctx.db, e.id)))
 
 
 def walk_phones(db) -> list[str]:
@@ -72,5 +95,11 @@ def screens() -> list[Screen]:
     return [
         Choice(MINE, N_("My registrations"), mine_items, choose_mine, [DETAIL],
                empty=N_("You have no registration yet.")),
-        Menu(DETAIL, detail_text, [Option(N_("Register for care"), REGISTER)]),
+        Menu(DETAIL, detail_text, [
+            Option(N_("My baby is born"), BIRTH, when=may_tell_birth),
+            Option(N_("I lost my pregnancy or my baby"), LOSS,
+                   when=lambda ctx, s: may_tell_loss(ctx, s, enr.PREGNANCY)),
+            Option(N_("I lost my child"), LOSS, when=lambda ctx, s: may_tell_loss(ctx, s, enr.CHILD)),
+            Option(N_("Register for care"), REGISTER),
+        ]),
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, or_, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ussd_app.clock import system_now
@@ -95,3 +95,16 @@ def queue_sms(db, *, recipient: str, language: str, message: "T | str", kind: st
 def take_new_outbox_ids(db) -> list[int]:
     """Ids of the rows this session queued since the last call (enqueue them after the commit)."""
     return db.info.pop(NEW_OUTBOX_IDS, [])
+
+
+def cancel_unsent(db, condition, *, reason: str, now: datetime) -> int:
+    """Cancel the messages matching `condition` that have not gone and that no worker holds
+    (they end "failed" with `reason`); a message being sent this instant is left to finish.
+    Returns how many were cancelled. The caller commits."""
+    return db.execute(
+        update(OutboxMessage)
+        .where(condition, OutboxMessage.status.in_(("pending", "queued")),
+               or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+        .values(status="failed", last_error=reason[:300], final_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
