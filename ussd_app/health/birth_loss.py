@@ -52,7 +52,7 @@ SMS_LOST = N_("We are very sorry for your loss. These reminders have stopped. {c
 # Audience kinds of campaigns about pregnancy or babies (ussd_app.clinic.audience PREGNANT and
 # CHILDREN_DUE; named here because the clinic sits above this module).
 BABY_AUDIENCES = ("pregnant", "children_due")
-STOPPED_BORN, STOPPED_LOST = "born", "lost"
+STOPPED_BORN, STOPPED_LOST = BORN, LOST  # the reason their reminders were stopped with
 _CAMPAIGNS = table("clinic_campaigns", column("id"), column("audience_kind"))
 
 

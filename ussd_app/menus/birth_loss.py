@@ -1,9 +1,11 @@
 """From "My registrations": "My baby is born" and "I lost my pregnancy or my baby".
 
-Birth: the date (within the six postnatal weeks), the sex if she wants, the name if chosen yet,
-a confirmation; the centre is told and the child registered (ussd_app.health.birth_loss). Loss:
-a few gentle words, the reason if she wants to say it, whether the centre's general health
-information should still come; then one kind SMS. Nothing asks more than it needs.
+Birth: the date (within the six postnatal weeks), the sex if she wants, a confirmation; the
+centre is told and the child registered (ussd_app.health.birth_loss). The name is not asked: it
+is often given on the seventh day, and reminders say "your baby" until then. Loss: a few gentle
+words, the reason if she wants to say it, whether the centre's general health information
+should still come, a confirmation (a slip of a key must not stop her reminders); then one kind
+SMS. Nothing asks more than it needs.
 """
 
 from __future__ import annotations
@@ -17,17 +19,16 @@ from ussd_app.health import enrollment as enr
 from ussd_app.health import outcomes
 from ussd_app.health.dates import DateProblem, today_in_mali
 from ussd_app.menus.engine import MAIN
-from ussd_app.menus.registration import DATE_HINTS, parse_child_name
+from ussd_app.menus.registration import DATE_HINTS
 from ussd_app.menus.registration_mine import BIRTH, LOSS, MINE, may_tell_birth
 from ussd_app.menus.registration_mine import shown as _enrollment
 from ussd_app.menus.screens import (Choice, Effect, End, Go, Invalid, Menu, Option, Prompt, Screen)
 from ussd_app.text.i18n import N_, T
 
 BIRTH_DATE, LOSS_REASON = BIRTH, LOSS
-BIRTH_SEX, BIRTH_NAME = "birth.sex", "birth.name"
+BIRTH_SEX = "birth.sex"
 BIRTH_CONFIRM, BIRTH_DONE = "birth.confirm", "birth.done"
-LOSS_INFO, LOSS_DONE = "loss.info", "loss.done"
-NOT_NAMED = "1"  # typed at the name question when the baby has no name yet
+LOSS_INFO, LOSS_CONFIRM, LOSS_DONE = "loss.info", "loss.confirm", "loss.done"
 # TRANSLATORS: Source: WHO recommendations on maternal and newborn care for a positive postnatal
 # experience, 2022 (NBK579653), Recommendation 44: postnatal contacts within 24 hours, at 48-72
 # hours ("day 3"), days 7-14 and week 6.
@@ -45,10 +46,6 @@ def parse_birth(value: str, ctx, s) -> date:
         raise Invalid(TOO_OLD_BIRTH if problem.kind == "too_old" else DATE_HINTS[problem.kind])
 
 
-def parse_baby_name(value: str, ctx, s) -> str:
-    return "" if value.strip() == NOT_NAMED else parse_child_name(value, ctx, s)
-
-
 def confirm_title(ctx, s):
     e = _enrollment(ctx, s)
     return T(N_("Your baby was born on {born}. Tell {centre}?"),
@@ -61,14 +58,13 @@ class RecordBirth(Effect):
     reference: str
     born: str
     sex: str | None
-    child_name: str | None
 
     def apply(self, db, hop) -> None:
         pregnancy = enr.by_reference(db, self.reference)
         if pregnancy is None or pregnancy.phone != hop.phone:
             raise RuntimeError("birth told for a registration that is not hers")
         birth_loss.record_birth(db, pregnancy, born=date.fromisoformat(self.born), sex=self.sex,
-                                child_name=self.child_name, channel=outcomes.USSD,
+                                child_name=None, channel=outcomes.USSD,
                                 recorded_by=outcomes.MOTHER, request_key=hop.key("outcome"), now=hop.now)
 
 
@@ -83,8 +79,7 @@ def choose_birth(ctx, s, answer: str):
         return Go(BIRTH_DONE, reset_history=True)
     if answer == "no" or not may_tell_birth(ctx, s):
         return Go(MAIN, reset_history=True)
-    effect = RecordBirth(s.data["ref"], s.data["out_born"], s.data.get("out_sex") or None,
-                         s.data.get("out_child") or None)
+    effect = RecordBirth(s.data["ref"], s.data["out_born"], s.data.get("out_sex") or None)
     return Go(BIRTH_DONE, effects=(effect,), reset_history=True)
 
 
@@ -105,13 +100,13 @@ class RecordLoss(Effect):
                                recorded_by=outcomes.MOTHER, request_key=hop.key("outcome"), now=hop.now)
 
 
-def choose_information(ctx, s, keep: bool):
-    if _applied(ctx, s):
+def choose_loss(ctx, s, answer: str):
+    if answer == "yes" and _applied(ctx, s):
         return Go(LOSS_DONE, reset_history=True)
     e = _enrollment(ctx, s)
-    if e is None or not birth_loss.can_record_loss(e, outcomes.for_enrollment(ctx.db, e.id)):
+    if answer == "no" or e is None or not birth_loss.can_record_loss(e, outcomes.for_enrollment(ctx.db, e.id)):
         return Go(MAIN, reset_history=True)
-    effect = RecordLoss(s.data["ref"], s.data.get("out_reason", "not_said"), keep)
+    effect = RecordLoss(s.data["ref"], s.data.get("out_reason", "not_said"), bool(s.data.get("out_keep")))
     return Go(LOSS_DONE, effects=(effect,), reset_history=True)
 
 
@@ -135,13 +130,10 @@ def screens() -> list[Screen]:
                parse_birth, lambda ctx, s, born: Go(BIRTH_SEX, data={"out_born": born.isoformat()}),
                [BIRTH_SEX], examples=_example_birth),
         Menu(BIRTH_SEX, N_("Is the baby a girl or a boy?"), [
-            Option(N_("Girl"), BIRTH_NAME, data={"out_sex": outcomes.GIRL}),
-            Option(N_("Boy"), BIRTH_NAME, data={"out_sex": outcomes.BOY}),
-            Option(N_("I prefer not to say"), BIRTH_NAME, data={"out_sex": ""}),
+            Option(N_("Girl"), BIRTH_CONFIRM, data={"out_sex": outcomes.GIRL}),
+            Option(N_("Boy"), BIRTH_CONFIRM, data={"out_sex": outcomes.BOY}),
+            Option(N_("I prefer not to say"), BIRTH_CONFIRM, data={"out_sex": ""}),
         ]),
-        Prompt(BIRTH_NAME, N_("Baby's first name? If no name is chosen yet, type 1."),
-               parse_baby_name, lambda ctx, s, name: Go(BIRTH_CONFIRM, data={"out_child": name}),
-               [BIRTH_CONFIRM], examples=["Awa", NOT_NAMED]),
         Choice(BIRTH_CONFIRM, confirm_title, lambda ctx, s: [(N_("Confirm"), "yes"), (N_("Cancel"), "no")],
                choose_birth, [BIRTH_DONE, MAIN]),
         Menu(BIRTH_DONE, BIRTH_TOLD, [Option(N_("My registrations"), MINE)], resumable=False),
@@ -151,9 +143,12 @@ def screens() -> list[Screen]:
             _reason(N_("My baby died"), "baby_died"),
             _reason(N_("I prefer not to say"), "not_said"),
         ]),
-        Choice(LOSS_INFO, N_("Your reminders for it will stop. Do you still want the centre's general "
-                             "health information by SMS?"),
-               lambda ctx, s: [(N_("Yes"), True), (N_("No"), False)], choose_information, [LOSS_DONE, MAIN]),
-        End(LOSS_DONE, N_("Your reminders for it have stopped. Take care of yourself. The centre is "
+        Menu(LOSS_INFO, N_("Do you still want the centre's general health information by SMS?"), [
+            Option(N_("Yes"), LOSS_CONFIRM, data={"out_keep": True}),
+            Option(N_("No"), LOSS_CONFIRM, data={"out_keep": False}),
+        ]),
+        Choice(LOSS_CONFIRM, N_("Every reminder for this pregnancy or child will stop and the centre will be told."),
+               lambda ctx, s: [(N_("Confirm"), "yes"), (N_("Cancel"), "no")], choose_loss, [LOSS_DONE, MAIN]),
+        End(LOSS_DONE, N_("These reminders have stopped. Take care of yourself. The centre is "
                           "there for you.")),
     ]
