@@ -38,8 +38,8 @@ ANTENATAL = N_("Reminder: you have a health visit at {facility} on {date}. Bring
 # TRANSLATORS: Source: WHO recommendations on maternal and newborn care for a positive postnatal
 # experience, 2022 (NBK579653), Recommendation 44: the first postnatal contact within 24 hours of
 # birth (ussd_app/health/postnatal.py).
-POSTNATAL_FIRST = N_("Reminder: you and your newborn need a check-up at {facility} in the first "
-                     "24 hours after the birth. Go today if you have not been yet.")
+POSTNATAL_FIRST = N_("Reminder: you and your newborn need a check-up at {facility} within 24 "
+                     "hours of the birth. Go today.")
 # TRANSLATORS: Source: WHO recommendations on maternal and newborn care for a positive postnatal
 # experience, 2022 (NBK579653), Recommendation 44: contacts at 48-72 hours, days 7-14 and week 6
 # (dates in ussd_app/health/postnatal.py).
