@@ -41,14 +41,14 @@ from ussd_app.text.i18n import N_, T
 # TRANSLATORS: Source: WHO recommendations on maternal and newborn care for a positive postnatal
 # experience, 2022 (NBK579653), Recommendation 44: postnatal contacts within 24 hours, at 48-72
 # hours ("day 3"), days 7-14 and week 6.
-SMS_BORN_APPROVED = N_("Congratulations on the birth! Child reference {ref}, {centre}. Check-ups for "
-                       "you and the baby: day 1, day 3, days 7-14, week 6.")
+SMS_BORN_APPROVED = N_("Congratulations! Child registered at {centre}, ref. {ref}. Check-ups: day 1, "
+                       "day 3, days 7-14, week 6.")
 # TRANSLATORS: Source: as above (WHO 2022 postnatal care, Recommendation 44).
-SMS_BORN_PENDING = N_("Congratulations on the birth! Child reference {ref}, {centre} will answer "
-                      "by SMS. Check-ups: day 1, day 3, days 7-14, week 6.")
+SMS_BORN_PENDING = N_("Congratulations! Child {ref}: {centre} will answer by SMS. Check-ups: day 1, "
+                      "day 3, days 7-14, week 6.")
 # Wording checked against MomConnect's loss messages (see the module's docstring): no baby content.
-SMS_LOST = N_("We are very sorry for your loss. These reminders have stopped. {centre} is there "
-              "for you if you need care or support.")
+SMS_LOST = N_("We are so sorry for your loss. These reminders have stopped. {centre} is there for "
+              "you.")
 # Audience kinds of campaigns about pregnancy or babies (ussd_app.clinic.audience PREGNANT and
 # CHILDREN_DUE; named here because the clinic sits above this module).
 BABY_AUDIENCES = ("pregnant", "children_due")
