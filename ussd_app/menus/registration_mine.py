@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from ussd_app.health import enrollment as enr
+from ussd_app.effects import Hop
 from ussd_app.health import birth_loss, outcomes
 from ussd_app.menus.screens import Choice, Go, Menu, Option, Raw, Screen
 from ussd_app.text.i18n import LANGUAGES, N_, T, translate
@@ -36,10 +37,19 @@ def _who(lang: str, e) -> str:
     return e.child_name if e.kind == enr.CHILD else translate(lang, PREGNANCY_LABEL)
 
 
+def _this_session(ctx, s) -> str:
+    """The start of every idempotency key this session's hops write (ussd_app.effects.Hop)."""
+    return Hop(s.id, s.phone, 0, ctx.now).key().rsplit(":", 1)[0] + ":"
+
+
 def mine_items(ctx, s):
     lang = _lang(s)
+    mine = enr.for_phone(ctx.db, s.phone)
+    # A child registered by a birth told in this session goes last, so the numbers she already
+    # saw (and a session Redis lost, replayed from her keys) still lead where they did.
+    here = [e for e in mine if e.request_key.startswith(_this_session(ctx, s))]
     return [(Raw(f"{e.reference} {_who(lang, e)}: {translate(lang, STATUS_LABELS[e.status])}"),
-             e.reference) for e in enr.for_phone(ctx.db, s.phone)]
+             e.reference) for e in [e for e in mine if e not in here] + here]
 
 
 def choose_mine(ctx, s, reference: str):
@@ -73,15 +83,25 @@ def shown(ctx, s):
     return found if found is not None and found.phone == s.phone else None
 
 
+def _told_here(ctx, s, outcome) -> bool:
+    """The birth or loss was told in this very session: its options stay as she saw them."""
+    return outcome is not None and outcome.request_key.startswith(_this_session(ctx, s))
+
+
 def may_tell_birth(ctx, s) -> bool:
     e = shown(ctx, s)
-    return e is not None and birth_loss.can_record_birth(e, outcomes.for_enrollment(ctx.db, e.id))
+    if e is None or e.kind != enr.PREGNANCY:
+        return False
+    outcome = outcomes.for_enrollment(ctx.db, e.id)
+    return birth_loss.can_record_birth(e, outcome) or _told_here(ctx, s, outcome)
 
 
 def may_tell_loss(ctx, s, kind: str | None = None) -> bool:
     e = shown(ctx, s)
-    return (e is not None and kind in (None, e.kind)
-            and birth_loss.can_record_loss(e, outcomes.for_enrollment(ctx.db, e.id)))
+    if e is None or kind not in (None, e.kind):
+        return False
+    outcome = outcomes.for_enrollment(ctx.db, e.id)
+    return birth_loss.can_record_loss(e, outcome) or _told_here(ctx, s, outcome)
 
 
 def walk_phones(db) -> list[str]:
