@@ -4,9 +4,9 @@ approved registrations the demo reminders are planned from.
 The demo mother (DEMO_PHONE) has a pending pregnancy and a declined child registration, so
 "My registrations" shows each status in the simulator (and "My baby is born" or a loss can be
 told from the pregnancy). DEMO_LOSS_PHONE lost her pregnancy: the centre recorded it, her
-antenatal reminders are stopped, and the person page shows the loss with its reason. The reminder mothers (ussd_app.sms.demo)
-have approved registrations, so the clinic dashboard shows them with their visits. No SMS is
-queued for demo rows.
+antenatal reminders are stopped, and the person page shows the loss with its reason. The
+reminder mothers (ussd_app.sms.demo) have approved registrations, so the clinic dashboard shows
+them with their visits. No SMS is queued for demo rows.
 """
 
 from __future__ import annotations
