@@ -39,7 +39,7 @@ def test_staff_record_a_birth_once_even_when_the_form_is_sent_twice(signed_in, w
     text = page(b.get(PERSON))
     assert "Enregistrer la naissance" in text and "Enregistrer une perte" in text
     born = (today_in_mali(clock.now) - timedelta(days=2)).strftime("%d/%m/%Y")
-    form = {"reference": target.reference, "date": born, "sex": "f", "child_name": "Awa", "form_key": "f1"}
+    form = {"reference": target.reference, "birth_date": born, "sex": "f", "child_name": "Awa", "form_key": "f1"}
     assert b.post(f"{PERSON}/birth", form).status_code == 302
     assert b.post(f"{PERSON}/birth", form).status_code == 302  # a double submit
     [outcome] = recorded(db)
@@ -60,7 +60,7 @@ def test_staff_record_a_loss_which_stops_every_reminder(signed_in, world, db):
     db.expire_all()
     assert db.scalars(select(Reminder).where(Reminder.phone == target.phone, Reminder.status == PLANNED)).all()
     b.get(PERSON)
-    form = {"reference": target.reference, "reason_code": "stillbirth", "form_key": "l1"}  # box unticked
+    form = {"reference": target.reference, "loss_reason": "stillbirth", "form_key": "l1"}  # box unticked
     assert b.post(f"{PERSON}/loss", form).status_code == 302
     [outcome] = recorded(db)
     assert (outcome.kind, outcome.reason_code, outcome.keep_information) == (outcomes.LOST, "stillbirth", False)
@@ -76,17 +76,17 @@ def test_a_wrong_reason_or_date_records_nothing(signed_in, world, db, clock):
     b = signed_in("awa")
     reference = world.a_pending[0].reference
     b.get(PERSON)
-    b.post(f"{PERSON}/loss", {"reference": reference, "reason_code": "because", "form_key": "x"})
-    b.post(f"{PERSON}/birth", {"reference": reference, "date": "01/01/2020", "form_key": "y"})
+    b.post(f"{PERSON}/loss", {"reference": reference, "loss_reason": "because", "form_key": "x"})
+    b.post(f"{PERSON}/birth", {"reference": reference, "birth_date": "01/01/2020", "form_key": "y"})
     future = (today_in_mali(clock.now) + timedelta(days=1)).strftime("%d/%m/%Y")
-    b.post(f"{PERSON}/birth", {"reference": reference, "date": future, "form_key": "z"})
+    b.post(f"{PERSON}/birth", {"reference": reference, "birth_date": future, "form_key": "z"})
     assert recorded(db) == []
     assert "dans les 6 dernières semaines" in page(b.get(PERSON))
 
 
 def test_without_the_csrf_token_nothing_is_recorded(signed_in, world, db, clock):
     b = signed_in("awa")
-    form = {"reference": world.a_pending[0].reference, "reason_code": "miscarriage", "form_key": "c",
+    form = {"reference": world.a_pending[0].reference, "loss_reason": "miscarriage", "form_key": "c",
             "csrf_token": "forged"}
     assert b.post(f"{PERSON}/loss", form).status_code == 400
     assert recorded(db) == []
@@ -95,8 +95,8 @@ def test_without_the_csrf_token_nothing_is_recorded(signed_in, world, db, clock)
 def test_staff_of_another_centre_cannot_record_anything(signed_in, world, db):
     b = signed_in("bintou")  # centre B; the mother is registered at centre A
     b.get("/clinic/people")
-    form = {"reference": world.a_pending[0].reference, "reason_code": "miscarriage", "form_key": "s"}
+    form = {"reference": world.a_pending[0].reference, "loss_reason": "miscarriage", "form_key": "s"}
     assert b.post(f"{PERSON}/loss", form).status_code == 404
-    other = {"reference": world.b_pending[0].reference, "reason_code": "miscarriage", "form_key": "t"}
+    other = {"reference": world.b_pending[0].reference, "loss_reason": "miscarriage", "form_key": "t"}
     assert b.post(f"{PERSON}/loss", other).status_code == 404  # her own centre's reference, another person
     assert recorded(db) == []

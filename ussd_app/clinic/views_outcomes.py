@@ -49,7 +49,7 @@ def _done(digits: str, message: str, category: str):
 def person_birth(digits: str):
     enrollment = _registration(digits)
     now = app_now()
-    born = parse_day(request.form.get("date", ""))
+    born = parse_day(request.form.get("birth_date", ""))
     sex = request.form.get("sex") or None
     if outcomes.by_request_key(g.db, _key("birth")) is not None:  # the same form sent twice
         return _done(digits, _(BIRTH_RECORDED, ref=enrollment.reference), "ok")
@@ -73,9 +73,9 @@ def person_birth(digits: str):
 def person_loss(digits: str):
     enrollment = _registration(digits)
     now = app_now()
-    raw_day = (request.form.get("date") or "").strip()
+    raw_day = (request.form.get("loss_date") or "").strip()
     when = parse_day(raw_day) if raw_day else None
-    reason = request.form.get("reason_code") or ""
+    reason = request.form.get("loss_reason") or ""
     if outcomes.by_request_key(g.db, _key("loss")) is not None:  # the same form sent twice
         return _done(digits, _(LOSS_RECORDED, ref=enrollment.reference), "ok")
     if reason not in outcomes.LOSS_REASONS or (raw_day and when is None):
