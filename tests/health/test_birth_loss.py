@@ -245,3 +245,22 @@ def test_birth_and_loss_messages_fit_one_sms_part(lang, message):
     body = render_sms(lang, T(message, {"ref": REF, "centre": LONGEST_CENTRE}))
     size = sms_size(body)
     assert (size.encoding, size.parts) == ("GSM-7", 1), (size, body)
+
+
+def test_after_a_loss_no_vaccination_campaign_to_parents_reaches_her(db, facilities, clock):
+    now = clock.now
+    today = today_in_mali(now)
+    key = "test:older-child"
+    enr.register(db, request_key=key, reference=enr.plan_reference(db, key), phone=PHONE, language="fr",
+                 kind=enr.CHILD, facility_id=facilities[CENTRE].id, now=now, child_name="Awa",
+                 birth_date=today - timedelta(days=250))
+    db.commit()
+    due = audiences.Audience(audiences.CHILDREN_DUE, {"visit": "9m", "due_from": today.isoformat(),
+                                                      "due_to": (today + timedelta(days=60)).isoformat()})
+
+    def parents():
+        return {p for batch in audiences.batches(db, due, Scope(CENTRE), today) for p, _ in batch}
+
+    assert PHONE in parents()
+    loss(db, pregnancy(db, facilities, now + timedelta(seconds=1)), now + timedelta(seconds=2))
+    assert PHONE not in parents()
