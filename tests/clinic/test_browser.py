@@ -207,3 +207,37 @@ def test_a_phone_at_360px_in_each_language(live_server, chromium, busy_centre, l
     assert not missing, missing
     assert not errors, errors
     context.close()
+
+
+def test_midwife_records_a_birth_and_a_loss_in_the_browser(live_server, chromium, world, db):
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/clinic/login")
+    page.fill("input[name=username]", "awa")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:has-text('Inscriptions')")
+
+    born, lost = world.a_pending
+    page.goto(f"{live_server}/clinic/people/{born.phone.lstrip('+')}")
+    page.click("summary:has-text('Enregistrer la naissance')")
+    page.fill("input[name=birth_date]", (TEST_NOW.date() - timedelta(days=1)).strftime("%d/%m/%Y"))
+    page.select_option("select[name=sex]", "m")
+    page.click("button[name=birth]")
+    page.wait_for_selector(".flash:has-text('Naissance enregistrée')")
+    assert page.locator(".outcome").count() == 1
+
+    page.goto(f"{live_server}/clinic/people/{lost.phone.lstrip('+')}")
+    page.click("summary:has-text('Enregistrer une perte')")
+    page.select_option("select[name=loss_reason]", "miscarriage")
+    page.uncheck("input[name=keep_information]")
+    page.click("button[name=loss]")
+    page.wait_for_selector(".flash:has-text('Perte enregistrée')")
+    assert "Grossesse perdue" in page.locator(".outcome").inner_text()
+    assert page.locator("button[name=loss], button[name=birth]").count() == 0
+    db.expire_all()
+    assert {e.status for e in (db.get(type(born), born.id), db.get(type(lost), lost.id))} == {"ended"}
+    assert errors == []

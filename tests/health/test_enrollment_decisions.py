@@ -69,7 +69,8 @@ def test_approving_a_child_starts_immunization_reminders_in_her_current_language
     enr.approve(db, e.reference, now=NOW)
     db.commit()
     reminders = _reminders(db, e)
-    assert {r.kind for r in reminders} == {"immunization"}
+    # 20 days old: its vaccinations, and the postnatal check-ups still ahead (ussd_app.health.postnatal)
+    assert {r.kind for r in reminders} == {"immunization", "postnatal"}
     assert {r.child_name for r in reminders} == {"Awa"} and {r.language for r in reminders} == {"bm"}
     assert outbox(db, "enrollment")[-1].language == "bm"
 

@@ -1,7 +1,8 @@
 """Who a campaign reaches: filters turned into one SQL query of phones, read in keyset pages.
 
 Every audience is a query of distinct phone numbers within the campaign's scope; people who
-stopped campaigns (or every SMS) are left out (ussd_app.sms.optout). Nothing here loads a whole
+stopped campaigns (or every SMS) are left out (ussd_app.sms.optout), and a mother whose loss was
+recorded hears nothing of pregnancy or babies until she registers again (ussd_app.health.outcomes). Nothing here loads a whole
 audience: `batches` walks it by phone number, `count` counts it in the database.
 """
 
@@ -18,6 +19,7 @@ from ussd_app.clinic.days import parse_day
 from ussd_app.clinic.scope import Scope
 from ussd_app.health.enrollment import ACTIVE, CHILD, PREGNANCY, Enrollment
 from ussd_app.health.facilities import Facility
+from ussd_app.health.outcomes import mourning
 from ussd_app.savings.models import Member, SavingsGroup
 from ussd_app.sms.optout import receives
 from ussd_app.sms.purposes import CAMPAIGN
@@ -146,6 +148,8 @@ def phones(audience: Audience, scope: Scope, today: date):
                                       date.fromisoformat(audience.params["due_to"]))
         query = query.where(Enrollment.kind == CHILD, Enrollment.birth_date >= low,
                             Enrollment.birth_date <= high)
+    if audience.kind in (PREGNANT, CHILDREN_DUE):
+        query = query.where(~mourning(Enrollment.phone, Enrollment))
     return query.distinct()
 
 

@@ -15,6 +15,7 @@ from ussd_app.clinic.models import Appointment, Campaign
 from ussd_app.clinic.scope import Scope
 from ussd_app.health.enrollment import Enrollment
 from ussd_app.health.facilities import Facility
+from ussd_app.health.outcomes import for_enrollments as outcomes_for
 from ussd_app.sms.optout import stopped_for
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.sms.reminder import PLANNED, Reminder
@@ -62,6 +63,7 @@ class Person:
     reminders: list = field(default_factory=list)
     appointments: list = field(default_factory=list)
     stopped: frozenset = frozenset()  # what she stopped from her phone (ussd_app.sms.optout)
+    outcomes: dict = field(default_factory=dict)  # enrollment id -> birth or loss recorded
 
     @property
     def children(self):
@@ -129,7 +131,8 @@ def person(db, scope: Scope, phone: str) -> Person:
     refs = [e.source_ref for e in found] + [a.source_ref for a in appointments]
     reminders = list(db.scalars(select(Reminder).where(Reminder.source_ref.in_(refs))
                                 .order_by(Reminder.visit_date, Reminder.due_at)))
-    return Person(phone, found, reminders, appointments, stopped_for(db, phone))
+    return Person(phone, found, reminders, appointments, stopped_for(db, phone),
+                  outcomes_for(db, [e.id for e in found]))
 
 
 def outbox_in_scope(scope: Scope):

@@ -12,6 +12,9 @@ import re
 
 from ussd_app.clinic.campaigns import CANCELLED_ERROR
 from ussd_app.health import enrollment as health
+from ussd_app.health.birth_loss import STOPPED_BORN, STOPPED_LOST
+from ussd_app.health.outcomes import BORN, LOSS_REASONS, LOST
+from ussd_app.health.postnatal import SKIP_PAST as POSTNATAL_PAST
 from ussd_app.sms.dispatch import SKIP_OPTED_OUT, SKIP_VISIT_PASSED
 from ussd_app.sms.purposes import ALL, CAMPAIGNS, REMINDERS
 from ussd_app.sms.schedules import SKIP_PAST
@@ -28,7 +31,10 @@ DECLINE_REASONS = {"outside_area": N_("Lives outside the centre's area"),
                    "see_the_centre": N_("Other: she should come to the centre")}
 
 REMINDER_KINDS = {"immunization": N_("vaccination"), "antenatal": N_("antenatal visit"),
-                  "appointment": N_("appointment")}
+                  "appointment": N_("appointment"), "postnatal": N_("postnatal check-up")}
+POSTNATAL_STEPS = {"pnc1": N_("first 24 hours after birth"), "pnc2": N_("day 3 after birth"),
+                   "pnc3": N_("days 7-14 after birth"), "pnc4": N_("6 weeks after birth")}
+OUTCOME_KINDS = {BORN: N_("Born on {date}"), LOST: N_("Loss recorded on {date}")}
 REMINDER_STATUSES = {"planned": N_("planned"), "queued": N_("sent to the outbox"),
                      "skipped": N_("skipped"), "stopped": N_("stopped")}
 STAFF_STOP = "stopped by "  # + the staff member's user name (ussd_app.clinic.views_people)
@@ -41,6 +47,9 @@ SKIP_REASONS = {
     OLD_USER_STOP: N_("she stopped them from her phone"),
     health.DECLINED: N_("the registration was declined"),
     health.ENDED: N_("the registration was closed"),
+    STOPPED_BORN: N_("the baby was born"),
+    STOPPED_LOST: N_("a loss was recorded"),
+    POSTNATAL_PAST: N_("its window had closed when the birth was recorded"),
 }
 
 MESSAGE_KINDS = {"enrollment": N_("registration"), "reminder": N_("reminder"), "campaign": N_("campaign"),
@@ -88,6 +97,8 @@ def reminder_step(step: str) -> T | TN | None:
         return T(N_("at birth"))
     if step == "day-0":
         return T(N_("on the day"))
+    if step in POSTNATAL_STEPS:
+        return T(POSTNATAL_STEPS[step])
     found = _ANTENATAL.match(step or "")
     if found:  # an ordinal: no plural
         return T(N_("week {count} of pregnancy"), {"count": int(found.group(1))})
@@ -140,3 +151,14 @@ def opted_out(stopped: frozenset[str]) -> T | None:
     if CAMPAIGNS in stopped:
         return T(N_("She stopped the centres' campaigns."))
     return None
+
+
+def outcome(found) -> T | None:
+    """A birth or loss recorded for a registration, with its date, for the person's page."""
+    if found is None or found.kind not in OUTCOME_KINDS:
+        return None
+    return T(OUTCOME_KINDS[found.kind], {"date": found.event_date.strftime("%d/%m/%Y")})
+
+
+def loss_reason(code: str | None) -> T | None:
+    return _known(LOSS_REASONS, code)

@@ -2,9 +2,11 @@
 approved registrations the demo reminders are planned from.
 
 The demo mother (DEMO_PHONE) has a pending pregnancy and a declined child registration, so
-"My registrations" shows each status in the simulator. The reminder mothers (ussd_app.sms.demo)
-have approved registrations, so the clinic dashboard shows them with their visits. No SMS is
-queued for demo rows.
+"My registrations" shows each status in the simulator (and "My baby is born" or a loss can be
+told from the pregnancy). DEMO_LOSS_PHONE lost her pregnancy: the centre recorded it, her
+antenatal reminders are stopped, and the person page shows the loss with its reason. The
+reminder mothers (ussd_app.sms.demo) have approved registrations, so the clinic dashboard shows
+them with their visits. No SMS is queued for demo rows.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from ussd_app.health import enrollment as enr
+from ussd_app.health import outcomes
 from ussd_app.health.dates import due_date_from_month
 from ussd_app.health.facilities import Facility, load_shipped
 from ussd_app.sms.demo import DEMO_MOTHER, DEMO_MOTHER_STOPPED
 from ussd_app.sms.optout import record_opt_out
 from ussd_app.sms.purposes import HEALTH
-from ussd_app.sms.schedules import start_antenatal_schedule, start_immunization_schedule
+from ussd_app.sms.schedules import start_antenatal_schedule, start_immunization_schedule, stop_schedules
 
 DEMO_PHONE = "+22376990020"
+DEMO_LOSS_PHONE = "+22376990030"
 
 
 def load_facilities(db, now: datetime) -> str:
@@ -78,3 +82,23 @@ def load_demo_reminders(db, now: datetime) -> str:
                                  facility_name=pregnancy.facility.name, source_ref=pregnancy.source_ref, now=now)
     record_opt_out(db, DEMO_MOTHER_STOPPED, source="ussd", now=now, categories=HEALTH)
     return f"reminders: {DEMO_MOTHER} (planned), {DEMO_MOTHER_STOPPED} (stopped by her)"
+
+
+def load_demo_loss(db, now: datetime) -> str | None:
+    """A pregnancy lost at 14 weeks, recorded by the midwife (no SMS: demo rows are not sent)."""
+    pregnancy = _approved(db, now, "demo:loss-pregnancy", "BKO-C1-SOTUBA", phone=DEMO_LOSS_PHONE,
+                          language="bm", kind=enr.PREGNANCY, mother_name="Fanta Diarra",
+                          due_date=now.date() + timedelta(weeks=26))
+    if pregnancy is None or outcomes.for_enrollment(db, pregnancy.id) is not None:
+        return None
+    start_antenatal_schedule(db, phone=DEMO_LOSS_PHONE, language="bm", due_date=pregnancy.due_date,
+                             facility_name=pregnancy.facility.name, source_ref=pregnancy.source_ref,
+                             now=now - timedelta(weeks=4))
+    pregnancy.status = enr.ENDED
+    stop_schedules(db, source_ref=pregnancy.source_ref, reason=outcomes.LOST, now=now)
+    db.add(outcomes.Outcome(enrollment_id=pregnancy.id, phone=DEMO_LOSS_PHONE, kind=outcomes.LOST,
+                            event_date=now.date() - timedelta(days=2), reason_code="miscarriage",
+                            keep_information=True, channel=outcomes.DASHBOARD, recorded_by="sage-femme",
+                            request_key="demo:loss", created_at=now))
+    db.flush()
+    return f"a recorded loss: {DEMO_LOSS_PHONE} (antenatal reminders stopped)"

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ussd_app.clock import system_now
 from ussd_app.db import Base, UTCDateTime
-from ussd_app.health import references
+from ussd_app.health import postnatal, references
+from ussd_app.health.dates import today_in_mali
 from ussd_app.health.facilities import Facility
 from ussd_app.sms.outbox import queue_sms
 from ussd_app.sms.purposes import NOTICE, REQUESTED
@@ -42,6 +43,9 @@ SMS_APPROVED = N_("Registration {ref} at {centre} is approved. Go to the centre 
 SMS_DECLINED = N_("Registration {ref} at {centre} was not accepted. Reason: {reason}. The centre "
                   "can tell you more.")
 SMS_ENDED = N_("Registration {ref} at {centre} is closed. Its SMS reminders have stopped.")
+# A child registered at its birth before it has a name (names are often given on the 7th day):
+# how her reminders call it.
+YOUR_BABY = N_("your baby")
 # Reason code -> what the mother is told (the `{reason}` of SMS_DECLINED and of her USSD screen).
 # Short, so the SMS fits one part at nearly every centre.
 DECLINE_REASONS = {
@@ -181,25 +185,37 @@ def _get(db, reference: str) -> Enrollment:
 
 def approve(db, reference: str, *, now: datetime) -> Enrollment:
     """Accept a pending enrollment: tell her by SMS and start her reminders."""
-    from ussd_app.sms import schedules
-
     enrollment = _get(db, reference)
     if enrollment.status != PENDING:
         raise EnrollmentError(f"{enrollment.reference} is {enrollment.status}, not pending")
     enrollment.status, enrollment.decided_at, enrollment.updated_at = APPROVED, now, now
+    start_schedules(db, enrollment, now=now)
+    centre = enrollment.facility.name
+    _tell(db, enrollment, T(SMS_APPROVED, {"ref": enrollment.reference, "centre": centre}), "approved", now)
+    return enrollment
+
+
+def start_schedules(db, enrollment: Enrollment, *, now: datetime) -> None:
+    """The reminders of an approved enrollment: a child's vaccinations (and, in its first six
+    weeks, the postnatal check-ups), or a pregnancy's antenatal contacts."""
+    from ussd_app.sms import schedules
+
     language = mother_language(db, enrollment)
     centre = enrollment.facility.name
     if enrollment.kind == CHILD:
+        name = enrollment.child_name or translate(language, YOUR_BABY)
         schedules.start_immunization_schedule(
-            db, phone=enrollment.phone, language=language, child_name=enrollment.child_name,
+            db, phone=enrollment.phone, language=language, child_name=name,
             birth_date=enrollment.birth_date, facility_name=centre,
             source_ref=enrollment.source_ref, now=now)
+        if postnatal.is_newborn(enrollment.birth_date, today_in_mali(now)):
+            postnatal.start(db, phone=enrollment.phone, language=language,
+                            birth_date=enrollment.birth_date, facility_name=centre,
+                            source_ref=enrollment.source_ref, child_name=name, now=now)
     else:
         schedules.start_antenatal_schedule(
             db, phone=enrollment.phone, language=language, due_date=enrollment.due_date,
             facility_name=centre, source_ref=enrollment.source_ref, now=now)
-    _tell(db, enrollment, T(SMS_APPROVED, {"ref": enrollment.reference, "centre": centre}), "approved", now)
-    return enrollment
 
 
 def decline(db, reference: str, *, reason_code: str, note: str = "", now: datetime) -> Enrollment:

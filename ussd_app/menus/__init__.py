@@ -14,13 +14,13 @@ from ussd_app.menus.registry import Registry
 def flow_modules():
     # Each flow module exposes `screens()`; add new flows here.
     from ussd_app.menus import main
-    from ussd_app.menus import health_info, registration, registration_mine
+    from ussd_app.menus import birth_loss, health_info, registration, registration_mine
 
     from ussd_app.menus import reminders
     from ussd_app.menus import (savings_access, savings_correction, savings_member,
                                 savings_rollcall, savings_treasurer)
 
-    return [main, health_info, registration, registration_mine, reminders, savings_access,
+    return [main, health_info, registration, registration_mine, birth_loss, reminders, savings_access,
             savings_correction, savings_member, savings_rollcall, savings_treasurer]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, or_, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ussd_app.clock import system_now
@@ -148,3 +148,16 @@ _INSERT_UNNESTED = text(
 def _insert_unnested(db, rows: list[dict]) -> dict[str, int]:
     params = {column: [row[column] for row in rows] for column in _COLUMNS}
     return {key: id_ for id_, key in db.execute(_INSERT_UNNESTED, params)}
+
+
+def cancel_unsent(db, condition, *, reason: str, now: datetime) -> int:
+    """Cancel the messages matching `condition` that have not gone and that no worker holds
+    (they end "failed" with `reason`); a message being sent this instant is left to finish.
+    Returns how many were cancelled. The caller commits."""
+    return db.execute(
+        update(OutboxMessage)
+        .where(condition, OutboxMessage.status.in_(("pending", "queued")),
+               or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+        .values(status="failed", last_error=reason[:300], final_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount

@@ -25,6 +25,16 @@ IMMUNIZATION = N_("Reminder: {child} has a vaccination visit at {facility} on {d
 # TRANSLATORS: Source: the visit date comes from the WHO antenatal care contacts (2016) in
 # ussd_app/sms/schedules.py; neutral on purpose: no pregnancy is named on a shared phone.
 ANTENATAL = N_("Reminder: you have a health visit at {facility} on {date}. Bring your health booklet.")
+# TRANSLATORS: Source: WHO recommendations on maternal and newborn care for a positive postnatal
+# experience, 2022 (NBK579653), Recommendation 44: the first postnatal contact within 24 hours of
+# birth (ussd_app/health/postnatal.py).
+POSTNATAL_FIRST = N_("Reminder: you and your newborn need a check-up at {facility} within 24 "
+                     "hours of the birth. Go today.")
+# TRANSLATORS: Source: WHO recommendations on maternal and newborn care for a positive postnatal
+# experience, 2022 (NBK579653), Recommendation 44: contacts at 48-72 hours, days 7-14 and week 6
+# (dates in ussd_app/health/postnatal.py).
+POSTNATAL = N_("Reminder: check-up for you and your newborn at {facility} on {date}. Bring your "
+               "health booklet.")
 # TRANSLATORS: Source: the appointment the CSCom set; this text states no health fact of its own.
 APPOINTMENT_BEFORE = N_("Reminder: you have an appointment at {facility} on {date}.")
 # TRANSLATORS: Source: the appointment the CSCom set; this text states no health fact of its own.
@@ -39,6 +49,8 @@ def reminder_message(reminder) -> T:
         return T(IMMUNIZATION, dict(params, child=reminder.child_name or ""))
     if reminder.kind == "antenatal":
         return T(ANTENATAL, params)
+    if reminder.kind == "postnatal":
+        return T(POSTNATAL_FIRST if reminder.step == "pnc1" else POSTNATAL, params)
     if reminder.step == "day-0":
         return T(APPOINTMENT_TODAY, params)
     return T(APPOINTMENT_BEFORE, params)
@@ -49,6 +61,7 @@ VISIT_LABELS = {
     "immunization": N_("{date}: vaccination of {child}"),
     "antenatal": N_("{date}: health visit"),
     "appointment": N_("{date}: appointment"),
+    "postnatal": N_("{date}: check-up after birth"),
 }
 
 
