@@ -81,7 +81,7 @@ def test_starting_twice_plans_once(db, clock):
 def test_the_first_day_reminder_goes_at_once_with_its_own_words(db, clock):
     born = today_in_mali(clock.now)
     plan(db, born, clock.now)
-    assert materialise_reminders(db, clock.now) == 1
+    assert materialise_reminders(db, clock.now)[0] == 1
     db.commit()
     row = db.scalar(select(OutboxMessage))
     assert row.kind == "reminder" and row.recipient == PHONE
