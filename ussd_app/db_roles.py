@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-APPEND_ONLY_TABLES = ("savings_ledger",)
+APPEND_ONLY_TABLES = ("savings_ledger", "audit_log")
 MIGRATION_TABLES = ("alembic_version",)  # the owner's alone
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, request
 
-from ussd_app.clinic import exports
+from ussd_app.clinic import audit, exports
 from ussd_app.clinic.api import ApiError, api
 from ussd_app.clinic.views_exports import csv_response, viewer_for
 from ussd_app.clock import app_now
@@ -17,6 +17,10 @@ def _export_view(kind: str):
                                 group_id=request.args.get("group_id"), campaign_id=request.args.get("campaign_id"))
         except exports.ExportError as exc:
             raise ApiError(400, "bad_export", str(exc)) from None
+        audit.by_token(g.api_db, g.api_token, f"export.{kind}", app_now(), target_type="export",
+                       facility_code=g.api_scope.facility_code, group_id=request.args.get("group_id"),
+                       campaign_id=request.args.get("campaign_id"))
+        g.api_db.commit()
         return csv_response(plan, viewer_for(g.api_scope))
 
     view.__name__ = f"export_{kind}"

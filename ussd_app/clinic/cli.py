@@ -11,7 +11,8 @@ def _sessions():
     from ussd_app.config import settings_from_env
     from ussd_app.db import make_engine, make_session_factory
 
-    return make_session_factory(make_engine(settings_from_env().database_url))
+    settings = settings_from_env()
+    return make_session_factory(make_engine(settings.database_url), settings.phone_hash_key)
 
 
 def _known_facility(db, code: str | None) -> str | None:

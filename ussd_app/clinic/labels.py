@@ -13,6 +13,7 @@ import re
 from ussd_app.clinic.campaigns import CANCELLED_ERROR
 from ussd_app.health import enrollment as health
 from ussd_app.sms.dispatch import SKIP_OPTED_OUT, SKIP_VISIT_PASSED
+from ussd_app.sms.outbox import ERASED_ERROR
 from ussd_app.sms.purposes import ALL, CAMPAIGNS, REMINDERS
 from ussd_app.sms.schedules import SKIP_PAST
 from ussd_app.text.i18n import N_, T
@@ -41,6 +42,7 @@ SKIP_REASONS = {
     OLD_USER_STOP: N_("she stopped them from her phone"),
     health.DECLINED: N_("the registration was declined"),
     health.ENDED: N_("the registration was closed"),
+    ERASED_ERROR: N_("her data was erased at her request"),
 }
 
 MESSAGE_KINDS = {"enrollment": N_("registration"), "reminder": N_("reminder"), "campaign": N_("campaign"),
@@ -49,7 +51,8 @@ MESSAGE_KINDS = {"enrollment": N_("registration"), "reminder": N_("reminder"), "
 MESSAGE_STATUSES = {"pending": N_("waiting"), "queued": N_("queued"), "sent": N_("sent"),
                     "delivered": N_("delivered"), "failed": N_("failed"), "rejected": N_("rejected")}
 MESSAGE_ERRORS = {CANCELLED_ERROR: N_("cancelled by the centre"), SKIP_OPTED_OUT: N_("she stopped these SMS"),
-                  "not an E.164 phone number": N_("not a valid phone number")}
+                  "not an E.164 phone number": N_("not a valid phone number"),
+                  ERASED_ERROR: N_("her data was erased at her request")}
 
 _WEEKS = re.compile(r"^(\d{1,2})w$")
 _MONTHS = re.compile(r"^(\d{1,2})m$")

@@ -34,9 +34,10 @@ def _transaction():
     from ussd_app.config import settings_from_env
     from ussd_app.db import make_engine, make_session_factory
 
-    engine = make_engine(settings_from_env().database_url)
+    settings = settings_from_env()
+    engine = make_engine(settings.database_url)
     try:
-        with make_session_factory(engine)() as db, db.begin():
+        with make_session_factory(engine, settings.phone_hash_key)() as db, db.begin():
             yield db
     except RosterError as exc:
         problems = "\n".join(f"  {p}" for p in exc.problems)

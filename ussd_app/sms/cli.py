@@ -62,6 +62,8 @@ def send_test(phone: str, text: str, language: str) -> None:
     with rt.session_factory() as db, db.begin():
         row = queue_sms(db, recipient=phone, language=language, message=text, kind="test", purpose=TEST,
                         dedupe_key=f"test:{uuid.uuid4().hex}", now=rt.clock())
+        if row is None:
+            raise click.ClickException("this number's data was erased: nothing is sent to it")
         outbox_id = row.id
     outcome = deliver(rt, outbox_id)  # a test message goes even in quiet hours (its purpose)
     with rt.session_factory() as db:

@@ -18,7 +18,7 @@ from ussd_app.redis_conn import run_cron_in_thread
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.optout import may_send, stopped_by_phone
-from ussd_app.sms.outbox import OutboxMessage, queue_sms, take_new_outbox_ids
+from ussd_app.sms.outbox import ERASED_ERROR, OutboxMessage, queue_sms, take_new_outbox_ids
 from ussd_app.sms.purposes import AT_NIGHT, REMINDER
 from ussd_app.sms.quiet_hours import BAMAKO, in_quiet_hours
 from ussd_app.sms.reminder import PLANNED, QUEUED, SKIPPED, Reminder
@@ -34,6 +34,7 @@ REQUEUE_AFTER_S = 300  # handed to RQ this long ago and still not sent: the job 
 BATCH = 500
 SKIP_VISIT_PASSED = "visit date passed before it could be sent"
 SKIP_OPTED_OUT = "recipient opted out"
+SKIP_ERASED = ERASED_ERROR
 
 
 def materialise_reminders(db, now: datetime) -> int:
@@ -60,6 +61,9 @@ def materialise_reminders(db, now: datetime) -> int:
             row = queue_sms(db, recipient=reminder.phone, language=reminder.language,
                             message=reminder_message(reminder), kind="reminder", purpose=REMINDER,
                             dedupe_key=f"reminder:{reminder.id}", now=now)
+            if row is None:  # her data was erased meanwhile
+                reminder.status, reminder.skip_reason = SKIPPED, SKIP_ERASED
+                continue
             reminder.status, reminder.outbox_id = QUEUED, row.id
             queued += 1
     db.flush()

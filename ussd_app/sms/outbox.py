@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ussd_app.clock import system_now
 from ussd_app.db import Base, UTCDateTime
+from ussd_app.sms.blocklist import is_blocked
 from ussd_app.sms.purposes import PURPOSES
 from ussd_app.text.gsm import sms_size, to_gsm
 from ussd_app.text.i18n import T, translate
@@ -22,6 +23,7 @@ STATUSES = ("pending", "queued", "sent", "delivered", "failed", "rejected")
 FINAL = frozenset({"delivered", "failed", "rejected"})
 RANK = {"pending": 0, "queued": 1, "sent": 2, "delivered": 3, "failed": 3, "rejected": 3}
 NEW_OUTBOX_IDS = "sms.new_outbox_ids"
+ERASED_ERROR = "recipient erased"
 
 
 def _where_set(column: str) -> dict:
@@ -72,11 +74,14 @@ def render_sms(language: str, message: "T | str") -> str:
 
 
 def queue_sms(db, *, recipient: str, language: str, message: "T | str", kind: str, purpose: str,
-              dedupe_key: str, now: datetime, due_at: datetime | None = None) -> OutboxMessage:
+              dedupe_key: str, now: datetime, due_at: datetime | None = None) -> OutboxMessage | None:
     """Add a message to the outbox (idempotent on `dedupe_key`), due at `due_at` or `now`.
+    None, and nothing written, when the recipient's data was erased (ussd_app.sms.blocklist).
     The caller commits."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown SMS purpose {purpose!r}")
+    if is_blocked(db, recipient):
+        return None
     existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
@@ -95,3 +100,19 @@ def queue_sms(db, *, recipient: str, language: str, message: "T | str", kind: st
 def take_new_outbox_ids(db) -> list[int]:
     """Ids of the rows this session queued since the last call (enqueue them after the commit)."""
     return db.info.pop(NEW_OUTBOX_IDS, [])
+
+
+def erase_recipient(db, phone: str, placeholder: str, now: datetime) -> int:
+    """Her messages keep their counts (kind, purpose, status, dates) and lose her: no phone, no
+    body, no key that could name her; those not yet sent never go. Returns the rows changed."""
+    ids = list(db.scalars(select(OutboxMessage.id).where(OutboxMessage.recipient == phone)))
+    for outbox_id in ids:  # the dedupe key must stay unique: one value per row
+        db.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id)
+                   .values(dedupe_key=f"{placeholder}:{outbox_id}"))
+    if ids:
+        db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(("pending", "queued")))
+                   .values(status="rejected", final_at=now, locked_until=None, lock_token=None))
+        db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                   .values(recipient=placeholder, body="", last_error=ERASED_ERROR, updated_at=now)
+                   .execution_options(synchronize_session=False))
+    return len(ids)
