@@ -97,7 +97,10 @@ def test_erase_removes_her_from_every_table_and_keeps_counts_and_balances(app, d
     for name in ("health_enrollments", "reminders", "sms_outbox", "savings_members", "savings_ledger",
                  "clinic_appointments"):
         assert after[name] == counts[name], name
-    assert db.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.body == "")) == her_outbox
+    hers = list(db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == report.placeholder)))
+    assert len(hers) == her_outbox
+    assert {(r.body, r.provider_message_id, r.last_error, r.status) for r in hers} == {
+        ("", None, "recipient erased", "rejected")}  # none had gone yet: none will
     # The ledger is untouched, so the group's balance and her (anonymous) member's are the same.
     assert ledger.group_balance(db, group.id, cycle.id) == before
     anonymous = db.get(Member, her.id)

@@ -54,8 +54,10 @@ PERSONAL_COLUMNS: dict[str, Policy] = {
     "reminders": Policy("phone", cleared=("child_name",)),
     "clinic_appointments": Policy("phone", cleared=("note",)),
     "savings_members": Policy("phone", cleared=("name",)),
-    # Done by the outbox's owner (ussd_app.sms.outbox.erase_recipient): rows change status there.
-    "sms_outbox": Policy("recipient", cleared=("body", "last_error"), rekeyed=("dedupe_key",)),
+    # Unsent rows are stopped first by the outbox's owner (ussd_app.sms.outbox.stop_for_erasure).
+    # provider_message_id goes too: with the gateway's own records it would name her again.
+    "sms_outbox": Policy("recipient", cleared=("body", "provider_message_id"), rekeyed=("dedupe_key",),
+                         extra={"last_error": outbox.ERASED_ERROR}),
 }
 # Columns whose name looks personal but that hold nothing of a mother or a member, and why.
 NOT_PERSONAL: dict[tuple[str, str], str] = {
@@ -78,6 +80,11 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("audit_log", "actor_label"): "staff username; persons are named by keyed hash only",
     ("audit_log", "details"): "ids, codes and counts only",
     ("dhis2_pushes", "payload"): "counts only",
+    ("dhis2_pushes", "payload_hash"): "counts only",
+    ("dhis2_pushes", "period"): "a month",
+    ("clinic_api_tokens", "token_hash"): "a centre's tool",
+    ("clinic_staff", "password_hash"): "staff account",
+    ("health_enrollments", "reason_code"): "a code from a fixed list",
 }
 
 
@@ -97,7 +104,7 @@ def _table(name: str):
     return Base.metadata.tables[name]
 
 
-def _anonymise(db, name: str, policy: Policy, phone: str, stand_in: str, now: datetime) -> int:
+def _anonymise(db, name: str, policy: Policy, phone: str, stand_in: str) -> int:
     table = _table(name)
     where = table.c[policy.phone_column] == phone
     if policy.delete:
@@ -131,11 +138,9 @@ def erase(db, phone: str, now: datetime) -> ErasureReport:
     appointments = _table("clinic_appointments")
     db.execute(update(appointments).where(appointments.c.phone == phone, appointments.c.stopped_at.is_(None))
                .values(stopped_at=now))
+    outbox.stop_for_erasure(db, phone, now)
     for name, policy in PERSONAL_COLUMNS.items():
-        if name == "sms_outbox":
-            report.rows[name] = outbox.erase_recipient(db, phone, stand_in, now)
-        else:
-            report.rows[name] = _anonymise(db, name, policy, phone, stand_in, now)
+        report.rows[name] = _anonymise(db, name, policy, phone, stand_in)
     db.execute(update(Campaign).where(Campaign.plan_cursor == phone).values(plan_cursor=None))
     db.flush()
     db.expire_all()  # objects loaded before hold what the rows no longer do

@@ -102,17 +102,12 @@ def take_new_outbox_ids(db) -> list[int]:
     return db.info.pop(NEW_OUTBOX_IDS, [])
 
 
-def erase_recipient(db, phone: str, placeholder: str, now: datetime) -> int:
-    """Her messages keep their counts (kind, purpose, status, dates) and lose her: no phone, no
-    body, no key that could name her; those not yet sent never go. Returns the rows changed."""
-    ids = list(db.scalars(select(OutboxMessage.id).where(OutboxMessage.recipient == phone)))
-    for outbox_id in ids:  # the dedupe key must stay unique: one value per row
-        db.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id)
-                   .values(dedupe_key=f"{placeholder}:{outbox_id}"))
-    if ids:
-        db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(("pending", "queued")))
-                   .values(status="rejected", final_at=now, locked_until=None, lock_token=None))
-        db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                   .values(recipient=placeholder, body="", last_error=ERASED_ERROR, updated_at=now)
-                   .execution_options(synchronize_session=False))
-    return len(ids)
+
+def stop_for_erasure(db, phone: str, now: datetime) -> int:
+    """Her messages not yet sent never go (ussd_app.clinic.erasure then anonymises every row of
+    hers: no phone, no body, no key or gateway id that could name her). Returns the rows stopped."""
+    return db.execute(update(OutboxMessage)
+                      .where(OutboxMessage.recipient == phone, OutboxMessage.status.in_(("pending", "queued")))
+                      .values(status="rejected", final_at=now, locked_until=None, lock_token=None,
+                              last_error=ERASED_ERROR, updated_at=now)
+                      .execution_options(synchronize_session=False)).rowcount
