@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.clinic.conftest import CENTRE_A, page
 from tests.conftest import TEST_NOW
-from ussd_app.clinic.audit import AppendOnly, AuditEntry, by_cli, person_key
-from ussd_app.clinic.models import Campaign, StaffAccount
+from ussd_app.audit import AppendOnly, AuditEntry, by_cli, person_key
+from ussd_app.clinic.models import StaffAccount
 from ussd_app.health import enrollment as health
 from ussd_app.sms.outbox import OutboxMessage
 
@@ -197,3 +197,31 @@ def test_the_database_refuses_to_change_an_entry(app, db, world, backend):
             with engine.begin() as conn:
                 conn.execute(text("DELETE FROM audit_log"))
     assert db.scalar(select(AuditEntry.action)) == "person.erase"
+
+
+CLI = [
+    (["staff", "create", "kadi", "--facility", CENTRE_A, "--password", "long-enough-pass"], "staff.create"),
+    (["staff", "disable", "awa"], "staff.disable"),
+    (["staff", "token", "--facility", CENTRE_A, "--name", "tool"], "token.create"),
+    (["enrollments", "approve", "{ref}"], "registration.approve"),
+    (["enrollments", "decline", "{ref}", "--reason", "bring_card"], "registration.decline"),
+    (["groups", "create", "--name", "Benkadi", "--share-value", "500", "--health-fund", "100"], "group.create"),
+    (["outbox", "--retry-failed"], "messages.retry"),
+]
+
+
+@pytest.mark.parametrize("args, action", CLI, ids=[c[1] for c in CLI])
+def test_each_changing_command_is_audited(app, db, world, monkeypatch, args, action):
+    from click.testing import CliRunner
+
+    from ussd_app.cli import main
+
+    settings = app.extensions["ussd_settings"]
+    for name, value in (("DATABASE_URL", settings.database_url), ("REDIS_URL", settings.redis_url),
+                        ("SECRET_KEY", settings.secret_key), ("USSD_ENV", "development")):
+        monkeypatch.setenv(name, value)
+    args = [a.replace("{ref}", world.a_pending[0].reference) for a in args]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.action == action))
+    assert entry is not None and entry.actor_kind == "cli" and entry.actor_id is None and entry.actor_label

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests.clinic.conftest import CENTRE_A, enroll, page
 from tests.conftest import TEST_NOW
 from ussd_app.clinic.appointments import set_appointment
-from ussd_app.clinic.audit import AuditEntry
+from ussd_app.audit import AuditEntry
 from ussd_app.clinic.erasure import erase
 from ussd_app.clinic.scope import Scope
 from ussd_app.health import enrollment as health

@@ -12,7 +12,8 @@ from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ussd_app.clinic import audience as audiences
-from ussd_app.clinic import audit, campaigns, directory, planner
+from ussd_app import audit
+from ussd_app.clinic import campaigns, directory, planner
 from ussd_app.clinic.accounts import token_for
 from ussd_app.clinic.appointments import AppointmentError, set_appointment
 from ussd_app.clinic.campaigns import CampaignError

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import g, request
 
-from ussd_app.clinic import audit, exports
+from ussd_app import audit
+from ussd_app.clinic import exports
 from ussd_app.clinic.api import ApiError, api
 from ussd_app.clinic.views_exports import csv_response, viewer_for
 from ussd_app.clock import app_now

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from ussd_app.clinic.audit import STAFF, AuditEntry
+from ussd_app.audit import STAFF, AuditEntry
 from ussd_app.clinic.exports import ExportPlan
 
 HEADER = ("id", "at", "actor_kind", "actor_id", "actor", "action", "target_type", "target_id", "facility_code",

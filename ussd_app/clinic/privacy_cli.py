@@ -33,7 +33,7 @@ def forget(phone: str, yes: bool) -> None:
     """Erase PHONE's owner: her phone, names, dates of birth, free text and message bodies go from
     every table and from Redis; counts and savings balances stay; the phone is blocked from SMS,
     calls and new records."""
-    from ussd_app.clinic import audit
+    from ussd_app import audit
     from ussd_app.clinic.erasure import ErasureError, erase, forget_sessions
     from ussd_app.redact import mask_phone
 
@@ -61,7 +61,7 @@ def forget(phone: str, yes: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (scripts).")
 def unblock(phone: str, yes: bool) -> None:
     """Lift an erased phone's block: only when the operator has given the number to someone new."""
-    from ussd_app.clinic import audit
+    from ussd_app import audit
     from ussd_app.redact import mask_phone
     from ussd_app.sms import blocklist
 

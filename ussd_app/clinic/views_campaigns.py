@@ -10,7 +10,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ussd_app.clinic import audience as audiences
-from ussd_app.clinic import audit, campaigns, chart, directory, planner
+from ussd_app import audit
+from ussd_app.clinic import campaigns, chart, directory, planner
 from ussd_app.clinic.campaigns import CampaignError
 from ussd_app.clinic.counter import gsm_tables
 from ussd_app.clinic.days import DAY_PATTERN, MOMENT_PATTERN

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Response, abort, current_app, g, render_template, request
 from sqlalchemy import select
 
-from ussd_app.clinic import audit, campaigns, exports
+from ussd_app import audit
+from ussd_app.clinic import campaigns, exports
 from ussd_app.clinic.web import bp
 from ussd_app.clock import app_now
 from ussd_app.savings.models import SavingsGroup

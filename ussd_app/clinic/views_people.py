@@ -8,7 +8,8 @@ import uuid
 from flask import flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
-from ussd_app.clinic import audit, directory, labels
+from ussd_app import audit
+from ussd_app.clinic import directory, labels
 from ussd_app.clinic.appointments import AppointmentError, set_appointment, stop_schedule
 from ussd_app.clinic.days import DAY_PATTERN, parse_day
 from ussd_app.clinic.handoff import commit_and_send

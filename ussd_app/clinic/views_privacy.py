@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ussd_app.clinic import audit, audit_export
+from ussd_app import audit
+from ussd_app.clinic import audit_export
 from ussd_app.clinic.days import DAY_PATTERN, parse_day
 from ussd_app.clinic.erasure import ErasureError, erase, forget_sessions
 from ussd_app.clinic.models import StaffAccount

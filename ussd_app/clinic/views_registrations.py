@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from ussd_app.clinic import audit, directory, labels
+from ussd_app import audit
+from ussd_app.clinic import directory, labels
 from ussd_app.clinic.handoff import commit_and_send
 from ussd_app.clinic.web import _, bp
 from ussd_app.clock import app_now
