@@ -75,7 +75,7 @@ def db_create_app_role(role: str, password_env: str | None, execute: bool) -> No
     except RoleError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo("\n".join(statement + ";" for statement in done))
-    click.echo(f"role {role} may now read and write rows; savings_ledger only SELECT and INSERT")
+    click.echo(f"role {role} may now read and write rows; savings_ledger and audit_log only SELECT and INSERT")
 
 
 @main.command()

@@ -200,3 +200,18 @@ def test_dashboard_erasure_is_for_admins_with_a_confirm_step(app, db, world, red
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "person.erase"))
     assert entry.actor_kind == "staff" and entry.actor_label == "admin"
     assert "Benkadi" in page(b.get("/clinic/savings"))
+
+
+def test_a_roster_cannot_bring_an_erased_number_back_until_it_is_unblocked(app, db, world, redis_client):
+    from ussd_app.savings.groups import GroupError
+    from ussd_app.sms.blocklist import unblock
+
+    group, _cycle, _her = _arrange(db, world, redis_client)
+    erase(db, HER, TEST_NOW)
+    db.commit()
+    with pytest.raises(GroupError, match="erased"):
+        add_member(db, group, phone=HER, name="Someone", now=TEST_NOW)
+    db.rollback()
+    assert unblock(db, HER)  # the operator gave the number to someone new
+    db.commit()
+    assert add_member(db, group, phone=HER, name="New owner", now=TEST_NOW).phone == HER
