@@ -225,3 +225,16 @@ def test_each_changing_command_is_audited(app, db, world, monkeypatch, args, act
     assert result.exit_code == 0, result.output
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == action))
     assert entry is not None and entry.actor_kind == "cli" and entry.actor_id is None and entry.actor_label
+
+
+def test_the_api_audit_export_is_for_tokens_of_every_centre(client, db, world, tokens):
+    client.get(f"/api/v1/enrollments/{world.a_pending[0].reference}", headers=tokens["a"])
+    assert client.get("/api/v1/audit.csv", headers=tokens["a"]).status_code == 404
+    response = client.get("/api/v1/audit.csv?facility=bko-c1-sotuba", headers=tokens["all"])
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert [(r[2], r[5], r[8]) for r in rows[1:]] == [("api_token", "registration.view", CENTRE_A),
+                                                      ("api_token", "audit.export", CENTRE_A)]  # itself
+    assert client.get("/api/v1/audit.csv?from=31/02/2026", headers=tokens["all"]).status_code == 400
+    assert client.get("/api/v1/audit.csv?to=9999-12-31", headers=tokens["all"]).status_code == 400
+    assert client.get("/api/v1/audit.csv?staff_id=x", headers=tokens["all"]).status_code == 400

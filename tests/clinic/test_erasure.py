@@ -215,3 +215,15 @@ def test_a_roster_cannot_bring_an_erased_number_back_until_it_is_unblocked(app, 
     assert unblock(db, HER)  # the operator gave the number to someone new
     db.commit()
     assert add_member(db, group, phone=HER, name="New owner", now=TEST_NOW).phone == HER
+
+
+def test_an_sms_from_an_erased_number_records_nothing_and_gets_no_answer(app, client, db, world, redis_client):
+    _arrange(db, world, redis_client)
+    erase(db, HER, TEST_NOW)
+    db.commit()
+    before = db.scalar(select(func.count()).select_from(OutboxMessage))
+    answer = client.post("/sms/inbound", data={"from": HER, "text": "AIDE", "id": "in-erased"})
+    assert answer.status_code == 200
+    assert db.scalar(select(func.count()).select_from(Subscriber).where(Subscriber.phone == HER)) == 0
+    assert db.scalar(select(func.count()).select_from(OutboxMessage)) == before
+    assert _personal_values(db) == []

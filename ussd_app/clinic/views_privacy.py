@@ -3,22 +3,20 @@ export the audit log (filter by account, dates and centre)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
-
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ussd_app import audit
 from ussd_app.clinic import audit_export
-from ussd_app.clinic.days import DAY_PATTERN, parse_day
+from ussd_app.clinic.days import DAY_PATTERN
 from ussd_app.clinic.erasure import ErasureError, erase, forget_sessions
+from ussd_app.clinic.exports import ExportError
 from ussd_app.clinic.models import StaffAccount
 from ussd_app.clinic.views_exports import csv_response, viewer_for
 from ussd_app.clinic.views_people import _phone
 from ussd_app.clinic.web import _, admin_required, bp
 from ussd_app.clock import app_now
 from ussd_app.text.i18n import N_
-from ussd_app.web_input import parse_id
 
 ERASED = N_("Every record of this number was erased. It receives nothing more.")
 TYPE_AGAIN = N_("Type the number again, as shown, to confirm.")
@@ -50,12 +48,10 @@ def person_erase(digits: str):
 
 
 def _filters() -> audit_export.AuditFilter:
-    start, end = parse_day(request.args.get("from", "")), parse_day(request.args.get("to", ""))
-    return audit_export.AuditFilter(
-        actor_id=parse_id(request.args.get("staff_id"), "staff_id"),
-        facility_code=(request.args.get("facility") or "").strip().upper()[:32] or None,
-        start=datetime.combine(start, time(), tzinfo=timezone.utc) if start else None,
-        end=datetime.combine(end + timedelta(days=1), time(), tzinfo=timezone.utc) if end else None)
+    try:
+        return audit_export.parse_filter(request.args)
+    except ExportError:
+        abort(400)
 
 
 @bp.get("/audit")
