@@ -168,10 +168,17 @@ def test_cli_forget_asks_then_erases_and_is_audited(app, db, world, redis_client
     assert bad.exit_code == 2
 
 
-def test_ussd_refuses_an_erased_phone(app, db, world, redis_client, dial):
+def test_ussd_refuses_an_erased_phone_even_in_a_session_begun_before(app, db, world, redis_client, dial):
+    from ussd_app.clinic.erasure import forget_sessions
+
     _arrange(db, world, redis_client)
+    redis_client.delete(f"ussd:resume:{HER}")  # the arranged stand-in is no real resume offer
+    live = dial(phone=HER)
+    assert live.answer.startswith("CON ")
     erase(db, HER, TEST_NOW)
     db.commit()
+    assert forget_sessions(redis_client, HER) >= 1
+    assert live.press("1").answer.startswith("END ") and "Effacé à la demande" in live.answer
     answer = dial(phone=HER).answer
     assert answer.startswith("END ") and "Effacé à la demande" in answer
     assert db.scalar(select(func.count()).select_from(Subscriber).where(Subscriber.phone == HER)) == 0

@@ -21,6 +21,8 @@ from sqlalchemy import String, cast, delete, literal, select, update
 
 from ussd_app.clinic.models import Campaign
 from ussd_app.db import Base
+from ussd_app.menus.store import SessionStore
+from ussd_app.savings.models import Member, PinCredential
 from ussd_app.sms import outbox
 from ussd_app.sms.blocklist import block, placeholder
 from ussd_app.sms.reminder import PLANNED, STOPPED
@@ -120,8 +122,6 @@ def _anonymise(db, name: str, policy: Policy, phone: str, stand_in: str) -> int:
 
 def erase(db, phone: str, now: datetime) -> ErasureReport:
     """Forget `phone`'s owner everywhere (the caller commits, then `forget_sessions`)."""
-    from ussd_app.savings.models import Member, PinCredential
-
     planning = db.scalar(select(Campaign.id).where(Campaign.plan_cursor == phone, Campaign.status == "planning"))
     if planning is not None:
         raise ErasureError(f"campaign {planning} is being planned from this number right now: try again in a minute")
@@ -149,6 +149,6 @@ def erase(db, phone: str, now: datetime) -> ErasureReport:
 
 def forget_sessions(redis_client, phone: str) -> int:
     """Her USSD sessions, locks, cached answers and resume offer (ussd_app.menus.store keys)."""
-    keys = list(redis_client.scan_iter(match=f"ussd:*:{phone}:*", count=500))
-    keys.append(f"ussd:resume:{phone}")
+    keys = {key for pattern in SessionStore.phone_key_patterns(phone)
+            for key in redis_client.scan_iter(match=pattern, count=500)}
     return redis_client.delete(*keys) if keys else 0
