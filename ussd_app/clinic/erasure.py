@@ -45,11 +45,11 @@ class Policy:
     cleared: tuple[str, ...] = ()
     rekeyed: tuple[str, ...] = ()
     delete: bool = False
-    extra: dict = field(default_factory=dict)  # column -> value (stop what was planned)
+    extra: dict = field(default_factory=dict)  # column -> a fixed value (why a message never went)
 
 
 PERSONAL_COLUMNS: dict[str, Policy] = {
-    "subscribers": Policy("phone", cleared=("language_session_id",), delete=True),
+    "subscribers": Policy("phone", delete=True),  # language, opt-outs: hers alone
     "health_enrollments": Policy("phone", cleared=("mother_name", "child_name", "child_name_key", "birth_date",
                                                    "last_period", "due_date", "reason"),
                                  rekeyed=("request_key",)),
