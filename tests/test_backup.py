@@ -50,7 +50,7 @@ def database_url():
 @pytest.fixture
 def db(database_url):
     engine = make_engine(database_url)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, b"test")() as session:
         yield session
     engine.dispose()
 

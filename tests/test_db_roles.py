@@ -49,7 +49,7 @@ def app_role(owner_url, monkeypatch):
 
 def test_the_app_role_appends_to_the_ledger_and_can_do_nothing_else_to_it(app_role):
     key = uuid.uuid4().hex[:8]
-    with make_session_factory(app_role)() as db:  # the app's own code, as the app role
+    with make_session_factory(app_role, b"test")() as db:  # the app's own code, as the app role
         group = create_group(db, name=f"Role test {key}", share_value=500, health_fund_per_meeting=100, now=TEST_NOW)
         member = add_member(db, group, phone="+2237" + str(uuid.uuid4().int)[:7], name="Awa", now=TEST_NOW)
         entry = ledger.add_entry(db, member=member, cycle_id=current_cycle(db, group.id).id, kind="shares",

@@ -40,7 +40,7 @@ def create_app(settings=None, clock=None, **overrides) -> Flask:
     redact.install()  # no full phone number or token in any log line of this process
 
     engine = make_engine(settings.database_url, statement_timeout_s=settings.hop_deadline_seconds)
-    session_factory = make_session_factory(engine)
+    session_factory = make_session_factory(engine, settings.phone_hash_key)
     redis_client = redis_conn.connect(redis_conn.resolve_redis_url(settings.redis_url, settings.instance_path))
     store = SessionStore(redis_client, settings.session_ttl_seconds, settings.resume_window_seconds)
     clock = clock or clocks.from_settings(settings)

@@ -10,6 +10,7 @@ import sys
 import click
 
 from ussd_app.clinic import cli as clinic_cli
+from ussd_app.clinic import privacy_cli
 from ussd_app.config import Settings, settings_from_env
 from ussd_app.dhis2 import cli as dhis2_cli
 from ussd_app.health import cli as health_cli
@@ -74,7 +75,7 @@ def db_create_app_role(role: str, password_env: str | None, execute: bool) -> No
     except RoleError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo("\n".join(statement + ";" for statement in done))
-    click.echo(f"role {role} may now read and write rows; savings_ledger only SELECT and INSERT")
+    click.echo(f"role {role} may now read and write rows; savings_ledger and audit_log only SELECT and INSERT")
 
 
 @main.command()
@@ -184,7 +185,8 @@ def worker(burst: bool) -> None:
 # Each feature's commands, listed here rather than registered at import: the entry point is the
 # top of the import graph, and nothing below it imports upward.
 for _command in (clinic_cli.staff, dhis2_cli.dhis2, health_cli.facilities, health_cli.enrollments,
-                 ops_cli.backup, ops_cli.export, savings_cli.groups, sms_cli.outbox, sms_cli.send_test):
+                 ops_cli.backup, ops_cli.export, privacy_cli.people, savings_cli.groups, sms_cli.outbox,
+                 sms_cli.send_test):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -112,7 +112,14 @@ class Settings:
     dhis2_mapping: Path | None = None
     # /metrics answers only with this token (unset: /metrics is off).
     metrics_token: str | None = None
+    # Key of the phone hashes in the erasure blocklist and the audit log (unset: SECRET_KEY).
+    # Changing it forgets which phones were erased: set it once, keep it.
+    person_hash_key: str | None = None
     extra: dict = field(default_factory=dict)
+
+    @property
+    def phone_hash_key(self) -> bytes:
+        return (self.person_hash_key or self.secret_key).encode("utf-8")
 
     @classmethod
     def from_env(cls, instance_path: Path, env: dict | None = None, **overrides) -> "Settings":
@@ -156,6 +163,7 @@ class Settings:
             dhis2_password=env.get("DHIS2_PASSWORD", ""),
             dhis2_mapping=Path(env["DHIS2_MAPPING"]) if env.get("DHIS2_MAPPING") else None,
             metrics_token=env.get("METRICS_TOKEN") or None,
+            person_hash_key=env.get("PERSON_HASH_KEY") or None,
         )
         values.update(overrides)
         return cls(**values)

@@ -70,5 +70,10 @@ def make_engine(url: str, statement_timeout_s: float | None = None) -> Engine:
                          connect_args=connect_args)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+# Where a session carries the key of the phone hashes (ussd_app.sms.blocklist).
+PHONE_HASH_KEY = "phone_hash_key"
+
+
+def make_session_factory(engine: Engine, phone_hash_key: bytes | None = None) -> sessionmaker:
+    info = {PHONE_HASH_KEY: phone_hash_key} if phone_hash_key else {}
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info)

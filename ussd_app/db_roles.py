@@ -2,16 +2,16 @@
 
 Production runs two roles. The owner (who ran `CREATE DATABASE`) applies the migrations and owns
 every table; the app role, which gunicorn and the workers connect as, may read and write rows and
-nothing more. On `savings_ledger` it may only SELECT and INSERT: it cannot UPDATE or DELETE an
-entry, and as it owns no table it can neither TRUNCATE one nor ALTER TABLE ... DISABLE TRIGGER
-(the triggers of migration 0003 are the ledger's last line of defence).
+nothing more. On `savings_ledger` and `audit_log` it may only SELECT and INSERT: it cannot UPDATE
+or DELETE an entry, and as it owns no table it can neither TRUNCATE one nor ALTER TABLE ... DISABLE
+TRIGGER (the triggers of migrations 0003 and 0018 are their last line of defence).
 """
 
 from __future__ import annotations
 
 import re
 
-APPEND_ONLY_TABLES = ("savings_ledger",)
+APPEND_ONLY_TABLES = ("savings_ledger", "audit_log")
 MIGRATION_TABLES = ("alembic_version",)  # the owner's alone
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

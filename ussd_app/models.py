@@ -3,6 +3,8 @@
 from ussd_app.db import Base  # noqa: F401
 from ussd_app.clinic import models as _clinic_models  # noqa: F401
 from ussd_app.sms.outbox import OutboxMessage  # noqa: F401
+from ussd_app.sms.blocklist import ErasedPhone  # noqa: F401
+from ussd_app.audit import AuditEntry  # noqa: F401
 from ussd_app.sms.reminder import Reminder  # noqa: F401
 from ussd_app.subscribers import Subscriber  # noqa: F401
 from ussd_app.health.enrollment import Enrollment, Facility  # noqa: F401

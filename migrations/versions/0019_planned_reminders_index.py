@@ -5,7 +5,7 @@ on due_at alone it read every past reminder (sent and skipped ones included) and
 due ones to take a page; this index holds planned reminders only, in the page's order.
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0018
 Create Date: 2026-11-29
 """
 from alembic import op
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0019'
-down_revision = '0015'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ussd_app.clinic import audience as audiences
+from ussd_app import audit
 from ussd_app.clinic import campaigns, directory, planner
 from ussd_app.clinic.accounts import token_for
 from ussd_app.clinic.appointments import AppointmentError, set_appointment
@@ -161,7 +162,11 @@ def enrollments_list():
 
 @api.get("/enrollments/<reference>")
 def enrollment_get(reference: str):
-    return jsonify(enrollment_json(directory.enrollment(g.api_db, g.api_scope, reference)))
+    found = directory.enrollment(g.api_db, g.api_scope, reference)
+    audit.by_token(g.api_db, g.api_token, "registration.view", app_now(), target_type="registration",
+                   target_id=found.reference, facility_code=found.facility.code)
+    g.api_db.commit()
+    return jsonify(enrollment_json(found))
 
 
 def _decide(reference: str, approve: bool):
@@ -176,6 +181,8 @@ def _decide(reference: str, approve: bool):
     except health.EnrollmentError as exc:
         g.api_db.rollback()
         raise ApiError(409, "conflict", str(exc)) from None
+    audit.by_token(g.api_db, g.api_token, "registration.approve" if approve else "registration.decline", app_now(),
+                   target_type="registration", target_id=found.reference, facility_code=found.facility.code)
     commit_and_send(g.api_db)
     return jsonify(enrollment_json(found))
 
@@ -203,6 +210,8 @@ def appointment_create():
     except AppointmentError as exc:
         g.api_db.rollback()
         raise ApiError(422, "bad_date", _msg(exc.message)) from None
+    audit.by_token(g.api_db, g.api_token, "appointment.create", app_now(), target_type="appointment",
+                   target_id=appointment.id, facility_code=appointment.facility_code, registration=found.reference)
     commit_and_send(g.api_db)
     return jsonify(id=appointment.id, reference=found.reference, phone=appointment.phone,
                    date=appointment.visit_date.isoformat(), facility_code=appointment.facility_code), 201
@@ -239,6 +248,9 @@ def campaign_create():
     except CampaignError as exc:
         g.api_db.rollback()
         raise ApiError(422, "bad_campaign", _msg(exc.message, **exc.params)) from None
+    if created:
+        audit.by_token(g.api_db, g.api_token, "campaign.create", now, target_type="campaign", target_id=campaign.id,
+                       facility_code=campaign.facility_code, recipients=campaign.audience_total)
     g.api_db.commit()
     if created:
         planner.enqueue_planning(current_app.extensions["redis"], campaign.id)
@@ -254,6 +266,8 @@ def campaign_status(campaign_id: int):
 def campaign_cancel(campaign_id: int):
     campaign = campaigns.get(g.api_db, g.api_scope, campaign_id)
     stopped = campaigns.cancel(g.api_db, campaign, app_now())
+    audit.by_token(g.api_db, g.api_token, "campaign.cancel", app_now(), target_type="campaign",
+                   target_id=campaign.id, facility_code=campaign.facility_code, stopped=stopped)
     g.api_db.commit()
     return jsonify({**campaign_json(campaign), "stopped_now": stopped})
 

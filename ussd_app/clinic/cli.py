@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ussd_app import audit
 from ussd_app.config import cli_now
 
 
@@ -11,7 +12,8 @@ def _sessions():
     from ussd_app.config import settings_from_env
     from ussd_app.db import make_engine, make_session_factory
 
-    return make_session_factory(make_engine(settings_from_env().database_url))
+    settings = settings_from_env()
+    return make_session_factory(make_engine(settings.database_url), settings.phone_hash_key)
 
 
 def _known_facility(db, code: str | None) -> str | None:
@@ -48,6 +50,8 @@ def create(username: str, facility_code: str | None, role: str, display_name: st
                                    now=cli_now())
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
+        audit.by_cli(db, "staff.create", cli_now(), target_type="staff", target_id=account.id,
+                     facility_code=account.facility_code, role=role)
         db.commit()
     click.echo(f"created {role} {account.username}" + (f" for {account.facility_code}" if account.facility_code else ""))
 
@@ -70,6 +74,8 @@ def password(username: str, password: str) -> None:
             set_password(db, account, password)
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
+        audit.by_cli(db, "staff.password", cli_now(), target_type="staff", target_id=account.id,
+                     facility_code=account.facility_code)
         db.commit()
     click.echo(f"password changed for {username}")
 
@@ -103,6 +109,8 @@ def token(facility_code: str | None, all_centres: bool, name: str) -> None:
                                            now=cli_now())
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
+        audit.by_cli(db, "token.create", cli_now(), target_type="api_token", target_id=row.id,
+                     facility_code=row.facility_code)
         db.commit()
     click.echo(f"token {row.id} for {row.facility_code or 'every centre'}:\n{secret}")
 
@@ -132,6 +140,8 @@ def revoke_token(token_id: int) -> None:
             row = revoke_api_token(db, token_id, now=cli_now())
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
+        audit.by_cli(db, "token.revoke", cli_now(), target_type="api_token", target_id=row.id,
+                     facility_code=row.facility_code)
         db.commit()
     click.echo(f"token {row.id} ({row.name}) revoked")
 
@@ -150,5 +160,7 @@ def disable(username: str) -> None:
         if account is None:
             raise click.ClickException(f"no account {username!r}")
         disable_staff(db, account)
+        audit.by_cli(db, "staff.disable", cli_now(), target_type="staff", target_id=account.id,
+                     facility_code=account.facility_code)
         db.commit()
     click.echo(f"account {account.username} disabled; its sessions have ended")

@@ -16,6 +16,7 @@ from ussd_app.health.birth_loss import STOPPED_BORN, STOPPED_LOST
 from ussd_app.health.outcomes import BORN, LOSS_REASONS, LOST
 from ussd_app.health.postnatal import SKIP_PAST as POSTNATAL_PAST
 from ussd_app.sms.dispatch import SKIP_OPTED_OUT, SKIP_VISIT_PASSED
+from ussd_app.sms.outbox import ERASED_ERROR
 from ussd_app.sms.purposes import ALL, CAMPAIGNS, REMINDERS
 from ussd_app.sms.schedules import SKIP_PAST
 from ussd_app.text.i18n import N_, NP_, TN, T
@@ -50,6 +51,7 @@ SKIP_REASONS = {
     STOPPED_BORN: N_("the baby was born"),
     STOPPED_LOST: N_("a loss was recorded"),
     POSTNATAL_PAST: N_("its window had closed when the birth was recorded"),
+    ERASED_ERROR: N_("her data was erased at her request"),
 }
 
 MESSAGE_KINDS = {"enrollment": N_("registration"), "reminder": N_("reminder"), "campaign": N_("campaign"),
@@ -58,7 +60,8 @@ MESSAGE_KINDS = {"enrollment": N_("registration"), "reminder": N_("reminder"), "
 MESSAGE_STATUSES = {"pending": N_("waiting"), "queued": N_("queued"), "sent": N_("sent"),
                     "delivered": N_("delivered"), "failed": N_("failed"), "rejected": N_("rejected")}
 MESSAGE_ERRORS = {CANCELLED_ERROR: N_("cancelled by the centre"), SKIP_OPTED_OUT: N_("she stopped these SMS"),
-                  "not an E.164 phone number": N_("not a valid phone number")}
+                  "not an E.164 phone number": N_("not a valid phone number"),
+                  ERASED_ERROR: N_("her data was erased at her request")}
 
 _WEEKS = re.compile(r"^(\d{1,2})w$")
 _MONTHS = re.compile(r"^(\d{1,2})m$")

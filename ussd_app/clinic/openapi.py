@@ -54,6 +54,20 @@ def export(kind: str) -> dict:
                           "400": _json(_ref("Error"), "Missing or malformed parameter"), **ERRORS}}
 
 
+AUDIT_EXPORT = {
+    "summary": "The audit log as CSV (who did what, when, at which centre; persons by key only), streamed. "
+               "Tokens of every centre only; a centre's token gets 404.",
+    "parameters": [
+        {"name": "staff_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+         "description": "Only this staff account's actions"},
+        {"name": "facility", "in": "query", "schema": {"type": "string", "maxLength": 32},
+         "description": "Only this centre's entries (facility code)"},
+        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "First day"},
+        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "Last day"}],
+    "responses": {"200": {"description": "The CSV file", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                  "400": _json(_ref("Error"), "Malformed parameter"), **ERRORS}}
+
+
 def document() -> dict:
     return {
         "openapi": "3.0.3",
@@ -113,6 +127,7 @@ def document() -> dict:
                 "parameters": [CAMPAIGN_ID],
                 "responses": {"200": _json(_ref("Campaign")), **ERRORS}}},
             **{f"/exports/{kind}.csv": {"get": export(kind)} for kind in EXPORT_KINDS},
+            "/audit.csv": {"get": AUDIT_EXPORT},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

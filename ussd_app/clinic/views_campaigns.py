@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ussd_app.clinic import audience as audiences
+from ussd_app import audit
 from ussd_app.clinic import campaigns, chart, directory, planner
 from ussd_app.clinic.campaigns import CampaignError
 from ussd_app.clinic.counter import gsm_tables
@@ -101,6 +102,9 @@ def campaign_create():
     except CampaignError as exc:
         g.db.rollback()
         return _render_form(form, error=_(exc.message, **exc.params), count=count, status=400)
+    if created:
+        audit.by_staff(g.db, g.staff, "campaign.create", now, target_type="campaign", target_id=campaign.id,
+                       facility_code=campaign.facility_code, recipients=campaign.audience_total)
     g.db.commit()
     if created:
         planner.enqueue_planning(current_app.extensions["redis"], campaign.id)
@@ -149,6 +153,8 @@ def campaign_progress(campaign_id: int):
 def campaign_cancel(campaign_id: int):
     row = campaigns.get(g.db, g.scope, campaign_id)
     count = campaigns.cancel(g.db, row, app_now())
+    audit.by_staff(g.db, g.staff, "campaign.cancel", app_now(), target_type="campaign", target_id=row.id,
+                   facility_code=row.facility_code, stopped=count)
     g.db.commit()
     flash(_(CANCELLED, count=count), "ok")
     return redirect(url_for("clinic.campaign", campaign_id=campaign_id), code=303)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, g, render_template, request
 from sqlalchemy import select
 
+from ussd_app import audit
 from ussd_app.clinic import campaigns, exports
 from ussd_app.clinic.web import bp
 from ussd_app.clock import app_now
@@ -39,6 +40,10 @@ def _export_view(kind: str):
                                 campaign_id=request.args.get("campaign_id"))
         except exports.ExportError:
             abort(400)
+        audit.by_staff(g.db, g.staff, f"export.{kind}", app_now(), target_type="export",
+                       facility_code=g.scope.facility_code, group_id=request.args.get("group_id"),
+                       campaign_id=request.args.get("campaign_id"))
+        g.db.commit()
         return csv_response(plan, viewer_for(g.scope))
 
     view.__name__ = f"export_{kind}"

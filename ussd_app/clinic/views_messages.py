@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 
+from ussd_app import audit
 from ussd_app.clinic import directory, messages
 from ussd_app.clinic.handoff import commit_and_send
 from ussd_app.clinic.web import _, bp
@@ -37,6 +38,8 @@ def messages_retry():
     else:
         ids = [parse_id(v, "id") for v in request.form.getlist("id") if v]
     count = messages.retry(g.db, g.scope, ids, app_now())
+    audit.by_staff(g.db, g.staff, "messages.retry", app_now(), target_type="outbox",
+                   facility_code=g.scope.facility_code, ids=ids[:50], requeued=count)
     commit_and_send(g.db)
     flash(_(RETRIED, count=count), "ok")
     return redirect(url_for("clinic.messages_page", status=request.form.get("status") or None))

@@ -8,6 +8,7 @@ import uuid
 from flask import flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
+from ussd_app import audit
 from ussd_app.clinic import directory, labels
 from ussd_app.clinic.appointments import AppointmentError, set_appointment, stop_schedule
 from ussd_app.clinic.days import DAY_PATTERN, parse_day
@@ -41,6 +42,9 @@ def people():
 @bp.get("/people/<digits>")
 def person(digits: str):
     found = directory.person(g.db, g.scope, _phone(digits))
+    audit.by_staff(g.db, g.staff, "person.view", app_now(), target_type="person",
+                   target_id=audit.person_key(g.db, found.phone), facility_code=g.scope.facility_code)
+    g.db.commit()
     return render_template("clinic/person.html", person=found, digits=digits, day_pattern=DAY_PATTERN,
                            form_key=uuid.uuid4().hex, today=app_now().date())
 
@@ -65,6 +69,9 @@ def person_appointment(digits: str):
         g.db.rollback()
         flash(_(exc.message), "error")
         return redirect(url_for("clinic.person", digits=digits))
+    audit.by_staff(g.db, g.staff, "appointment.create", app_now(), target_type="appointment",
+                   target_id=appointment.id, facility_code=appointment.facility_code,
+                   person=audit.person_key(g.db, phone))
     commit_and_send(g.db)
     flash(_(APPOINTMENT_SET, date=appointment.visit_date.strftime("%d/%m/%Y")), "ok")
     return redirect(url_for("clinic.person", digits=digits))
@@ -79,6 +86,8 @@ def person_stop_schedule(digits: str):
     if source_ref not in allowed:
         raise NotFound()
     count = stop_schedule(g.db, source_ref=source_ref, reason=labels.STAFF_STOP + g.staff.username, now=app_now())
+    audit.by_staff(g.db, g.staff, "schedule.stop", app_now(), target_type="schedule", target_id=source_ref,
+                   facility_code=g.scope.facility_code, person=audit.person_key(g.db, phone), reminders=count)
     commit_and_send(g.db)
     flash(_(SCHEDULE_STOPPED, count=count), "ok")
     return redirect(url_for("clinic.person", digits=digits))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 
+from ussd_app import audit
 from ussd_app.clinic import directory, labels
 from ussd_app.clinic.handoff import commit_and_send
 from ussd_app.clinic.web import _, bp
@@ -59,6 +60,9 @@ def _decide(reference: str, action: str):
         g.db.rollback()
         flash(_(CANNOT, ref=found.reference, status=_(labels.enrollment_status(found.status))), "error")
         return redirect(_back())
+    audit.by_staff(g.db, g.staff, f"registration.{action}", now, target_type="registration",
+                   target_id=found.reference, facility_code=found.facility.code,
+                   reason_code=request.form.get("reason_code") if action == "decline" else None)
     commit_and_send(g.db)
     flash(message, "ok")
     return redirect(_back())

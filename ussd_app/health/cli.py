@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ussd_app import audit
 from ussd_app.config import cli_now
 from ussd_app.health import enrollment as enr
 from ussd_app.health.facilities import FacilityImportError, import_csv_text
@@ -19,7 +20,8 @@ def _session_factory():
     from ussd_app.config import settings_from_env
     from ussd_app.db import make_engine, make_session_factory
 
-    return make_session_factory(make_engine(settings_from_env().database_url))
+    settings = settings_from_env()
+    return make_session_factory(make_engine(settings.database_url), settings.phone_hash_key)
 
 
 @click.group("facilities")
@@ -38,6 +40,7 @@ def import_facilities(csv_file: Path) -> None:
     try:
         with _session_factory()() as db, db.begin():
             added, updated = import_csv_text(db, text, now=cli_now())
+            audit.by_cli(db, "facilities.import", cli_now(), target_type="facilities", added=added, updated=updated)
     except FacilityImportError as exc:
         raise click.ClickException(f"nothing imported, {len(exc.problems)} problem(s):\n"
                                    + "\n".join(exc.problems)) from None
@@ -70,10 +73,13 @@ def list_command(status: str | None, centre: str | None) -> None:
             click.echo("no registrations")
 
 
-def _decide(action, reference: str, **kwargs) -> None:
+def _decide(name: str, action, reference: str, **kwargs) -> None:
     try:
         with _session_factory()() as db, db.begin():
             enrollment = action(db, reference, now=cli_now(), **kwargs)
+            audit.by_cli(db, f"registration.{name}", cli_now(), target_type="registration",
+                         target_id=enrollment.reference, facility_code=enrollment.facility.code,
+                         reason_code=kwargs.get("reason_code"))
             line = _line(enrollment)
     except enr.EnrollmentError as exc:
         raise click.ClickException(str(exc)) from None
@@ -84,7 +90,7 @@ def _decide(action, reference: str, **kwargs) -> None:
 @click.argument("reference")
 def approve_command(reference: str) -> None:
     """Approve a pending registration: SMS to the mother, reminders start."""
-    _decide(enr.approve, reference)
+    _decide("approve", enr.approve, reference)
 
 
 @enrollments.command("decline")
@@ -94,7 +100,7 @@ def approve_command(reference: str) -> None:
 @click.option("--note", default="", help="Kept for the centre's staff, never sent.")
 def decline_command(reference: str, reason_code: str, note: str) -> None:
     """Decline a registration: SMS to the mother with the reason, reminders stop."""
-    _decide(enr.decline, reference, reason_code=reason_code, note=note)
+    _decide("decline", enr.decline, reference, reason_code=reason_code, note=note)
 
 
 @enrollments.command("end")
@@ -102,4 +108,4 @@ def decline_command(reference: str, reason_code: str, note: str) -> None:
 @click.option("--reason", default="", help="Kept with the record (birth, loss, moved away).")
 def end_command(reference: str, reason: str) -> None:
     """Close a pregnancy registration: its reminders stop."""
-    _decide(enr.end_pregnancy, reference, reason=reason)
+    _decide("close", enr.end_pregnancy, reference, reason=reason)

@@ -34,6 +34,7 @@ from ussd_app.menus.masking import mask, mask_like
 from ussd_app.menus.render import BODY_LIMIT, in_each_language, text_of
 from ussd_app.menus.store import SessionStore
 from ussd_app.ops import hops
+from ussd_app.sms.blocklist import is_blocked
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.outbox import take_new_outbox_ids
 from ussd_app.subscribers import find_by_phone, starting_language
@@ -43,6 +44,9 @@ log = logging.getLogger(__name__)
 
 UNAVAILABLE = N_("Sorry, the service is not available right now. Please try again in a few minutes.")
 BUSY = N_("Your previous request is still being handled. Please dial again.")
+# Her data was erased on request (ussd_app.clinic.erasure): the number is served no more, and no
+# new record is made for it; the operator may give it to someone new (`people unblock`).
+ERASED = N_("Erased on request: this number is no longer served. Ask your CSCom.")
 
 DEFAULT_DEADLINE_S = 5.0
 # A hop found storing its result when the deadline comes is given this long to finish: its
@@ -249,6 +253,8 @@ class UssdHost:
                     kept = masked[:len(masked) - len(added)]
                     result.session.text = kept + (mask(added) if secret else added)
                 else:  # no PIN is ever checked from replayed input: no own transaction here
+                    if is_blocked(db, phone):  # checked when a session starts or is rebuilt
+                        return end_answer(ERASED)
                     result, opening = self._rebuild(Ctx(db, now, self.settings), db, lease, phone, text)
                 run.lang = result.session.lang
                 # The hop's number is the count of inputs in `text`: the same for a resent hop

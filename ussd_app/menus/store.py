@@ -113,6 +113,11 @@ class SessionStore:
     def _resume_key(phone: str) -> str:
         return f"ussd:resume:{phone}"
 
+    @classmethod
+    def phone_key_patterns(cls, phone: str) -> tuple[str, ...]:
+        """Glob patterns matching every key kept for `phone` (to forget her on request)."""
+        return f"ussd:*:{phone}:*", cls._resume_key(phone)
+
     def cached_reply(self, session_id: str, phone: str, text: str) -> str | None:
         raw = self.redis.get(self._reply_key(session_id, phone, text))
         return raw.decode("utf-8") if raw else None

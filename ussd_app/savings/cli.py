@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ussd_app import audit
 from ussd_app.config import cli_now
 from ussd_app.health.facilities import UnknownFacility, known_code
 from ussd_app.savings.groups import (
@@ -34,9 +35,10 @@ def _transaction():
     from ussd_app.config import settings_from_env
     from ussd_app.db import make_engine, make_session_factory
 
-    engine = make_engine(settings_from_env().database_url)
+    settings = settings_from_env()
+    engine = make_engine(settings.database_url)
     try:
-        with make_session_factory(engine)() as db, db.begin():
+        with make_session_factory(engine, settings.phone_hash_key)() as db, db.begin():
             yield db
     except RosterError as exc:
         problems = "\n".join(f"  {p}" for p in exc.problems)
@@ -72,6 +74,8 @@ def create(name, share_value, health_fund, commune, facility_code, min_shares, m
                              health_fund_per_meeting=health_fund, commune=commune,
                              facility_code=facility_code, min_shares=min_shares, max_shares=max_shares,
                              now=cli_now())
+        audit.by_cli(db, "group.create", cli_now(), target_type="savings_group", target_id=group.id,
+                     facility_code=group.facility_code)
         click.echo(f"group {group.id} {group.name!r} created: share {xof(group.share_value)}, "
                    f"health fund {xof(group.health_fund_per_meeting)} per meeting, "
                    f"{group.min_shares}-{group.max_shares} shares per meeting")
@@ -90,6 +94,8 @@ def import_csv(csv_file: Path, group_ref: str) -> None:
     with _transaction() as db:
         group = find_group(db, group_ref)
         members = import_roster(db, group, text, now=cli_now())
+        audit.by_cli(db, "group.import", cli_now(), target_type="savings_group", target_id=group.id,
+                     facility_code=group.facility_code, members=[m.id for m in members])
         click.echo(f"{len(members)} members added to {group.name}:")
         for member in members:
             click.echo(f"  {member.number:02d} {member.name} {member.phone} {member.role}")
@@ -147,6 +153,8 @@ def role(group_ref: str, number: int, role: str) -> None:
                     set_role(db, other, "member")
                     click.echo(f"{other.number:02d} {other.name} is now a member")
         set_role(db, member, role)
+        audit.by_cli(db, "member.role", cli_now(), target_type="savings_member", target_id=member.id,
+                     facility_code=group.facility_code, role=role)
         click.echo(f"{member.number:02d} {member.name} is now {role}")
 
 
@@ -161,4 +169,6 @@ def reset_pin_command(group_ref: str, number: int) -> None:
         if member is None:
             raise GroupError(f"{group.name} has no member number {number}")
         reset_pin(db, member, now=cli_now())
+        audit.by_cli(db, "member.reset_pin", cli_now(), target_type="savings_member", target_id=member.id,
+                     facility_code=group.facility_code)
         click.echo(f"PIN of {member.number:02d} {member.name} reset: she sets a new one at her next dial")

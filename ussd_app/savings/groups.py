@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from ussd_app.savings.models import ROLES, Cycle, Meeting, Member, PinCredential, SavingsGroup
+from ussd_app.sms.blocklist import is_blocked
 
 
 # Money limits (XOF), checked where a group is set up: with at most MAX_SHARES shares a meeting,
@@ -86,6 +87,9 @@ def add_member(db, group: SavingsGroup, *, phone: str, name: str, number: int | 
         raise GroupError(f"number {number} is already taken in {group.name}")
     if db.scalar(select(Member.id).where(Member.phone == phone)):
         raise GroupError(f"{phone} is already a member of a group")
+    if is_blocked(db, phone):
+        raise GroupError(f"{phone}: its owner's data was erased at her request (`ussd-app people unblock` "
+                         "only if the number now belongs to someone else)")
     member = Member(group_id=group.id, phone=phone, name=" ".join(name.split()), number=number,
                     role=role, joined_at=now)
     db.add(member)

@@ -7,6 +7,7 @@ import uuid
 import click
 from sqlalchemy import func, select
 
+from ussd_app import audit
 from ussd_app.sms.outbox import STATUSES, OutboxMessage
 from ussd_app.sms.retry import retry_failed_copy
 from ussd_app.text import languages
@@ -37,6 +38,7 @@ def outbox(retry_failed: bool) -> None:
         if retry_failed:
             with db.begin():
                 copies = retry_failed_messages(db, rt.clock())
+                audit.by_cli(db, "messages.retry", rt.clock(), target_type="outbox", requeued=len(copies))
             handed = enqueue_outbox(rt.redis, copies)
             click.echo(f"{len(copies)} failed messages queued again ({handed} handed to workers)")
         counts = dict(db.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
@@ -63,7 +65,11 @@ def send_test(phone: str, text: str, language: str) -> None:
     with rt.session_factory() as db, db.begin():
         row = queue_sms(db, recipient=phone, language=language, message=text, kind="test", purpose=TEST,
                         dedupe_key=f"test:{uuid.uuid4().hex}", now=rt.clock())
+        if row is None:
+            raise click.ClickException("this number's data was erased: nothing is sent to it")
         outbox_id = row.id
+        audit.by_cli(db, "sms.send_test", rt.clock(), target_type="outbox", target_id=outbox_id,
+                     person=audit.person_key(db, phone))
     outcome = deliver(rt, outbox_id)  # a test message goes even in quiet hours (its purpose)
     with rt.session_factory() as db:
         row = db.get(OutboxMessage, outbox_id)

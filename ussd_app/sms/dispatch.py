@@ -24,9 +24,10 @@ from sqlalchemy import or_, select, text, tuple_, update
 
 from ussd_app.redis_conn import run_cron_in_thread
 from ussd_app.sms import runtime as sms_runtime
+from ussd_app.sms.blocklist import blocked_among
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.optout import may_send, stopped_by_phone
-from ussd_app.sms.outbox import OutboxMessage, queue_many, render_sms, take_new_outbox_ids
+from ussd_app.sms.outbox import ERASED_ERROR, OutboxMessage, queue_many, render_sms, take_new_outbox_ids
 from ussd_app.sms.purposes import AT_NIGHT, REMINDER
 from ussd_app.sms.quiet_hours import BAMAKO, in_quiet_hours
 from ussd_app.sms.reminder import PLANNED, QUEUED, SKIPPED, Reminder
@@ -44,6 +45,7 @@ REMINDER_PAGE = 1000  # reminders per transaction
 RUN_BUDGET_S = 90  # a run stops taking pages after this long (its job times out at 120 s)
 SKIP_VISIT_PASSED = "visit date passed before it could be sent"
 SKIP_OPTED_OUT = "recipient opted out"
+SKIP_ERASED = ERASED_ERROR
 
 
 # What a page reads of each reminder: enough to word its message, never the whole row.
@@ -73,6 +75,7 @@ def materialise_reminders(db, now: datetime, after: tuple | None = None, size: i
         return 0, None
     phones = {r.phone for r in due}
     stopped = stopped_by_phone(db, phones)
+    erased = blocked_among(db, phones)
     # The language the person uses now (she may have changed it on USSD since the plan was made).
     current_language = dict(db.execute(select(Subscriber.phone, Subscriber.language)
                                        .where(Subscriber.phone.in_(phones),
@@ -85,6 +88,8 @@ def materialise_reminders(db, now: datetime, after: tuple | None = None, size: i
             row.update(status=SKIPPED, skip_reason=SKIP_VISIT_PASSED)
         elif not may_send(REMINDER, stopped.get(r.phone, ())):
             row.update(status=SKIPPED, skip_reason=SKIP_OPTED_OUT)
+        elif r.phone in erased:  # her data was erased meanwhile
+            row.update(status=SKIPPED, skip_reason=SKIP_ERASED)
         else:
             language = current_language.get(r.phone, r.language)
             wording = reminder_message(SimpleNamespace(**{**r._mapping, "language": language}))

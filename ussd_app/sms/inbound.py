@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 
 from ussd_app.redact import mask_phone
+from ussd_app.sms.blocklist import is_blocked
 from ussd_app.sms.keywords import HELP, REPLIES, START, STOP, parse_keyword
 from ussd_app.sms.optout import record_opt_in, record_opt_out
 from ussd_app.sms.outbox import queue_sms
@@ -32,6 +33,9 @@ def handle_inbound(db, *, phone: str, text: str, key: str, now: datetime) -> str
     keyword = parse_keyword(text)
     if keyword is None:
         log.info("sms inbound from %s: no keyword", mask_phone(phone))
+        return None
+    if is_blocked(db, phone):  # erased on request: no record is made of her again, no answer goes
+        log.info("sms inbound from %s: erased number, ignored", mask_phone(phone))
         return None
     subscriber = get_or_create(db, phone, now)
     language = subscriber.language if subscriber.language in LANGUAGES else None

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ussd_app.clock import system_now
 from ussd_app.db import Base, UTCDateTime
+from ussd_app.sms.blocklist import blocked_among, is_blocked
 from ussd_app.sms.purposes import PURPOSES
 from ussd_app.text.languages import CODE_LENGTH
 from ussd_app.text.gsm import sms_size, to_gsm
@@ -23,6 +24,7 @@ STATUSES = ("pending", "queued", "sent", "delivered", "failed", "rejected")
 FINAL = frozenset({"delivered", "failed", "rejected"})
 RANK = {"pending": 0, "queued": 1, "sent": 2, "delivered": 3, "failed": 3, "rejected": 3}
 NEW_OUTBOX_IDS = "sms.new_outbox_ids"
+ERASED_ERROR = "recipient erased"
 
 
 def _where_set(column: str) -> dict:
@@ -73,11 +75,14 @@ def render_sms(language: str, message: "T | str") -> str:
 
 
 def queue_sms(db, *, recipient: str, language: str, message: "T | str", kind: str, purpose: str,
-              dedupe_key: str, now: datetime, due_at: datetime | None = None) -> OutboxMessage:
+              dedupe_key: str, now: datetime, due_at: datetime | None = None) -> OutboxMessage | None:
     """Add a message to the outbox (idempotent on `dedupe_key`), due at `due_at` or `now`.
+    None, and nothing written, when the recipient's data was erased (ussd_app.sms.blocklist).
     The caller commits."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown SMS purpose {purpose!r}")
+    if is_blocked(db, recipient):
+        return None
     existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
@@ -102,10 +107,12 @@ def queue_many(db, messages: list[dict], *, now: datetime, handed_out: bool = Fa
     """Add many rendered messages to the outbox in one statement, idempotent on `dedupe_key`
     (a key already there is left as it is). Each message: recipient, language, body (already
     rendered, see `render_sms`), kind, purpose, dedupe_key, and optionally due_at. Returns the
-    row id of every key, new or not; new rows are enqueued by the caller after its commit
+    row id of every key, new or not (none for a recipient whose data was erased); new rows are enqueued by the caller after its commit
     (`take_new_outbox_ids`), as with `queue_sms`. `handed_out`: the new rows are written as the
     dispatcher marks rows it hands to workers (queued, now), saving it an UPDATE of each. The
     caller commits."""
+    erased = blocked_among(db, {m["recipient"] for m in messages}) if messages else set()
+    messages = [m for m in messages if m["recipient"] not in erased]  # never written for her again
     if not messages:
         return {}
     rows = []

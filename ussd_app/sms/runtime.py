@@ -42,7 +42,7 @@ def from_settings(settings) -> SmsRuntime:
     engine = make_engine(settings.database_url)
     # Should a forking RQ worker run these jobs, a child must not reuse the parent's pooled connections.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
-    return SmsRuntime(settings, make_session_factory(engine), job_redis(settings), make_gateway(settings),
+    return SmsRuntime(settings, make_session_factory(engine, settings.phone_hash_key), job_redis(settings), make_gateway(settings),
                       clock_from_settings(settings))
 
 

@@ -26,7 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.gateways.interface import GatewayUnavailable, Outcome
 from ussd_app.sms.optout import may_send, record_opt_out, stopped_by_phone
-from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.sms.blocklist import blocked_among
+from ussd_app.sms.outbox import ERASED_ERROR, OutboxMessage
 from ussd_app.sms.purposes import waits_for_morning
 from ussd_app.sms.quiet_hours import in_quiet_hours, next_allowed
 from ussd_app.sms.rate_limit import TokenBucket
@@ -135,8 +136,11 @@ def _claim(rt, outbox_id: int, now: datetime, among=None) -> Claim:
             .execution_options(synchronize_session=False, populate_existing=True)))
         # Checked when it goes, not when it was queued: a stop sent in between is honoured.
         stopped = stopped_by_phone(db, [r.recipient for r in claimed])
+        erased = blocked_among(db, [r.recipient for r in claimed])
         for r in claimed:
-            if not E164.match(r.recipient):
+            if r.recipient in erased:
+                _close(r, "rejected", now, ERASED_ERROR)
+            elif not E164.match(r.recipient):
                 _close(r, "failed", now, "not an E.164 phone number")
             elif not may_send(r.purpose, stopped.get(r.recipient, ())):
                 _close(r, "rejected", now, "recipient opted out")
