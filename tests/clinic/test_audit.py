@@ -34,7 +34,7 @@ def _campaign(db, world, settings) -> int:
 
     campaign, _ = campaigns.create(db, scope=Scope(CENTRE_A), idempotency_key="seed", created_by="awa",
                                    title="Seed", audience=audiences.parse({"audience": "centre"}),
-                                   message_fr="Bonjour", message_bm="I ni ce", send_at=None, now=TEST_NOW,
+                                   messages={"fr": "Bonjour", "bm": "I ni ce"}, send_at=None, now=TEST_NOW,
                                    settings=settings, facility_code=None)
     db.commit()
     return campaign.id

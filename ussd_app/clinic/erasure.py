@@ -54,6 +54,8 @@ PERSONAL_COLUMNS: dict[str, Policy] = {
                                                    "last_period", "due_date", "reason"),
                                  rekeyed=("request_key",)),
     "reminders": Policy("phone", cleared=("child_name",)),
+    # A birth or a loss stays counted for the centre, no longer hers: the child's sex goes too.
+    "health_outcomes": Policy("phone", cleared=("sex",), rekeyed=("request_key",)),
     "clinic_appointments": Policy("phone", cleared=("note",)),
     "savings_members": Policy("phone", cleared=("name",)),
     # Unsent rows are stopped first by the outbox's owner (ussd_app.sms.outbox.stop_for_erasure).
@@ -66,8 +68,7 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("clinic_staff", "username"): "staff account (accountable staff, not a person served)",
     ("clinic_staff", "display_name"): "staff account",
     ("clinic_api_tokens", "name"): "a centre's tool",
-    ("clinic_campaigns", "message_fr"): "the centre's campaign text, the same for everyone",
-    ("clinic_campaigns", "message_bm"): "the centre's campaign text, the same for everyone",
+    ("clinic_campaign_texts", "body"): "the centre's campaign text, the same for everyone",
     ("clinic_campaigns", "title"): "the centre's campaign",
     ("clinic_campaigns", "created_by"): "staff username",
     ("clinic_campaigns", "plan_cursor"): "a phone only while planning: handled in erase()",
@@ -87,6 +88,7 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("clinic_api_tokens", "token_hash"): "a centre's tool",
     ("clinic_staff", "password_hash"): "staff account",
     ("health_enrollments", "reason_code"): "a code from a fixed list",
+    ("health_outcomes", "reason_code"): "a code from a fixed list, on a row that no longer names her",
 }
 
 

@@ -168,3 +168,13 @@ def cancel_unsent(db, condition, *, reason: str, now: datetime) -> int:
         .values(status="failed", last_error=reason[:300], final_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+def stop_for_erasure(db, phone: str, now: datetime) -> int:
+    """Her messages not yet sent never go (ussd_app.clinic.erasure then anonymises every row of
+    hers: no phone, no body, no key or gateway id that could name her). Returns the rows stopped."""
+    return db.execute(update(OutboxMessage)
+                      .where(OutboxMessage.recipient == phone, OutboxMessage.status.in_(("pending", "queued")))
+                      .values(status="rejected", final_at=now, locked_until=None, lock_token=None,
+                              last_error=ERASED_ERROR, updated_at=now)
+                      .execution_options(synchronize_session=False)).rowcount
