@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy import case, insert, literal, select, text
+from sqlalchemy import case, literal, select, text
 
 from ussd_app.clinic import audience as audiences
 from ussd_app.clinic.models import Campaign
 from ussd_app.clinic.scope import Scope
 from ussd_app.db import UTCDateTime
 from ussd_app.sms.handoff import enqueue_outbox
-from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.sms.outbox import insert_pending
 from ussd_app.sms.purposes import CAMPAIGN
 from ussd_app.text.gsm import sms_size, to_gsm
 
@@ -49,7 +49,7 @@ def needs_restart(campaign: Campaign, now: datetime) -> bool:
 
 
 def _outbox_rows(campaign: Campaign, page, now: datetime):
-    """The page of recipients as outbox rows, built by the database (INSERT ... SELECT)."""
+    """The page of recipients as outbox rows (column -> SQL expression), for INSERT ... SELECT."""
     bodies = {"fr": to_gsm(campaign.message_fr), "bm": to_gsm(campaign.message_bm)}
     french = page.c.language == "fr"
     stamp = literal(now, UTCDateTime())
@@ -61,14 +61,12 @@ def _outbox_rows(campaign: Campaign, page, now: datetime):
         "kind": literal("campaign"),
         "purpose": literal(CAMPAIGN),
         "dedupe_key": literal(_key_prefix(campaign)) + page.c.phone,
-        "status": literal("pending"),
-        "attempts": literal(0),
         "due_at": literal(campaign.send_at, UTCDateTime()),
         "campaign_id": literal(campaign.id),
         "created_at": stamp,
         "updated_at": stamp,
     }
-    return list(columns), select(*(value.label(name) for name, value in columns.items()))
+    return columns
 
 
 def _key_prefix(campaign: Campaign) -> str:
@@ -92,9 +90,7 @@ def plan_batch(db, campaign_id: int, now: datetime, size: int = BATCH) -> tuple[
     scope = Scope(campaign.facility_code, campaign.facility_code is None)
     page = audiences.page_after(audience, scope, campaign.created_at.date(), campaign.plan_cursor,
                                 size).subquery()
-    names, rows = _outbox_rows(campaign, page, now)
-    written = db.execute(insert(OutboxMessage).from_select(names, rows)
-                         .returning(OutboxMessage.id, OutboxMessage.recipient)).all()
+    written = insert_pending(db, _outbox_rows(campaign, page, now))
     campaign.planning_touched_at = now
     if not written:
         campaign.status, campaign.planned_at = "planned", now

@@ -12,13 +12,13 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 
 from ussd_app.redis_conn import run_cron_in_thread
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.optout import may_send, stopped_by_phone
-from ussd_app.sms.outbox import OutboxMessage, queue_sms, take_new_outbox_ids
+from ussd_app.sms.outbox import OutboxMessage, hand_out, queue_sms, take_new_outbox_ids
 from ussd_app.sms.purposes import AT_NIGHT, REMINDER
 from ussd_app.sms.quiet_hours import BAMAKO, in_quiet_hours
 from ussd_app.sms.reminder import PLANNED, QUEUED, SKIPPED, Reminder
@@ -93,12 +93,7 @@ def dispatch_once(db, now: datetime, settings) -> list[int]:
         ids = sorted(set(unheld_due_ids(db, now)) | set(fresh))
     if ids:
         # Guarded again, so a row a worker took in the meantime never moves backward.
-        db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids),
-                                               OutboxMessage.status.in_(("pending", "queued")),
-                                               or_(OutboxMessage.locked_until.is_(None),
-                                                   OutboxMessage.locked_until < now))
-                   .values(status="queued", queued_at=now, updated_at=now)
-                   .execution_options(synchronize_session=False))
+        hand_out(db, ids, now)
     return ids
 
 
