@@ -26,7 +26,7 @@ from ussd_app.sms.send import batch_size, deliver_with_companions, describe
 
 log = logging.getLogger(__name__)
 
-SEND_THREADS = 16  # requests in flight per job: enough to hide the gateway's latency
+SEND_THREADS = 32  # requests in flight per job: enough to hide the gateway's latency
 
 
 def send_batch(outbox_ids: list[int]) -> str:

@@ -43,6 +43,10 @@ from ussd_app.sms.send import (
 
 log = logging.getLogger(__name__)
 
+# After a first answer, how long to wait for others to record them in the same transaction: short
+# beside a gateway's latency, long enough for requests sent together to answer together.
+GATHER_S = 0.01
+
 
 @dataclass(frozen=True)
 class Claimed:
@@ -130,6 +134,9 @@ def deliver_each(rt, ids: list[int], pool: Executor, threads: int) -> Counter:
                 in_flight.add(pool.submit(_send, rt, ready.popleft()))
             if in_flight:
                 done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                if in_flight:  # a moment more: the answers of the requests sent together
+                    more, in_flight = wait(in_flight, timeout=GATHER_S)
+                    done |= more
                 outcome.update(record_each(rt, [future.result() for future in done]))
     finally:
         if in_flight:  # stopped early (a job timeout): still record what was sent
