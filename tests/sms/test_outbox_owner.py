@@ -9,11 +9,17 @@ db.scalars(select(OutboxMessage)...)`, a parameter annotated `OutboxMessage`).
 from __future__ import annotations
 
 import ast
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import ussd_app
+from tests.conftest import TEST_NOW
+from ussd_app.sms import outbox
+from ussd_app.sms.outbox import RANK, STATUSES, OutboxMessage, queue_sms
 
 PACKAGE = Path(ussd_app.__file__).parent
 OWNER = PACKAGE / "sms" / "outbox.py"
@@ -121,3 +127,70 @@ def test_the_check_finds_each_kind_of_write(source):
 ])
 def test_the_check_leaves_reads_and_other_models_alone(source):
     assert violations(source) == []
+
+
+# -- the transitions themselves ----------------------------------------------------------------
+
+def _row(status: str) -> OutboxMessage:
+    return OutboxMessage(id=1, recipient="+22376123456", status=status, last_error=None)
+
+
+def test_each_status_is_reached_only_from_the_ones_before_it():
+    assert outbox.sources_of("queued") == ("pending",)
+    assert outbox.sources_of("sent") == ("queued",)
+    assert outbox.sources_of("delivered") == ("sent",)
+    assert outbox.sources_of("failed") == outbox.sources_of("rejected") == ("pending", "queued", "sent")
+    for status in ("pending", "cancelled", "nonsense"):
+        with pytest.raises(outbox.IllegalTransition):
+            outbox.sources_of(status)
+
+
+def test_a_row_must_be_claimed_before_it_is_recorded_sent_and_a_final_row_stays_final():
+    with pytest.raises(outbox.IllegalTransition):
+        outbox.record_sent(_row("pending"), TEST_NOW, "ATXid_1", None)
+    row = _row("queued")
+    row.lock_token = "token"
+    outbox.record_sent(row, TEST_NOW, "ATXid_1", "XOF 25")
+    assert (row.status, row.provider_message_id, row.lock_token) == ("sent", "ATXid_1", None)
+    for final in ("delivered", "failed", "rejected"):
+        with pytest.raises(outbox.IllegalTransition):
+            outbox.close(_row(final), "failed", TEST_NOW, "late")
+    with pytest.raises(outbox.IllegalTransition):
+        outbox.close(_row("queued"), "sent", TEST_NOW)  # close only fails or rejects
+
+
+STEPS = {"sent": lambda row: outbox.record_sent(row, TEST_NOW, "ATXid_1", None),
+         "failed": lambda row: outbox.close(row, "failed", TEST_NOW, "x"),
+         "rejected": lambda row: outbox.close(row, "rejected", TEST_NOW, "x")}
+
+
+@given(start=st.sampled_from(STATUSES), steps=st.lists(st.sampled_from(sorted(STEPS)), max_size=6))
+def test_any_sequence_of_changes_only_moves_a_row_forward(start, steps):
+    row = _row(start)
+    for step in steps:
+        before = row.status
+        try:
+            STEPS[step](row)
+        except outbox.IllegalTransition:
+            assert row.status == before and step not in outbox.TRANSITIONS[before]
+        else:
+            assert RANK[row.status] > RANK[before] and row.status in outbox.TRANSITIONS[before]
+
+
+def test_bulk_changes_leave_held_and_gone_rows_alone(db, clock):
+    ids = [queue_sms(db, recipient=f"+2237612300{n}", language="fr", message="x", kind="reminder",
+                     purpose="reminder", dedupe_key=f"bulk:{n}", now=clock.now).id for n in range(4)]
+    first, held, sent, second = (db.get(OutboxMessage, i) for i in ids)
+    outbox.claim(db, [held.id, sent.id], clock.now, token="t", max_attempts=4,
+                 hold_until=clock.now + timedelta(seconds=30))
+    db.refresh(sent)
+    outbox.record_sent(sent, clock.now, "ATXid_9", None)
+    db.flush()
+    assert outbox.apply_report(db, "ATXid_9", "delivered", clock.now)
+    assert not outbox.apply_report(db, "ATXid_9", "failed", clock.now)  # final stays final
+    outbox.hand_out(db, ids, clock.now)
+    assert outbox.cancel(db, OutboxMessage.id.in_(ids), "stopped: test", clock.now) == 2
+    db.commit()
+    got = {i: (db.get(OutboxMessage, i).status, db.get(OutboxMessage, i).last_error) for i in ids}
+    assert got == {first.id: ("failed", "stopped: test"), held.id: ("queued", None),
+                   sent.id: ("delivered", None), second.id: ("failed", "stopped: test")}
