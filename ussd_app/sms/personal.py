@@ -2,11 +2,11 @@
 
 Each such row is one gateway request. Claiming and recording them one by one cost two
 transactions per message, each waiting for its commit; here a job keeps `threads` requests in
-flight from a pool and, between answers, claims the next rows together (one transaction for up to
-`threads` rows) and records every answer that has come in meanwhile (one transaction for all of
-them). Nothing else changes:
-- a row is claimed (held, one more attempt) before its request, and its answer recorded as soon
-  as the job's thread is free: a worker killed mid-batch leaves the rows it recorded final and
+flight from a pool and, between answers, records every answer that has come in (one transaction
+for all of them) and claims rows for the slots they freed (one transaction for all of them).
+Nothing else changes:
+- a row is claimed (held, one more attempt) just before its request starts, and its answer
+  recorded as soon as the job's thread is free: a worker killed mid-batch leaves the rows it recorded final and
   the others held until their hold expires, like a single row (ussd_app.sms.send);
 - the tokens of the shared rate limit are taken before the claim, so the hold is not spent
   waiting for them;
@@ -121,17 +121,19 @@ def record_each(rt, answers: list, tries: int = 3) -> Counter:
 def deliver_each(rt, ids: list[int], pool: Executor, threads: int) -> Counter:
     """Send every row among `ids` as a request of its own, `threads` at a time."""
     bucket = TokenBucket(rt.redis, rt.gateway.sender, rt.settings.sms_rate_per_second)
-    waiting, ready, in_flight, outcome = deque(ids), deque(), set(), Counter()
+    waiting, in_flight, outcome = deque(ids), set(), Counter()
     try:
-        while waiting or ready or in_flight:
-            if not ready and waiting:  # claim the next rows while the requests are out
-                chunk = [waiting.popleft() for _ in range(min(threads, len(waiting)))]
+        while waiting or in_flight:
+            free = threads - len(in_flight)
+            if waiting and free > 0:
+                # Claimed only for a free slot, so each row's request starts inside its hold.
+                chunk = [waiting.popleft() for _ in range(min(free, len(waiting)))]
                 bucket.take(len(chunk))
                 claimed, counts = claim_each(rt, chunk, rt.clock())
-                ready.extend(claimed)
                 outcome.update(counts)
-            while ready and len(in_flight) < threads:
-                in_flight.add(pool.submit(_send, rt, ready.popleft()))
+                in_flight.update(pool.submit(_send, rt, c) for c in claimed)
+                if len(claimed) < len(chunk) and waiting:
+                    continue  # some were held or closed: fill their slots first
             if in_flight:
                 done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                 if in_flight:  # a moment more: the answers of the requests sent together
