@@ -45,9 +45,8 @@ def _row_names(scope: ast.AST) -> set[str]:
                 names.update(_bound_names(target))
         elif isinstance(node, (ast.AnnAssign, ast.arg)) and _mentions_model(node.annotation):
             names.update([node.arg] if isinstance(node, ast.arg) else _bound_names(node.target))
-        elif isinstance(node, ast.AnnAssign) and _mentions_model(node.value):
-            names.update(_bound_names(node.target))
-        elif isinstance(node, (ast.For, ast.comprehension)) and _mentions_model(node.iter):
+        elif (isinstance(node, ast.AnnAssign) and _mentions_model(node.value)) or \
+                (isinstance(node, (ast.For, ast.comprehension)) and _mentions_model(node.iter)):
             names.update(_bound_names(node.target))
         elif isinstance(node, ast.withitem) and _mentions_model(node.context_expr) and node.optional_vars:
             names.update(_bound_names(node.optional_vars))

@@ -29,7 +29,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, insert, literal, or_, select, text, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ussd_app.clock import system_now
@@ -221,7 +233,7 @@ def apply_report(db, provider_message_id: str, status: str, now: datetime, reaso
     unknown or not forward (reports repeat and come out of order)."""
     if status not in RANK or status in OPEN:
         return False
-    values = dict(status=status, updated_at=now)
+    values = {"status": status, "updated_at": now}
     if status in FINAL:
         values["final_at"] = now
         if reason:

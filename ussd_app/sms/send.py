@@ -23,10 +23,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ussd_app.sms import outbox
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.gateways.interface import GatewayUnavailable, Outcome
 from ussd_app.sms.optout import may_send, record_opt_out, stopped_by_phone
-from ussd_app.sms import outbox
 from ussd_app.sms.outbox import OPEN, OutboxMessage
 from ussd_app.sms.purposes import waits_for_morning
 from ussd_app.sms.quiet_hours import in_quiet_hours, next_allowed

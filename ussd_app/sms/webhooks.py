@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from ussd_app.callback_auth import callback_authenticated, plain, refuse_callback
 from ussd_app.clock import app_now
+from ussd_app.sms import outbox
 from ussd_app.sms.gateways import webhook_parser
 from ussd_app.sms.gateways.interface import (
     BadWebhook,
@@ -23,7 +24,6 @@ from ussd_app.sms.gateways.interface import (
 )
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.inbound import handle_inbound, inbound_key
-from ussd_app.sms import outbox
 from ussd_app.sms.outbox import take_new_outbox_ids
 from ussd_app.ussd_request import BadCallback, normalise_phone
 
