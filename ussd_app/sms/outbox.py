@@ -14,7 +14,7 @@ module to it: tests/sms/test_outbox_owner.py). The status moves forward only, al
 - `queued`: handed to RQ (`hand_out`, `queued_at` set) or claimed by a worker (`claim`:
   `lock_token`, `locked_until` and one more attempt). "Claimed" is `queued` with a live hold;
   a worker that dies leaves the row `queued`, and the hold expires. A retry later or a night
-  deferral keeps it `queued` with a new `due_at` and no hold.
+  deferral (`release`) keeps it open with a new `due_at` and no hold.
 - `sent`: the gateway took it (`record_sent`, with its provider id and cost).
 - `delivered`, `failed`, `rejected`: final. `close` ends a claimed row (failed: refused, invalid
   number, attempts used up; rejected: the recipient opted out or is blocked at the gateway);
@@ -209,6 +209,15 @@ def renew_hold(db, token: str, ids, until: datetime) -> list[tuple[int, str]]:
                       .values(locked_until=until)
                       .returning(OutboxMessage.id, OutboxMessage.recipient)
                       .execution_options(synchronize_session=False)).all()
+
+
+def release(row: OutboxMessage, due_at: datetime, now: datetime, error: str | None = None) -> None:
+    """Not sent now (a retry later, a night deferred to the morning): the row stays open, due at
+    `due_at`, held by nobody, for the dispatcher to hand out again."""
+    if row.status not in OPEN:
+        raise IllegalTransition(f"outbox {row.id}: release of a {row.status!r} row")
+    row.due_at, row.queued_at, row.locked_until, row.lock_token, row.updated_at = due_at, None, None, None, now
+    row.last_error = error[:300] if error else row.last_error
 
 
 def record_sent(row: OutboxMessage, now: datetime, provider_message_id: str | None, cost: str | None) -> None:

@@ -147,9 +147,7 @@ def vet(db, claimed: list[OutboxMessage], now: datetime) -> list[OutboxMessage]:
 def defer_to_morning(row: OutboxMessage, settings, now: datetime) -> None:
     """Not asked for this minute: deferred to the morning, not dropped; the dispatcher hands it
     out when it is due."""
-    row.due_at = next_allowed(now, settings.quiet_hours_start, settings.quiet_hours_end)
-    row.queued_at = None
-    row.updated_at = now
+    outbox.release(row, next_allowed(now, settings.quiet_hours_start, settings.quiet_hours_end), now)
 
 
 def _renew_hold(rt, claim: Claim) -> Claim:
@@ -172,9 +170,7 @@ def _retry_or_fail(row: OutboxMessage, now: datetime, error: str) -> None:
     if row.attempts >= MAX_ATTEMPTS:
         outbox.close(row, "failed", now, f"gave up after {row.attempts} attempts: {error}")
         return
-    row.last_error = error[:300]
-    row.due_at = now + timedelta(seconds=backoff_seconds(row.attempts))
-    row.queued_at, row.locked_until, row.lock_token, row.updated_at = None, None, None, now
+    outbox.release(row, now + timedelta(seconds=backoff_seconds(row.attempts)), now, error)
 
 
 def apply_result(db, row: OutboxMessage, result, error: str | None, now: datetime) -> None:
