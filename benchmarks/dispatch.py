@@ -100,6 +100,7 @@ def run_scenario(kind: str, database: str, workers: int, args, workdir: Path) ->
     try:
         wait_for_workers(connection, workers, procs)
         ids = fill_outbox(url, args.messages, personalised=(kind == "reminders"))
+        cpu_before = _cpu_seconds(procs), time.process_time()
         started = time.monotonic()
         enqueue_outbox(connection, ids)  # as the dispatcher or the campaign planner hands them over
         bar.started = started
@@ -109,6 +110,10 @@ def run_scenario(kind: str, database: str, workers: int, args, workdir: Path) ->
             bar.update(done)
             time.sleep(0.2)
         elapsed = time.monotonic() - started
+        # CPU per message: what the workers and this process (the fake API, the polling) spent,
+        # a figure that moves less than the rate when other work shares the machine.
+        worker_cpu = _cpu_seconds(procs) - cpu_before[0]
+        fake_cpu = time.process_time() - cpu_before[1]
     finally:
         for p in procs:
             p.terminate()
@@ -124,7 +129,16 @@ def run_scenario(kind: str, database: str, workers: int, args, workdir: Path) ->
     return {"scenario": kind, "database": database, "workers": workers, "messages": args.messages,
             "final": done, "sent": sent, "seconds": round(elapsed, 2),
             "messages_per_s": round(done / elapsed, 1), "gateway_requests": len(fake.requests),
-            "latency_ms": args.latency_ms}
+            "latency_ms": args.latency_ms,
+            "worker_cpu_ms_per_message": round(worker_cpu * 1000 / max(done, 1), 2),
+            "fake_cpu_ms_per_message": round(fake_cpu * 1000 / max(done, 1), 2),
+            "load_average": os.getloadavg()[0]}
+
+
+def _cpu_seconds(procs) -> float:
+    import psutil
+
+    return sum(sum(psutil.Process(p.pid).cpu_times()[:2]) for p in procs)
 
 
 def main() -> None:
@@ -143,10 +157,11 @@ def main() -> None:
             for workers in [int(w) for w in args.workers.split(",")]:
                 rows.append(run_scenario(kind, args.database, workers, args, Path(tmp)))
     print(f"\n{'scenario':<10} {'db':<11} {'workers':>7} {'messages':>9} {'sent':>7} {'seconds':>8} "
-          f"{'msg/s':>8} {'requests':>9}")
+          f"{'msg/s':>8} {'requests':>9} {'worker CPU ms/msg':>18} {'fake CPU ms/msg':>16} {'load':>5}")
     for r in rows:
         print(f"{r['scenario']:<10} {r['database']:<11} {r['workers']:>7} {r['messages']:>9} {r['sent']:>7} "
-              f"{r['seconds']:>8} {r['messages_per_s']:>8} {r['gateway_requests']:>9}")
+              f"{r['seconds']:>8} {r['messages_per_s']:>8} {r['gateway_requests']:>9} "
+              f"{r['worker_cpu_ms_per_message']:>18} {r['fake_cpu_ms_per_message']:>16} {r['load_average']:>5.1f}")
     write_results("dispatch", args, rows)
 
 

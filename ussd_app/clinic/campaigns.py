@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 
 from ussd_app.clinic import audience as audiences
 from ussd_app.clinic.models import Campaign
 from ussd_app.clinic.scope import Scope
 from ussd_app.health.facilities import UnknownFacility, known_code
+from ussd_app.sms import outbox
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.sms.quiet_hours import next_allowed
 from ussd_app.text import languages
@@ -130,14 +131,7 @@ def cancel(db, campaign: Campaign, now: datetime) -> int:
     if campaign.status == "cancelled":
         return 0
     campaign.status, campaign.cancelled_at = "cancelled", now
-    stopped = db.execute(
-        update(OutboxMessage)
-        .where(_campaign_rows(campaign.id),
-               OutboxMessage.status.in_(("pending", "queued")),
-               (OutboxMessage.locked_until.is_(None)) | (OutboxMessage.locked_until < now))
-        .values(status="failed", last_error=CANCELLED_ERROR, final_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    stopped = outbox.cancel(db, _campaign_rows(campaign.id), CANCELLED_ERROR, now)
     db.flush()
     return stopped
 

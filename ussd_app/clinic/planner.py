@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 from rq import Queue
-from sqlalchemy import case, insert, literal, select, text
+from sqlalchemy import case, literal, select, text
 
 from ussd_app.clinic import audience as audiences
 from ussd_app.clinic.models import Campaign
 from ussd_app.clinic.scope import Scope
 from ussd_app.db import UTCDateTime
 from ussd_app.sms.handoff import enqueue_outbox
-from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.sms.outbox import insert_pending
 from ussd_app.sms.purposes import CAMPAIGN
 from ussd_app.text import languages
 from ussd_app.text.gsm import sms_size, to_gsm
@@ -75,14 +75,12 @@ def _outbox_rows(campaign: Campaign, page, now: datetime):
         "kind": literal("campaign"),
         "purpose": literal(CAMPAIGN),
         "dedupe_key": literal(_key_prefix(campaign)) + page.c.phone,
-        "status": literal("pending"),
-        "attempts": literal(0),
         "due_at": literal(campaign.send_at, UTCDateTime()),
         "campaign_id": literal(campaign.id),
         "created_at": stamp,
         "updated_at": stamp,
     }
-    return list(columns), select(*(value.label(name) for name, value in columns.items()))
+    return columns
 
 
 def _key_prefix(campaign: Campaign) -> str:
@@ -106,9 +104,7 @@ def plan_batch(db, campaign_id: int, now: datetime, size: int = BATCH) -> tuple[
     scope = Scope(campaign.facility_code, campaign.facility_code is None)
     page = audiences.page_after(audience, scope, campaign.created_at.date(), campaign.plan_cursor,
                                 size).subquery()
-    names, rows = _outbox_rows(campaign, page, now)
-    written = db.execute(insert(OutboxMessage).from_select(names, rows)
-                         .returning(OutboxMessage.id, OutboxMessage.recipient)).all()
+    written = insert_pending(db, _outbox_rows(campaign, page, now))
     campaign.planning_touched_at = now
     if not written:
         campaign.status, campaign.planned_at = "planned", now

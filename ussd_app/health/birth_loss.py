@@ -33,7 +33,7 @@ from ussd_app.health.dates import DateProblem, parse_date, today_in_mali
 from ussd_app.health.outcomes import BORN, LOST, LOSS_REASONS, Outcome
 from ussd_app.health.postnatal import POSTNATAL_DAYS
 from ussd_app.sms.optout import record_opt_out
-from ussd_app.sms.outbox import OutboxMessage, cancel_unsent, queue_sms
+from ussd_app.sms.outbox import OutboxMessage, cancel, queue_sms
 from ussd_app.sms.purposes import CAMPAIGNS, NOTICE, REQUESTED
 from ussd_app.sms.schedules import stop_schedules
 from ussd_app.text.i18n import N_, T
@@ -145,7 +145,7 @@ def record_loss(db, enrollment, *, reason_code: str, keep_information: bool, cha
     _close(db, enrollment, STOPPED_LOST, now)
     for ref in refs[1:]:
         stop_schedules(db, source_ref=ref, reason=STOPPED_LOST, now=now)
-    cancel_unsent(db, _about(enrollment.phone, refs), reason=f"stopped: {STOPPED_LOST}", now=now)
+    cancel(db, _about(enrollment.phone, refs), reason=f"stopped: {STOPPED_LOST}", now=now)
     if not keep_information:
         record_opt_out(db, enrollment.phone, source="ussd" if channel == outcomes.USSD else "clinic",
                        now=now, categories=(CAMPAIGNS,))

@@ -5,9 +5,10 @@ sent in another row's request. Here the job's rows are cut into requests: rows w
 text, up to `send.batch_size` recipients, go in one request; rows with different texts
 (personalised reminders) go one per request. A few threads send these requests at once (never
 more threads than the per-sender rate allows messages a second; the shared token bucket still
-paces them), so the gateway's latency is not paid one request after another. Each request goes
-through the same claim, send and record steps as a single row, so holds, retries, opt-outs,
-quiet hours and "status only moves forward" hold unchanged.
+paces them), so the gateway's latency is not paid one request after another. Each shared-text
+request goes through the same claim, send and record steps as a single row; rows of a text of
+their own are claimed and recorded several at a time (ussd_app.sms.personal), with the same
+holds, retries, opt-outs, quiet hours and "status only moves forward".
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from ussd_app.sms import runtime as sms_runtime
-from ussd_app.sms.outbox import OutboxMessage
-from ussd_app.sms.send import OPEN, batch_size, deliver_with_companions, describe
+from ussd_app.sms.outbox import OPEN, OutboxMessage
+from ussd_app.sms.personal import deliver_each
+from ussd_app.sms.send import batch_size, deliver_with_companions, describe
 
 log = logging.getLogger(__name__)
 
-SEND_THREADS = 8  # requests in flight per job: enough to hide the gateway's latency
+SEND_THREADS = 32  # requests in flight per job: enough to hide the gateway's latency
 
 
 def send_batch(outbox_ids: list[int]) -> str:
@@ -59,16 +61,17 @@ def _deliver_request(rt, ids: list[int]) -> Counter:
 
 def deliver_batch(rt, outbox_ids: list[int]) -> str:
     requests = requests_for(rt, list(outbox_ids))
+    shared = [ids for ids in requests if len(ids) > 1]
+    alone = [ids[0] for ids in requests if len(ids) == 1]  # claimed and recorded in batches
     threads = max(1, min(SEND_THREADS, rt.settings.sms_rate_per_second, len(requests)))
-    if threads == 1:
-        results = [_deliver_request(rt, ids) for ids in requests]
-    else:
-        pool = ThreadPoolExecutor(threads, thread_name_prefix="sms-send")
-        try:
-            results = list(pool.map(lambda ids: _deliver_request(rt, ids), requests))
-        finally:
-            # On a job timeout or an error, requests not started stay for the dispatcher.
-            pool.shutdown(wait=True, cancel_futures=True)
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="sms-send")
+    try:
+        results = list(pool.map(lambda ids: _deliver_request(rt, ids), shared))
+        if alone:
+            results.append(deliver_each(rt, alone, pool, threads))
+    finally:
+        # On a job timeout or an error, requests not started stay for the dispatcher.
+        pool.shutdown(wait=True, cancel_futures=True)
     total = sum(results, Counter())
     log.info("sms: job of %d rows in %d requests: %s", len(outbox_ids), len(requests), describe(total))
     return describe(total)

@@ -20,14 +20,14 @@ import time
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import or_, select, text, tuple_, update
+from sqlalchemy import or_, select, text, tuple_
 
 from ussd_app.redis_conn import run_cron_in_thread
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.blocklist import blocked_among
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.optout import may_send, stopped_by_phone
-from ussd_app.sms.outbox import ERASED_ERROR, OutboxMessage, queue_many, render_sms, take_new_outbox_ids
+from ussd_app.sms.outbox import ERASED_ERROR, OutboxMessage, hand_out, queue_many, render_sms, take_new_outbox_ids
 from ussd_app.sms.purposes import AT_NIGHT, REMINDER
 from ussd_app.sms.quiet_hours import BAMAKO, in_quiet_hours
 from ussd_app.sms.reminder import PLANNED, QUEUED, SKIPPED, Reminder
@@ -152,12 +152,7 @@ def dispatch_once(db, now: datetime, settings, after: tuple | None = None) -> tu
     unheld = unheld_due_ids(db, now, AT_NIGHT if quiet else None) if after is None else []
     if unheld:
         # Guarded again, so a row a worker took in the meantime never moves backward.
-        db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(unheld),
-                                               OutboxMessage.status.in_(("pending", "queued")),
-                                               or_(OutboxMessage.locked_until.is_(None),
-                                                   OutboxMessage.locked_until < now))
-                   .values(status="queued", queued_at=now, updated_at=now)
-                   .execution_options(synchronize_session=False))
+        hand_out(db, unheld, now)
     ids = sorted(set(unheld) | (set() if quiet else set(fresh)))
     return ids, next_page
 

@@ -2,13 +2,46 @@
 
 A row is rendered once, when queued: in the person's language, folded to GSM-7. Workers get row
 ids, never objects; the dedupe key makes a retried event queue its message once.
+
+This module is the outbox's only writer of rows and of their status (a test holds every other
+module to it: tests/sms/test_outbox_owner.py). The status moves forward only, along:
+
+    pending --hand_out / claim--> queued --record_sent--> sent --report--> delivered
+       |                            |                      |
+       +------------+---------------+----------------------+--> failed / rejected
+
+- `pending`: written (`queue_sms`, `queue_copy`, `insert_pending`), not yet handed to a worker.
+- `queued`: handed to RQ (`hand_out`, `queued_at` set) or claimed by a worker (`claim`:
+  `lock_token`, `locked_until` and one more attempt). "Claimed" is `queued` with a live hold;
+  a worker that dies leaves the row `queued`, and the hold expires. A retry later or a night
+  deferral (`release`) keeps it open with a new `due_at` and no hold.
+- `sent`: the gateway took it (`record_sent`, with its provider id and cost).
+- `delivered`, `failed`, `rejected`: final. `close` ends a claimed row (failed: refused, invalid
+  number, attempts used up; rejected: the recipient opted out or is blocked at the gateway);
+  `apply_report` moves a sent row forward on a delivery report; `cancel` stops rows no worker
+  holds as `failed` with the reason in `last_error` (campaigns: "cancelled ...", schedules:
+  "stopped: ..."), which is how dashboards tell a cancelled message from a failed one.
+
+Any other change raises IllegalTransition.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, or_, select, text, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ussd_app.clock import system_now
@@ -22,7 +55,14 @@ from ussd_app.text.i18n import T, translate
 # Status only moves forward along this order (delivered/failed/rejected are final).
 STATUSES = ("pending", "queued", "sent", "delivered", "failed", "rejected")
 FINAL = frozenset({"delivered", "failed", "rejected"})
+OPEN = ("pending", "queued")
 RANK = {"pending": 0, "queued": 1, "sent": 2, "delivered": 3, "failed": 3, "rejected": 3}
+TRANSITIONS = {
+    "pending": frozenset({"queued", "failed", "rejected"}),
+    "queued": frozenset({"sent", "failed", "rejected"}),
+    "sent": frozenset({"delivered", "failed", "rejected"}),
+    "delivered": frozenset(), "failed": frozenset(), "rejected": frozenset(),
+}
 NEW_OUTBOX_IDS = "sms.new_outbox_ids"
 ERASED_ERROR = "recipient erased"
 
@@ -157,19 +197,6 @@ def _insert_unnested(db, rows: list[dict]) -> dict[str, int]:
     return {key: id_ for id_, key in db.execute(_INSERT_UNNESTED, params)}
 
 
-def cancel_unsent(db, condition, *, reason: str, now: datetime) -> int:
-    """Cancel the messages matching `condition` that have not gone and that no worker holds
-    (they end "failed" with `reason`); a message being sent this instant is left to finish.
-    Returns how many were cancelled. The caller commits."""
-    return db.execute(
-        update(OutboxMessage)
-        .where(condition, OutboxMessage.status.in_(("pending", "queued")),
-               or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
-        .values(status="failed", last_error=reason[:300], final_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-
-
 def stop_for_erasure(db, phone: str, now: datetime) -> int:
     """Her messages not yet sent never go (ussd_app.clinic.erasure then anonymises every row of
     hers: no phone, no body, no key or gateway id that could name her). Returns the rows stopped."""
@@ -178,3 +205,129 @@ def stop_for_erasure(db, phone: str, now: datetime) -> int:
                       .values(status="rejected", final_at=now, locked_until=None, lock_token=None,
                               last_error=ERASED_ERROR, updated_at=now)
                       .execution_options(synchronize_session=False)).rowcount
+
+
+# -- transitions -------------------------------------------------------------------------------
+
+class IllegalTransition(ValueError):
+    """A status change the state machine above does not allow."""
+
+
+def sources_of(status: str) -> tuple[str, ...]:
+    """The statuses a row may leave for `status` (raises when none may)."""
+    sources = tuple(s for s in STATUSES if status in TRANSITIONS[s]) if status in TRANSITIONS else ()
+    if not sources:
+        raise IllegalTransition(f"no outbox row may move to {status!r}")
+    return sources
+
+
+def _move(row: OutboxMessage, status: str) -> None:
+    if status not in TRANSITIONS.get(row.status, ()):
+        raise IllegalTransition(f"outbox {row.id}: {row.status!r} -> {status!r}")
+    row.status = status
+
+
+def _unheld(now: datetime):
+    return or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now)
+
+
+def queue_copy(db, row: OutboxMessage, *, dedupe_key: str, now: datetime) -> OutboxMessage:
+    """A new pending row with `row`'s message (a retry); the caller enqueues it after its commit."""
+    copy = OutboxMessage(recipient=row.recipient, language=row.language, body=row.body, parts=row.parts,
+                         kind=row.kind, purpose=row.purpose, dedupe_key=dedupe_key, status="pending",
+                         attempts=0, due_at=now, campaign_id=row.campaign_id, created_at=now, updated_at=now)
+    db.add(copy)
+    db.flush()
+    db.info.setdefault(NEW_OUTBOX_IDS, []).append(copy.id)
+    return copy
+
+
+def insert_pending(db, columns: dict) -> list[tuple[int, str]]:
+    """Write pending rows from a SELECT built by the database (`columns`: name -> SQL expression,
+    without status and attempts); returns (id, recipient) of each row written."""
+    columns = {**columns, "status": literal("pending"), "attempts": literal(0)}
+    rows = select(*(value.label(name) for name, value in columns.items()))
+    return db.execute(insert(OutboxMessage).from_select(list(columns), rows)
+                      .returning(OutboxMessage.id, OutboxMessage.recipient)).all()
+
+
+def hand_out(db, ids, now: datetime) -> None:
+    """The rows are handed to RQ (again, for queued rows whose job was lost): queued, with the
+    time, unless a worker took one meanwhile (never backward)."""
+    db.execute(update(OutboxMessage)
+               .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(OPEN), _unheld(now))
+               .values(status="queued", queued_at=now, updated_at=now)
+               .execution_options(synchronize_session=False))
+
+
+def claim(db, ids, now: datetime, *, token: str, hold_until: datetime, max_attempts: int) -> list[OutboxMessage]:
+    """A worker takes the due, open, unheld rows among `ids` for one attempt; returns them."""
+    return list(db.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(OPEN), OutboxMessage.due_at <= now,
+               OutboxMessage.attempts < max_attempts, _unheld(now))
+        .values(status="queued", locked_until=hold_until, lock_token=token,
+                attempts=OutboxMessage.attempts + 1, updated_at=now)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False, populate_existing=True)))
+
+
+def renew_hold(db, token: str, ids, until: datetime) -> list[tuple[int, str]]:
+    """Extend the hold on the rows among `ids` that `token` still holds: their (id, recipient)."""
+    return db.execute(update(OutboxMessage)
+                      .where(OutboxMessage.lock_token == token, OutboxMessage.id.in_(ids))
+                      .values(locked_until=until)
+                      .returning(OutboxMessage.id, OutboxMessage.recipient)
+                      .execution_options(synchronize_session=False)).all()
+
+
+def release(row: OutboxMessage, due_at: datetime, now: datetime, error: str | None = None) -> None:
+    """Not sent now (a retry later, a night deferred to the morning): the row stays open, due at
+    `due_at`, held by nobody, for the dispatcher to hand out again."""
+    if row.status not in OPEN:
+        raise IllegalTransition(f"outbox {row.id}: release of a {row.status!r} row")
+    row.due_at, row.queued_at, row.locked_until, row.lock_token, row.updated_at = due_at, None, None, None, now
+    row.last_error = error[:300] if error else row.last_error
+
+
+def record_sent(row: OutboxMessage, now: datetime, provider_message_id: str | None, cost: str | None) -> None:
+    _move(row, "sent")
+    row.sent_at, row.updated_at = now, now
+    row.provider_message_id, row.cost = provider_message_id, cost
+    row.locked_until, row.lock_token = None, None
+
+
+def close(row: OutboxMessage, status: str, now: datetime, error: str | None = None) -> None:
+    """End a row as failed or rejected (why, in `last_error`), releasing any hold."""
+    if status not in ("failed", "rejected"):
+        raise IllegalTransition(f"close to {status!r}")
+    _move(row, status)
+    row.final_at, row.updated_at = now, now
+    row.last_error = error[:300] if error else row.last_error
+    row.locked_until, row.lock_token = None, None
+
+
+def apply_report(db, provider_message_id: str, status: str, now: datetime, reason: str | None = None) -> bool:
+    """A delivery report: move the row with this provider id forward to `status`; False when
+    unknown or not forward (reports repeat and come out of order)."""
+    if status not in RANK or status in OPEN:
+        return False
+    values = {"status": status, "updated_at": now}
+    if status in FINAL:
+        values["final_at"] = now
+        if reason:
+            values["last_error"] = reason[:300]
+    result = db.execute(update(OutboxMessage)
+                        .where(OutboxMessage.provider_message_id == provider_message_id,
+                               OutboxMessage.status.in_(sources_of(status)))
+                        .values(**values).execution_options(synchronize_session=False))
+    return result.rowcount > 0
+
+
+def cancel(db, where, reason: str, now: datetime) -> int:
+    """Rows matching `where` that are still open and no worker holds never go: failed, with
+    `reason` in `last_error`. Returns how many."""
+    return db.execute(update(OutboxMessage)
+                      .where(where, OutboxMessage.status.in_(OPEN), _unheld(now))
+                      .values(status="failed", last_error=reason[:300], final_at=now, updated_at=now)
+                      ).rowcount  # the session's loaded rows see the change

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ussd_app.sms.optout import may_send, stopped_for
-from ussd_app.sms.outbox import NEW_OUTBOX_IDS, OutboxMessage
+from ussd_app.sms.outbox import OutboxMessage, queue_copy
 
 STOPPED_ON_PURPOSE = ("cancelled", "stopped")  # prefixes of `last_error`
 
@@ -31,10 +31,4 @@ def retry_failed_copy(db, row: OutboxMessage, now: datetime) -> OutboxMessage | 
     key = f"retry:{row.id}"
     if not is_retryable(db, row) or db.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return None
-    copy = OutboxMessage(recipient=row.recipient, language=row.language, body=row.body, parts=row.parts,
-                         kind=row.kind, purpose=row.purpose, dedupe_key=key, status="pending", attempts=0,
-                         due_at=now, campaign_id=row.campaign_id, created_at=now, updated_at=now)
-    db.add(copy)
-    db.flush()
-    db.info.setdefault(NEW_OUTBOX_IDS, []).append(copy.id)
-    return copy
+    return queue_copy(db, row, dedupe_key=key, now=now)

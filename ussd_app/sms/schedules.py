@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from ussd_app.sms import outbox
 from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.sms.reminder import PLANNED, QUEUED, SKIPPED, STOPPED, Reminder
 from ussd_app.text.i18n import LANGUAGES
@@ -137,13 +138,7 @@ def stop_reminders(db, reminders: list[Reminder], *, reason: str, now: datetime)
     count = 0
     for reminder in reminders:
         if reminder.status == QUEUED and reminder.outbox_id is not None:
-            cancelled = db.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == reminder.outbox_id,
-                       OutboxMessage.status.in_(("pending", "queued")),
-                       (OutboxMessage.locked_until.is_(None)) | (OutboxMessage.locked_until < now))
-                .values(status="failed", last_error=f"stopped: {reason}"[:300], final_at=now, updated_at=now)
-            ).rowcount
+            cancelled = outbox.cancel(db, OutboxMessage.id == reminder.outbox_id, f"stopped: {reason}", now)
             if not cancelled:
                 continue
         elif reminder.status != PLANNED:

@@ -20,14 +20,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ussd_app.sms import outbox
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.gateways.interface import GatewayUnavailable, Outcome
 from ussd_app.sms.optout import may_send, record_opt_out, stopped_by_phone
 from ussd_app.sms.blocklist import blocked_among
-from ussd_app.sms.outbox import ERASED_ERROR, OutboxMessage
+from ussd_app.sms.outbox import ERASED_ERROR, OPEN, OutboxMessage
 from ussd_app.sms.purposes import waits_for_morning
 from ussd_app.sms.quiet_hours import in_quiet_hours, next_allowed
 from ussd_app.sms.rate_limit import TokenBucket
@@ -47,7 +48,6 @@ def hold_seconds(gateway, recipients: int) -> int:
     allows."""
     return math.ceil(gateway.longest_send_s(recipients)) + RECORD_BUDGET_S
 BATCH_MAX = 100
-OPEN = ("pending", "queued")
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
 
@@ -113,43 +113,45 @@ def _claim(rt, outbox_id: int, now: datetime, among=None) -> Claim:
         if row.locked_until is not None and row.locked_until > now:
             return Claim("held")
         if row.attempts >= MAX_ATTEMPTS:  # workers kept dying on it: stop here, say why
-            _close(row, "failed", now, f"gave up after {row.attempts} attempts: no answer recorded")
+            outbox.close(row, "failed", now, gave_up(row))
             return Claim("failed")
         if waits_for_morning(row.purpose) and in_quiet_hours(now, settings.quiet_hours_start,
                                                                settings.quiet_hours_end):
-            # Not asked for this minute: deferred to the morning, not dropped; the dispatcher
-            # hands it out when it is due.
-            row.due_at = next_allowed(now, settings.quiet_hours_start, settings.quiet_hours_end)
-            row.queued_at = None
-            row.updated_at = now
+            defer_to_morning(row, settings, now)
             return Claim("deferred")
         ids = [row.id] + _companions(db, row, now, batch_size(settings) - 1, among)
         token = uuid.uuid4().hex
-        claimed = list(db.scalars(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(OPEN),
-                   OutboxMessage.due_at <= now, OutboxMessage.attempts < MAX_ATTEMPTS, _free(now))
-            .values(status="queued", locked_until=now + timedelta(seconds=hold_seconds(rt.gateway, len(ids))),
-                    lock_token=token,
-                    attempts=OutboxMessage.attempts + 1, updated_at=now)
-            .returning(OutboxMessage)
-            .execution_options(synchronize_session=False, populate_existing=True)))
-        # Checked when it goes, not when it was queued: a stop sent in between is honoured.
-        stopped = stopped_by_phone(db, [r.recipient for r in claimed])
-        erased = blocked_among(db, [r.recipient for r in claimed])
-        for r in claimed:
-            if r.recipient in erased:
-                _close(r, "rejected", now, ERASED_ERROR)
-            elif not E164.match(r.recipient):
-                _close(r, "failed", now, "not an E.164 phone number")
-            elif not may_send(r.purpose, stopped.get(r.recipient, ())):
-                _close(r, "rejected", now, "recipient opted out")
+        claimed = outbox.claim(db, ids, now, token=token, max_attempts=MAX_ATTEMPTS,
+                               hold_until=now + timedelta(seconds=hold_seconds(rt.gateway, len(ids))))
+        to_send = vet(db, claimed, now)
         if not claimed:
             return Claim("held")
-        # What the request needs, read here rather than in another transaction after this one.
-        to_send = [r for r in claimed if r.lock_token == token]
         return Claim("claimed", token, row.body, tuple(r.recipient for r in to_send),
                      tuple(r.id for r in to_send))
+
+
+def vet(db, claimed: list[OutboxMessage], now: datetime) -> list[OutboxMessage]:
+    """The claimed rows still to send; the others are closed here. Checked when it goes, not when
+    it was queued: a stop sent in between is honoured."""
+    stopped = stopped_by_phone(db, [r.recipient for r in claimed])
+    erased = blocked_among(db, [r.recipient for r in claimed])
+    to_send = []
+    for r in claimed:
+        if r.recipient in erased:
+            outbox.close(r, "rejected", now, ERASED_ERROR)
+        elif not E164.match(r.recipient):
+            outbox.close(r, "failed", now, "not an E.164 phone number")
+        elif not may_send(r.purpose, stopped.get(r.recipient, ())):
+            outbox.close(r, "rejected", now, "recipient opted out")
+        else:
+            to_send.append(r)
+    return to_send
+
+
+def defer_to_morning(row: OutboxMessage, settings, now: datetime) -> None:
+    """Not asked for this minute: deferred to the morning, not dropped; the dispatcher hands it
+    out when it is due."""
+    outbox.release(row, next_allowed(now, settings.quiet_hours_start, settings.quiet_hours_end), now)
 
 
 def _renew_hold(rt, claim: Claim) -> Claim:
@@ -158,28 +160,36 @@ def _renew_hold(rt, claim: Claim) -> Claim:
     those are not sent again from here."""
     now = rt.clock()
     with rt.session_factory() as db, db.begin():
-        held = db.execute(update(OutboxMessage)
-                          .where(OutboxMessage.lock_token == claim.token, OutboxMessage.id.in_(claim.ids))
-                          .values(locked_until=now + timedelta(seconds=hold_seconds(rt.gateway, len(claim.ids))))
-                          .returning(OutboxMessage.id, OutboxMessage.recipient)
-                          .execution_options(synchronize_session=False)).all()
+        held = outbox.renew_hold(db, claim.token, claim.ids,
+                                 now + timedelta(seconds=hold_seconds(rt.gateway, len(claim.ids))))
     held = sorted(held)  # in claim order (ids), as the request lists them
     return Claim(claim.state, claim.token, claim.body, tuple(r for _, r in held), tuple(i for i, _ in held))
 
 
-def _close(row: OutboxMessage, status: str, now: datetime, error: str | None = None) -> None:
-    row.status, row.final_at, row.updated_at = status, now, now
-    row.last_error = error[:300] if error else row.last_error
-    row.locked_until, row.lock_token = None, None
+def gave_up(row: OutboxMessage) -> str:
+    return f"gave up after {row.attempts} attempts: no answer recorded"
 
 
 def _retry_or_fail(row: OutboxMessage, now: datetime, error: str) -> None:
     if row.attempts >= MAX_ATTEMPTS:
-        _close(row, "failed", now, f"gave up after {row.attempts} attempts: {error}")
+        outbox.close(row, "failed", now, f"gave up after {row.attempts} attempts: {error}")
         return
-    row.last_error = error[:300]
-    row.due_at = now + timedelta(seconds=backoff_seconds(row.attempts))
-    row.queued_at, row.locked_until, row.lock_token, row.updated_at = None, None, None, now
+    outbox.release(row, now + timedelta(seconds=backoff_seconds(row.attempts)), now, error)
+
+
+def apply_result(db, row: OutboxMessage, result, error: str | None, now: datetime) -> None:
+    """Write down what the gateway said about `row` (`result`; None: nothing about it)."""
+    if error is not None or result is None:
+        _retry_or_fail(row, now, error or "no answer for this number")
+    elif result.outcome is Outcome.SENT:
+        outbox.record_sent(row, now, result.provider_message_id, result.cost)
+    elif result.outcome is Outcome.BLOCKED:
+        outbox.close(row, "rejected", now, result.detail or "blocked at the gateway")
+        record_opt_out(db, row.recipient, source="gateway", now=now)
+    elif result.outcome is Outcome.FAILED:
+        outbox.close(row, "failed", now, result.detail or "refused by the gateway")
+    else:
+        _retry_or_fail(row, now, result.detail or "the gateway asked to retry")
 
 
 def _record(rt, token: str, results, error: str | None) -> dict[str, int]:
@@ -188,20 +198,7 @@ def _record(rt, token: str, results, error: str | None) -> dict[str, int]:
     by_number = {r.number: r for r in results}
     with rt.session_factory() as db, db.begin():
         for row in db.scalars(select(OutboxMessage).where(OutboxMessage.lock_token == token)):
-            result = by_number.get(row.recipient)
-            if error is not None or result is None:
-                _retry_or_fail(row, now, error or "no answer for this number")
-            elif result.outcome is Outcome.SENT:
-                row.status, row.sent_at, row.updated_at = "sent", now, now
-                row.provider_message_id, row.cost = result.provider_message_id, result.cost
-                row.locked_until, row.lock_token = None, None
-            elif result.outcome is Outcome.BLOCKED:
-                _close(row, "rejected", now, result.detail or "blocked at the gateway")
-                record_opt_out(db, row.recipient, source="gateway", now=now)
-            elif result.outcome is Outcome.FAILED:
-                _close(row, "failed", now, result.detail or "refused by the gateway")
-            else:
-                _retry_or_fail(row, now, result.detail or "the gateway asked to retry")
+            apply_result(db, row, by_number.get(row.recipient), error, now)
             outcome[row.status] = outcome.get(row.status, 0) + 1
     return outcome
 
@@ -217,6 +214,18 @@ def _record_with_retries(rt, token: str, results, error: str | None, tries: int 
             log.warning("sms: could not record the gateway's answer (try %d of %d)", attempt, tries)
             time.sleep(0.5 * attempt)
     return {}
+
+
+def request(rt, body: str, recipients) -> tuple[list, str | None]:
+    """One gateway request: (per-recipient results, or the error that left no answer)."""
+    try:
+        return rt.gateway.send(body, list(recipients)), None
+    except GatewayUnavailable as exc:
+        log.warning("sms: send of %d messages failed: %s", len(recipients), exc)
+        return [], str(exc)
+    except Exception as exc:  # an adapter bug must still end in retry/failed, not a row held forever
+        log.exception("sms: gateway adapter raised")
+        return [], f"gateway adapter error: {type(exc).__name__}"
 
 
 def describe(outcome: dict[str, int]) -> str:
@@ -240,15 +249,7 @@ def deliver_with_companions(rt, outbox_id: int, *, among=None) -> tuple[dict[str
     claim = _renew_hold(rt, claim)
     if not claim.ids:  # held too long: every row went to another worker meanwhile
         return {"held": 1}, []
-    results, error = [], None
-    try:
-        results = rt.gateway.send(claim.body, list(claim.recipients))
-    except GatewayUnavailable as exc:
-        error = str(exc)
-        log.warning("sms: send of %d messages failed: %s", len(claim.ids), error)
-    except Exception as exc:  # an adapter bug must still end in retry/failed, not a row held forever
-        error = f"gateway adapter error: {type(exc).__name__}"
-        log.exception("sms: gateway adapter raised")
+    results, error = request(rt, claim.body, claim.recipients)
     outcome = _record_with_retries(rt, claim.token, results, error)
     log.info("sms: outbox %s batch of %d: %s", outbox_id, len(claim.ids), describe(outcome))
     return outcome, list(claim.ids)

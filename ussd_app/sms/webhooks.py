@@ -11,10 +11,10 @@ ever moves forward.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, request
-from sqlalchemy import update
 
 from ussd_app.callback_auth import callback_authenticated, plain, refuse_callback
 from ussd_app.clock import app_now
+from ussd_app.sms import outbox
 from ussd_app.sms.gateways import webhook_parser
 from ussd_app.sms.gateways.interface import (
     BadWebhook,
@@ -24,7 +24,7 @@ from ussd_app.sms.gateways.interface import (
 )
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.inbound import handle_inbound, inbound_key
-from ussd_app.sms.outbox import RANK, OutboxMessage, take_new_outbox_ids
+from ussd_app.sms.outbox import take_new_outbox_ids
 from ussd_app.ussd_request import BadCallback, normalise_phone
 
 bp = Blueprint("sms", __name__)
@@ -32,20 +32,7 @@ bp = Blueprint("sms", __name__)
 
 def apply_delivery_report(db, report: DeliveryReport, now) -> bool:
     """Move the row forward to the reported status; False when unknown or not forward."""
-    new = report.status
-    if new not in RANK:
-        return False
-    behind = [s for s, rank in RANK.items() if rank < RANK[new]]
-    values = dict(status=new, updated_at=now)
-    if RANK[new] == RANK["delivered"]:
-        values["final_at"] = now
-        if report.reason:
-            values["last_error"] = report.reason[:300]
-    result = db.execute(update(OutboxMessage)
-                        .where(OutboxMessage.provider_message_id == report.provider_message_id,
-                               OutboxMessage.status.in_(behind))
-                        .values(**values).execution_options(synchronize_session=False))
-    return result.rowcount > 0
+    return outbox.apply_report(db, report.provider_message_id, report.status, now, report.reason)
 
 
 def _parser(gateway: str) -> WebhookParser:

@@ -5,8 +5,8 @@ combo): a value posted again is "updated", never added. It answers with an impor
 wrapped in a web message (DHIS2 2.38 and later; `wrapped=False` answers the bare summary of
 older versions), HTTP 200 when every value was taken and 409 with conflicts when some were
 ignored: an unknown data element or combination ignores that value, an unknown org unit the
-whole set. Basic auth is checked; scripted faults (HTTP 5xx, answers slower than the client
-waits) are served first.
+whole set. Basic auth is checked; scripted faults, latency and the loopback server are the
+shared ones of `fake_http.FakeApi` (a fault is served before the import).
 
 Run it: `python -m ussd_app.testing.fake_dhis2 --port 8766`, then
 `DHIS2_URL=http://127.0.0.1:8766 DHIS2_USERNAME=admin DHIS2_PASSWORD=district`.
@@ -17,16 +17,22 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import threading
-import time
-from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from ussd_app.testing.fake_http import FakeApi
 
 
-class FakeDhis2:
+def _message(status: int, text: str) -> dict:
+    """DHIS2's web message for an error."""
+    return {"httpStatus": text, "httpStatusCode": status, "status": "ERROR", "message": text}
+
+
+class FakeDhis2(FakeApi):
+    name = "dhis2"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, username: str = "admin",
                  password: str = "district", data_elements=None, org_units=None,
                  category_option_combos=None, wrapped: bool = True):
+        super().__init__(host, port)
         self.username, self.password = username, password
         # None: any uid exists. A set: only these do (others are conflicts).
         self.data_elements = set(data_elements) if data_elements is not None else None
@@ -35,33 +41,10 @@ class FakeDhis2:
         self.wrapped = wrapped
         self.values: dict[tuple, str] = {}  # (dataElement, period, orgUnit, coc) -> value
         self.posts: list[dict] = []  # payloads that reached the import (faults excluded)
-        self.received = 0  # every request, faulty or not
-        self._faults: deque[tuple[str, float]] = deque()
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "FakeDhis2":
-        threading.Thread(target=self._server.serve_forever, name="fake-dhis2", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def fail_next(self, count: int = 1, status: int = 503) -> None:
-        with self._lock:
-            self._faults.extend([("http", status)] * count)
-
-    def hang_next(self, count: int = 1, seconds: float = 2.0) -> None:
-        """The next requests are answered only after `seconds` (the client has given up)."""
-        with self._lock:
-            self._faults.extend([("hang", seconds)] * count)
+    def fail_next(self, count: int = 1, status: int = 503, body: object = None) -> None:
+        """The next `count` imports get this HTTP status, with DHIS2's web message by default."""
+        super().fail_next(count, status, body if body is not None else _message(status, "Service Unavailable"))
 
     def value(self, data_element: str, period: str, org_unit: str, coc: str | None = None) -> str | None:
         with self._lock:
@@ -120,52 +103,21 @@ class FakeDhis2:
         return http, {"httpStatus": "OK" if http == 200 else "Conflict", "httpStatusCode": http,
                       "status": "OK" if http == 200 else status, "message": message, "response": summary}
 
-    def _next_fault(self):
-        with self._lock:
-            self.received += 1
-            return self._faults.popleft() if self._faults else None
-
-    def _handler_class(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _reply(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json;charset=UTF-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _message(self, status: int, text: str) -> None:
-                self._reply(status, {"httpStatus": text, "httpStatusCode": status, "status": "ERROR",
-                                     "message": text})
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.path.split("?")[0].rstrip("/") != "/api/dataValueSets":
-                    return self._message(404, "Not Found")
-                if not fake._authorised(self.headers.get("Authorization")):
-                    return self._message(401, "Unauthorized")
-                fault = fake._next_fault()
-                if fault is not None and fault[0] == "hang":
-                    time.sleep(fault[1])
-                    return self._message(504, "Gateway Timeout")
-                if fault is not None:
-                    return self._message(int(fault[1]), "Service Unavailable")
-                try:
-                    payload = json.loads(body.decode("utf-8"))
-                except (UnicodeDecodeError, ValueError):
-                    return self._message(400, "Bad Request")
-                if not isinstance(payload, dict) or not isinstance(payload.get("dataValues"), list):
-                    return self._message(400, "Bad Request")
-                status, answer = fake.import_values(payload)
-                return self._reply(status, answer)
-
-        return Handler
+    def handle(self, method: str, path: str, headers, body: bytes) -> tuple[int, object]:
+        if method != "POST" or path.split("?")[0].rstrip("/") != "/api/dataValueSets":
+            return 404, _message(404, "Not Found")
+        if not self._authorised(headers.get("Authorization")):
+            return 401, _message(401, "Unauthorized")
+        fault = self.faulted()  # counts the request in `received`
+        if fault is not None:
+            return fault
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return 400, _message(400, "Bad Request")
+        if not isinstance(payload, dict) or not isinstance(payload.get("dataValues"), list):
+            return 400, _message(400, "Bad Request")
+        return self.import_values(payload)
 
 
 def main() -> None:
@@ -177,10 +129,7 @@ def main() -> None:
     args = parser.parse_args()
     fake = FakeDhis2(args.host, args.port, username=args.username, password=args.password)
     print(f"fake DHIS2 on {fake.url} (DHIS2_URL={fake.url})")
-    try:
-        fake._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    fake.serve_forever()
 
 
 if __name__ == "__main__":

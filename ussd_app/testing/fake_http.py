@@ -21,6 +21,13 @@ import requests
 CALLBACK_TIMEOUT_S = 10
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's default backlog of 5 drops connections when a few workers each keep many
+    # requests in flight (the client then times out connecting); a real gateway takes them.
+    request_queue_size = 256
+
+
 class FakeApi:
     """The server; start() binds a free loopback port unless one is given. Subclasses answer
     `handle(method, path, headers, body)` and describe their callbacks."""
@@ -37,8 +44,7 @@ class FakeApi:
         self._faults: deque[tuple[str, float, object]] = deque()
         self._random_faults: tuple[float, float, random.Random] | None = None
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), self._handler_class())
 
     @property
     def url(self) -> str:
