@@ -20,7 +20,7 @@ import time
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import or_, select, text, tuple_
+from sqlalchemy import or_, select, text, tuple_, update
 
 from ussd_app.redis_conn import run_cron_in_thread
 from ussd_app.sms import runtime as sms_runtime
