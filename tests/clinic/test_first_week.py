@@ -54,7 +54,7 @@ def test_no_page_shows_a_raw_code(signed_in, busy_centre, lang):
     assert "sauté sa date était passée quand il a été programmé" in person
     assert "Rendez-vous · 2 jours avant" in person and "arrêté par awa" in person
     child = visible_text(b.get("/clinic/people/22376000003").get_data(as_text=True))
-    assert "Vaccination · à 6 semaines" in child and "elle les a arrêtés depuis son téléphone" in child
+    assert "Vaccination · à 9 mois" in child and "elle les a arrêtés depuis son téléphone" in child
     messages = visible_text(b.get("/clinic/messages").get_data(as_text=True))
     assert "(inscription, 1 SMS)" in messages and "annulé par le centre" in messages
 

@@ -44,6 +44,21 @@ def import_facilities(csv_file: Path) -> None:
     click.echo(f"facilities: {added} added, {updated} updated")
 
 
+@facilities.command("malaria-vaccine")
+@click.argument("code")
+@click.argument("state", type=click.Choice(["on", "off"]))
+def malaria_vaccine_command(code: str, state: str) -> None:
+    """Say whether a centre gives the R21 malaria vaccine (its children's plans include it)."""
+    from ussd_app.health.facilities import UnknownFacility, set_malaria_vaccine
+
+    try:
+        with _session_factory()() as db, db.begin():
+            set_malaria_vaccine(db, code, state == "on", now=cli_now())
+    except UnknownFacility as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{code.upper()}: malaria vaccine {state} (plans made from now on follow it)")
+
+
 @click.group("enrollments")
 def enrollments() -> None:
     """Registrations for subsidized care: list them, approve or decline them."""

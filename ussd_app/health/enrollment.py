@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ussd_app.clock import system_now
 from ussd_app.db import Base, UTCDateTime
 from ussd_app.health import references
-from ussd_app.health.facilities import Facility
+from ussd_app.health.facilities import Facility, flags
 from ussd_app.sms.outbox import queue_sms
 from ussd_app.sms.purposes import NOTICE, REQUESTED
 from ussd_app.subscribers import find_by_phone
@@ -192,7 +192,7 @@ def approve(db, reference: str, *, now: datetime) -> Enrollment:
         schedules.start_immunization_schedule(
             db, phone=enrollment.phone, language=language, child_name=enrollment.child_name,
             birth_date=enrollment.birth_date, facility_name=centre,
-            source_ref=enrollment.source_ref, now=now)
+            source_ref=enrollment.source_ref, now=now, flags=flags(enrollment.facility))
     else:
         schedules.start_antenatal_schedule(
             db, phone=enrollment.phone, language=language, due_date=enrollment.due_date,

@@ -19,10 +19,10 @@ from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.optout import may_send, stopped_by_phone
 from ussd_app.sms.outbox import OutboxMessage, queue_sms, take_new_outbox_ids
-from ussd_app.sms.purposes import AT_NIGHT, REMINDER
+from ussd_app.sms.purposes import AT_NIGHT, OVERDUE, REMINDER
 from ussd_app.sms.quiet_hours import BAMAKO, in_quiet_hours
 from ussd_app.sms.reminder import PLANNED, QUEUED, SKIPPED, Reminder
-from ussd_app.sms.wording import reminder_message
+from ussd_app.sms.wording import is_overdue, reminder_message
 from ussd_app.subscribers import Subscriber
 from ussd_app.text.i18n import LANGUAGES
 
@@ -58,7 +58,8 @@ def materialise_reminders(db, now: datetime) -> int:
         else:
             reminder.language = current_language.get(reminder.phone, reminder.language)
             row = queue_sms(db, recipient=reminder.phone, language=reminder.language,
-                            message=reminder_message(reminder), kind="reminder", purpose=REMINDER,
+                            message=reminder_message(reminder), kind="reminder",
+                            purpose=OVERDUE if is_overdue(reminder) else REMINDER,
                             dedupe_key=f"reminder:{reminder.id}", now=now)
             reminder.status, reminder.outbox_id = QUEUED, row.id
             queued += 1

@@ -1,0 +1,91 @@
+"""Which visits a child or a pregnancy still has, and when: from the calendar, what was given
+or attended, and the earliest day she can be asked to come. Pure functions (no database).
+
+A dose is planned at its age, and never sooner than its minimum interval after the antigen's
+previous dose (given or planned): Penta1 given at 9 weeks moves Penta2 to 13 weeks. A child
+registered late is planned from `earliest` (tomorrow, when a plan is made), and a dose past its
+catch-up age is dropped rather than reminded. With `earliest=None` the same function gives the
+dates the visits were due on time, which the late list and the coverage chart compare with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ussd_app.health.calendar import CALENDAR, Calendar, Dose
+
+PREGNANCY_DAYS = 280  # expected date of delivery = 40 weeks after the last menstrual period
+FIRST_CONTACT = "anc-first"  # "come for your first visit", when the 12-week contact has passed
+FIRST_CONTACT_GAP = timedelta(days=14)  # a contact this close after the first visit is not asked
+# Missed doses wait for a visit already due within this time rather than bring her twice.
+CATCH_UP_JOINS_WITHIN = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    step: str
+    day: date  # when she is asked to come (or was due, with earliest=None)
+    doses: tuple[Dose, ...]  # still to give at this visit
+    given: tuple[Dose, ...]  # already recorded
+    dropped: tuple[Dose, ...]  # past their catch-up age: never reminded
+
+
+def _in_season(day: date, months: tuple[int, ...]) -> date:
+    while months and day.month not in months:
+        day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return day
+
+
+def plan_child(birth: date, given: dict[str, date], *, flags: frozenset[str] = frozenset(),
+               earliest: date | None, calendar: Calendar = CALENDAR) -> list[PlannedVisit]:
+    """Every visit of the calendar for this child, in order, with what is left to give."""
+    last: dict[str, date] = {}  # antigen -> date of its latest dose, given or planned
+    visits = []
+    schedule = calendar.visits(flags)
+    if earliest is not None:
+        soon = [age.after(birth) for _, age, _ in schedule
+                if earliest <= age.after(birth) <= earliest + CATCH_UP_JOINS_WITHIN]
+        earliest = min(soon, default=earliest)
+    for step, age, doses in schedule:
+        done = tuple(d for d in doses if d.key in given)
+        for dose in done:
+            last[dose.antigen] = max(last.get(dose.antigen, given[dose.key]), given[dose.key])
+        pending = [d for d in doses if d.key not in given]
+        dropped: list[Dose] = []
+        while True:
+            dues = [age.after(birth)] + [last[d.antigen] + timedelta(days=d.min_interval_days)
+                                         for d in pending if d.antigen in last]
+            day = max(dues + ([earliest] if earliest else []))
+            day = _in_season(day, tuple(sorted({m for d in pending for m in d.months_of_year})))
+            late = [d for d in pending if d.catch_up_until.after(birth) < day]
+            if not late:
+                break
+            dropped += late
+            pending = [d for d in pending if d not in late]
+        for dose in pending:
+            last[dose.antigen] = day
+        visits.append(PlannedVisit(step, day, tuple(pending), done, tuple(dropped)))
+    return visits
+
+
+def antenatal_dates(due_date: date, calendar: Calendar = CALENDAR) -> list[tuple[str, date]]:
+    start = due_date - timedelta(days=PREGNANCY_DAYS)
+    return [(f"anc{w}", start + timedelta(weeks=w)) for w in calendar.antenatal_weeks]
+
+
+def plan_pregnancy(due_date: date, attended: list[date], *, earliest: date,
+                   calendar: Calendar = CALENDAR) -> list[tuple[str, date, bool]]:
+    """(step, day, still asked) for each contact. The contacts she attended count in order;
+    a contact whose day is before `earliest` is not asked. If she has attended none and the
+    first contact has passed, a first visit is asked on `earliest` and the contacts within two
+    weeks after it are not."""
+    contacts = antenatal_dates(due_date, calendar)[len(attended):]
+    first_day = None
+    if not attended and contacts and contacts[0][1] < earliest <= due_date:
+        first_day = earliest
+    rows = [(FIRST_CONTACT, first_day, True)] if first_day else []
+    for step, day in contacts:
+        asked = day >= earliest and not (first_day and day < first_day + FIRST_CONTACT_GAP)
+        rows.append((step, day, asked))
+    return rows
