@@ -146,3 +146,10 @@ def opted_out(stopped: frozenset[str]) -> T | None:
     if CAMPAIGNS in stopped:
         return T(N_("She stopped the centres' campaigns."))
     return None
+
+
+def days_late(days: int) -> T:
+    """"3 weeks", "12 days": how late, as staff say it."""
+    if days >= 14:
+        return T(N_("{count} weeks"), {"count": days // 7})
+    return T(N_("{count} days"), {"count": days})

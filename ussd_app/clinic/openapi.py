@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ussd_app.clinic import openapi_care
 from ussd_app.health.enrollment import DECLINE_REASONS
 
 
@@ -31,7 +32,8 @@ SEND_AT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1
 
 EXPORT_KINDS = {"registrations": "Registrations", "people": "People and their reminders",
                 "campaigns": "Campaign results, one row per SMS", "outbox": "The outbox",
-                "ledger": "A savings group's ledger"}
+                "ledger": "A savings group's ledger",
+                "late": "The late list: who, which doses or contacts, how late, phone"}
 EXPORT_PARAMETERS = {
     "ledger": [{"name": "group_id", "in": "query", "required": True,
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}],
@@ -106,6 +108,7 @@ def document() -> dict:
                 "parameters": [CAMPAIGN_ID],
                 "responses": {"200": _json(_ref("Campaign")), **ERRORS}}},
             **{f"/exports/{kind}.csv": {"get": export(kind)} for kind in EXPORT_KINDS},
+            **openapi_care.paths(_ref, _json, REFERENCE, IDEMPOTENCY, REFUSED, ERRORS),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
@@ -166,6 +169,7 @@ def document() -> dict:
                     "recipients": {"type": "integer"}, "planned": {"type": "integer"},
                     "waiting": {"type": "integer"}, "sent": {"type": "integer"}, "delivered": {"type": "integer"},
                     "failed": {"type": "integer"}, "cancelled": {"type": "integer"}}},
+                **openapi_care.schemas(),
             },
         },
     }

@@ -8,7 +8,7 @@ import uuid
 from flask import flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
-from ussd_app.clinic import directory, labels
+from ussd_app.clinic import care, directory, labels
 from ussd_app.clinic.appointments import AppointmentError, set_appointment, stop_schedule
 from ussd_app.clinic.days import DAY_PATTERN, parse_day
 from ussd_app.clinic.handoff import commit_and_send
@@ -41,8 +41,9 @@ def people():
 @bp.get("/people/<digits>")
 def person(digits: str):
     found = directory.person(g.db, g.scope, _phone(digits))
+    today = app_now().date()
     return render_template("clinic/person.html", person=found, digits=digits, day_pattern=DAY_PATTERN,
-                           form_key=uuid.uuid4().hex, today=app_now().date())
+                           form_key=uuid.uuid4().hex, today=today, journeys=care.journeys(g.db, found, today))
 
 
 @bp.post("/people/<digits>/appointments")

@@ -89,3 +89,38 @@ def plan_pregnancy(due_date: date, attended: list[date], *, earliest: date,
         asked = day >= earliest and not (first_day and day < first_day + FIRST_CONTACT_GAP)
         rows.append((step, day, asked))
     return rows
+
+
+def due_on(birth: date, given: dict[str, date], today: date, *, flags: frozenset[str] = frozenset(),
+           calendar: Calendar = CALENDAR) -> list[Dose]:
+    """The doses a child can be given today: of age, still allowed, far enough after the
+    antigen's previous dose, which must have been given (unless it is past its own age limit)."""
+    doses = calendar.doses_for(flags)
+    by_key = {d.key: d for d in doses}
+    due = []
+    for dose in sorted(doses, key=lambda d: (d.age.after(birth), d.antigen, d.number)):
+        if dose.key in given or not dose.age.after(birth) <= today <= dose.catch_up_until.after(birth):
+            continue
+        previous = by_key.get(f"{dose.antigen}{dose.number - 1}")
+        if previous is not None:
+            if previous.key in given:
+                if given[previous.key] + timedelta(days=dose.min_interval_days) > today:
+                    continue
+            elif previous.catch_up_until.after(birth) >= today:
+                continue
+        if dose.months_of_year and today.month not in dose.months_of_year:
+            continue
+        due.append(dose)
+    return due
+
+
+def late_doses(birth: date, given: dict[str, date], today: date, *, after_days: int = 7,
+               flags: frozenset[str] = frozenset(), calendar: Calendar = CALENDAR) -> list[tuple[Dose, date]]:
+    """Doses not recorded `after_days` after the day they were due (on the plan that follows
+    what was given), and still allowed today: (dose, day it was due)."""
+    late = []
+    for visit in plan_child(birth, given, flags=flags, earliest=None, calendar=calendar):
+        if visit.day + timedelta(days=after_days) > today:
+            continue
+        late += [(d, visit.day) for d in visit.doses if d.catch_up_until.after(birth) >= today]
+    return late
