@@ -36,14 +36,14 @@ class LateRow:
     days_late: int
 
 
-def _given_by_enrollment(db, ids: list[int]) -> dict[int, dict[str, date]]:
+def given_by_enrollment(db, ids: list[int]) -> dict[int, dict[str, date]]:
     given: dict[int, dict[str, date]] = {i: {} for i in ids}
     for row in db.scalars(select(DoseGiven).where(DoseGiven.enrollment_id.in_(ids))) if ids else ():
         given[row.enrollment_id][row.key] = row.given_on
     return given
 
 
-def _contacts_by_enrollment(db, ids: list[int]) -> dict[int, list[date]]:
+def contacts_by_enrollment(db, ids: list[int]) -> dict[int, list[date]]:
     contacts: dict[int, list[date]] = {i: [] for i in ids}
     rows = db.execute(select(ContactAttended.enrollment_id, ContactAttended.attended_on)
                       .where(ContactAttended.enrollment_id.in_(ids))
@@ -57,7 +57,7 @@ def journeys(db, person, today: date) -> dict[str, Journey]:
     """Per reference, the journey of each approved registration on the person's page."""
     approved = [e for e in person.enrollments if e.status == APPROVED]
     ids = [e.id for e in approved]
-    given, contacts = _given_by_enrollment(db, ids), _contacts_by_enrollment(db, ids)
+    given, contacts = given_by_enrollment(db, ids), contacts_by_enrollment(db, ids)
     found = {}
     for e in approved:
         journey = Journey(e, given[e.id], contacts=contacts[e.id])
@@ -70,7 +70,7 @@ def journeys(db, person, today: date) -> dict[str, Journey]:
 def late_list(db, scope: Scope, today: date) -> list[LateRow]:
     """Approved children with doses not recorded a week after their day, most late first."""
     children = list(db.scalars(enrollments(scope, APPROVED, CHILD).order_by(Enrollment.id).limit(MAX_LATE_ROWS)))
-    given = _given_by_enrollment(db, [e.id for e in children])
+    given = given_by_enrollment(db, [e.id for e in children])
     rows = []
     for child in children:
         late = late_doses(child.birth_date, given[child.id], today, after_days=LATE_AFTER_DAYS,
@@ -85,7 +85,7 @@ def late_pregnancies(db, scope: Scope, today: date) -> list[LateRow]:
     """Approved pregnancies with no contact recorded a week after a contact's day."""
     pregnancies = list(db.scalars(enrollments(scope, APPROVED, PREGNANCY).order_by(Enrollment.id)
                                   .limit(MAX_LATE_ROWS)))
-    contacts = _contacts_by_enrollment(db, [e.id for e in pregnancies])
+    contacts = contacts_by_enrollment(db, [e.id for e in pregnancies])
     rows = []
     for pregnancy in pregnancies:
         if not pregnancy.due_date or today > pregnancy.due_date:

@@ -1,12 +1,13 @@
 """Care journeys on the dashboard: doses and antenatal contacts ticked on the person's page, the
-centre's late list."""
+centre's late list, its coverage charts."""
 
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
-from ussd_app.clinic import care, directory
+from ussd_app.clinic import care, chart, coverage, directory
 from ussd_app.clinic.days import parse_day
 from ussd_app.clinic.handoff import commit_and_send
 from ussd_app.clinic.views_people import _phone
@@ -80,3 +81,20 @@ def late_list():
     today = app_now().date()
     return render_template("clinic/late.html", children=care.late_list(g.db, g.scope, today),
                            pregnancies=care.late_pregnancies(g.db, g.scope, today), today=today)
+
+
+DOSE_LABELS = {"on_time": N_("on time"), "late": N_("late"), "missing": N_("not given")}
+CONTACT_LABELS = {"anc8": N_("8 contacts or more"), "anc4": N_("4 to 7 contacts"), "anc1": N_("1 to 3 contacts"),
+                  "anc0": N_("no contact")}
+
+
+@bp.get("/coverage")
+def coverage_page():
+    found = coverage.compute(g.db, g.scope, app_now().date())
+    doses_svg = chart.svg(found.doses, coverage.DOSE_SERIES, {k: _(v) for k, v in DOSE_LABELS.items()},
+                          _("Doses due each month, in %"))
+    contacts_svg = chart.svg(found.contacts, coverage.CONTACT_SERIES, {k: _(v) for k, v in CONTACT_LABELS.items()},
+                             _("Pregnancies by expected month of delivery"))
+    return render_template("clinic/coverage.html", c=found, doses_svg=Markup(doses_svg),
+                           contacts_svg=Markup(contacts_svg), dose_labels=DOSE_LABELS, contact_labels=CONTACT_LABELS,
+                           series=coverage.DOSE_SERIES, contact_series=coverage.CONTACT_SERIES)
