@@ -38,7 +38,7 @@ def test_the_registration_link_opens_the_mothers_page(signed_in, world):
 def test_no_page_shows_a_raw_code(signed_in, busy_centre, lang):
     urls = ["/clinic/registrations?status=all", "/clinic/people", "/clinic/messages", "/clinic/campaigns",
             "/clinic/campaigns/new", f"/clinic/campaigns/{busy_centre['campaign'].id}", "/clinic/savings"]
-    urls += [f"/clinic/people/2237600000{n}" for n in (1, 2, 3, 4)]
+    urls += [f"/clinic/people/2237600000{n}" for n in (1, 2, 3, 4)] + ["/clinic/late", "/clinic/coverage"]
     for username in ("awa", "admin"):
         b = signed_in(username)
         b.post("/clinic/language", {"lang": lang, "next": "/clinic/registrations"})
