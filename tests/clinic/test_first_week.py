@@ -205,6 +205,13 @@ def test_the_demo_gives_the_midwife_her_groups_and_the_reminders_mother(app, db)
     assert "Mère de Awa" in text and "Vaccination · à 6 semaines · Awa" in text and "programmé" in text
     stopped = visible_text(admin.get("/clinic/people/22376990002").get_data(as_text=True))
     assert "Elle a arrêté ses rappels depuis son téléphone" in stopped
+    # The late list and the coverage chart have something to show (ussd_app.health.demo_care).
+    late = visible_text(midwife.get("/clinic/late").get_data(as_text=True))
+    assert "Moussa" in late and "Fanta" in late and "Aminata Sangaré" in late and "Seydou" not in late
+    coverage = page(midwife.get("/clinic/coverage"))
+    # Penta1: Seydou on time, Oumou late, Moussa not given.
+    assert "<tr><td>Penta1</td><td>33 %</td><td>33 %</td><td>3</td></tr>" in coverage
+    assert 'data-series="anc4"' in coverage
     assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0  # demo rows send nothing
 
 
