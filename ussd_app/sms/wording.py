@@ -29,11 +29,12 @@ def local_date(language: str, day: date) -> str:
 
 
 # TRANSLATORS: Source: the visit date comes from Mali's routine immunization calendar (PEV) in
-# ussd_app/sms/schedules.py, which cites its sources; this text states no health fact of its own.
+# ussd_app/health/data/calendar.toml, which cites a source for each dose; this text states no
+# health fact of its own.
 IMMUNIZATION = N_("Reminder: {child} has a vaccination visit at {facility} on {date}. "
                   "Bring the child's health card.")
 # TRANSLATORS: Source: the visit date comes from the WHO antenatal care contacts (2016) in
-# ussd_app/sms/schedules.py; neutral on purpose: no pregnancy is named on a shared phone.
+# ussd_app/health/data/calendar.toml; neutral on purpose: no pregnancy is named on a shared phone.
 ANTENATAL = N_("Reminder: you have a health visit at {facility} on {date}. Bring your health booklet.")
 # TRANSLATORS: Source: WHO antenatal care recommendations (2016): the first contact by 12 weeks;
 # sent when that date has passed with no contact recorded. Neutral: no pregnancy is named.
