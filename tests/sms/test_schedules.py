@@ -1,6 +1,6 @@
 """Reminder schedules: dates against hand-computed examples, skips, idempotence, stopping."""
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -145,3 +145,15 @@ def test_wording_is_neutral_gsm_and_one_part(db):
     assert "Aminata" in imm and "lundi 16 mars" in imm and long_facility in imm
     ten_weeks.language = "bm"
     assert "tènèn marisikalo tile 16" in render_sms("bm", reminder_message(ten_weeks))
+
+
+@pytest.mark.parametrize("days_after_birth", [0, 1])
+def test_the_birth_visit_is_reminded_when_registration_is_on_the_day_of_birth_or_the_day_after(db, days_after_birth):
+    birth = date(2026, 3, 2)
+    now = bamako(str(birth + timedelta(days=days_after_birth)), 15)
+    planned = schedules.start_immunization_schedule(
+        db, phone=PHONE, language="fr", child_name="Awa", birth_date=birth, facility_name="CSCom Sotuba",
+        source_ref=f"enrollment:BIRTH{days_after_birth}", now=now)
+    visit = {r.step: r for r in planned}["birth"]
+    # BCG and polio 0 tomorrow (polio 0 is still within its two weeks); the reminder goes now.
+    assert (visit.status, visit.visit_date, visit.due_at) == ("planned", now.date() + timedelta(days=1), now)
