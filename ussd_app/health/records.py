@@ -86,7 +86,6 @@ def record_doses(db, enrollment: Enrollment, doses: list[tuple[str, date]], *, r
         raise RecordError("doses are recorded for a child's registration")
     if not doses:
         raise RecordError("no dose to record")
-    known = doses_given(db, enrollment)
     rows, created = [], 0
     for name, given_on in doses:
         dose = CALENDAR.dose(name)
@@ -109,7 +108,6 @@ def record_doses(db, enrollment: Enrollment, doses: list[tuple[str, date]], *, r
                         created_at=now)
         db.add(row)
         rows.append(row)
-        known[dose.key] = given_on
         created += 1
     db.flush()
     if created:
