@@ -21,9 +21,9 @@ def _recorded(found, done, rows: list[dict]):
 
 @api.post("/enrollments/<reference>/doses")
 def doses_record(reference: str):
+    found = directory.enrollment(g.api_db, g.api_scope, reference)  # 404 first: nothing said of another centre
     key = _idempotency_key()
     body = _body("NewDoses")
-    found = directory.enrollment(g.api_db, g.api_scope, reference)
     doses = [(str(d["dose"]), date.fromisoformat(d["date"])) for d in body["doses"]]
     try:
         done = record_doses(g.api_db, found, doses, recorded_by=f"api:{g.api_token.name}", client_key=key,
@@ -36,9 +36,9 @@ def doses_record(reference: str):
 
 @api.post("/enrollments/<reference>/contacts")
 def contact_record(reference: str):
+    found = directory.enrollment(g.api_db, g.api_scope, reference)
     key = _idempotency_key()
     body = _body("NewContact")
-    found = directory.enrollment(g.api_db, g.api_scope, reference)
     try:
         done = record_contact(g.api_db, found, date.fromisoformat(body["date"]),
                               recorded_by=f"api:{g.api_token.name}", client_key=key, now=app_now())
