@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tests.clinic.conftest import enroll, page
 from tests.conftest import TEST_NOW
@@ -52,3 +53,18 @@ def test_the_coverage_page_draws_both_charts(signed_in, histories):
     text = page(signed_in("awa").get("/clinic/coverage"))
     assert text.count("<svg") >= 2 and 'data-series="on_time"' in text and 'data-series="anc4"' in text
     assert "à temps" in text and "Couverture" in text
+
+
+def test_an_admin_says_which_centres_give_the_malaria_vaccine(signed_in, db, world):
+    from ussd_app.health.facilities import Facility
+
+    awa = signed_in("awa")
+    assert "Vaccin contre le paludisme (R21)" in page(awa.get("/clinic/coverage"))
+    assert awa.post("/clinic/facilities/BKO-C1-SOTUBA/malaria-vaccine", {"gives": "1"}).status_code == 404
+    admin = signed_in("admin")
+    admin.get("/clinic/coverage")
+    response = admin.post("/clinic/facilities/BKO-C1-SOTUBA/malaria-vaccine", {"gives": "1"}, follow_redirects=True)
+    assert "vaccin contre le paludisme oui" in page(response)
+    db.expire_all()
+    assert db.scalar(select(Facility.malaria_vaccine).where(Facility.code == "BKO-C1-SOTUBA")) is True
+    assert admin.post("/clinic/facilities/NOPE/malaria-vaccine", {"gives": "1"}).status_code == 404

@@ -11,8 +11,9 @@ from ussd_app.clinic import care, chart, coverage, directory
 from ussd_app.clinic.days import parse_day
 from ussd_app.clinic.handoff import commit_and_send
 from ussd_app.clinic.views_people import _phone
-from ussd_app.clinic.web import _, bp
+from ussd_app.clinic.web import _, admin_required, bp
 from ussd_app.clock import app_now
+from ussd_app.health.facilities import UnknownFacility, set_malaria_vaccine
 from ussd_app.health.records import RecordError, record_contact, record_doses
 from ussd_app.text.i18n import N_, NP_
 
@@ -22,6 +23,7 @@ CONTACT_RECORDED = N_("Antenatal contact recorded; the next ones are planned.")
 NOTHING_TICKED = N_("Tick at least one dose.")
 BAD_PAST_DATE = N_("Give the date as DD/MM/YYYY, today or earlier.")
 NOT_RECORDED = N_("Not recorded: {reason}")
+MALARIA_SET = N_("{centre}: malaria vaccine {state}. Plans made from now on follow it.")
 
 
 def _enrollment(digits: str):
@@ -97,4 +99,19 @@ def coverage_page():
                              _("Pregnancies by expected month of delivery"))
     return render_template("clinic/coverage.html", c=found, doses_svg=Markup(doses_svg),
                            contacts_svg=Markup(contacts_svg), dose_labels=DOSE_LABELS, contact_labels=CONTACT_LABELS,
-                           series=coverage.DOSE_SERIES, contact_series=coverage.CONTACT_SERIES)
+                           series=coverage.DOSE_SERIES, contact_series=coverage.CONTACT_SERIES,
+                           centres=directory.facilities(g.db, g.scope))
+
+
+@bp.post("/facilities/<code>/malaria-vaccine")
+@admin_required
+def facility_malaria_vaccine(code: str):
+    """Only some districts give R21: an admin says which centres do (ussd_app/health/data/calendar.toml)."""
+    gives = request.form.get("gives") == "1"
+    try:
+        facility = set_malaria_vaccine(g.db, code, gives, now=app_now())
+    except UnknownFacility:
+        raise NotFound() from None
+    g.db.commit()
+    flash(_(MALARIA_SET, centre=facility.name, state=_(N_("yes")) if gives else _(N_("no"))), "ok")
+    return redirect(url_for("clinic.coverage_page") + "#malaria-vaccine")
