@@ -23,6 +23,7 @@ CONTACT_RECORDED = N_("Antenatal contact recorded; the next ones are planned.")
 NOTHING_TICKED = N_("Tick at least one dose.")
 BAD_PAST_DATE = N_("Give the date as DD/MM/YYYY, today or earlier.")
 NOT_RECORDED = N_("Not recorded: {reason}")
+# TRANSLATORS: Staff-facing: an admin switched which centres give the vaccine; never sent to a mother.
 MALARIA_SET = N_("{centre}: malaria vaccine {state}. Plans made from now on follow it.")
 
 
