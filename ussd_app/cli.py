@@ -184,7 +184,7 @@ def worker(burst: bool) -> None:
 
 # Each feature's commands, listed here rather than registered at import: the entry point is the
 # top of the import graph, and nothing below it imports upward.
-for _command in (clinic_cli.staff, dhis2_cli.dhis2, health_cli.facilities, health_cli.enrollments,
+for _command in (clinic_cli.staff, dhis2_cli.dhis2, health_cli.facilities, health_cli.enrollments, health_cli.care,
                  ops_cli.backup, ops_cli.export, privacy_cli.people, savings_cli.groups, sms_cli.outbox,
                  sms_cli.send_test):
     main.add_command(_command)

@@ -11,9 +11,10 @@ from datetime import datetime
 from ussd_app.clinic.demo import load_demo_staff
 from ussd_app.health.demo import (load_demo_loss, load_demo_registrations, load_demo_reminders,
                                   load_facilities)
+from ussd_app.health.demo_care import load_demo_care
 from ussd_app.savings.demo import load_savings_demo
 
-LOADERS = (load_facilities, load_demo_registrations, load_demo_reminders, load_demo_loss,
+LOADERS = (load_facilities, load_demo_registrations, load_demo_reminders, load_demo_care, load_demo_loss,
            load_demo_staff, load_savings_demo)
 
 

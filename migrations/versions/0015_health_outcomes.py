@@ -4,7 +4,7 @@ One row per registration: the date, the sex (births), the reason code (losses), 
 still wants general health information, who recorded it and through which channel.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-11-29
 """
 from alembic import op
@@ -13,7 +13,7 @@ import ussd_app.db
 
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

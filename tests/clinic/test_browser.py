@@ -75,7 +75,7 @@ def test_midwife_day_in_the_browser(live_server, chromium, world, db, work, fake
     # Set an appointment for the first mother.
     page.goto(f"{live_server}/clinic/people/{world.a_pending[0].phone.lstrip('+')}")
     when = TEST_NOW.date() + timedelta(days=5)
-    page.fill("input[name=date]", when.strftime("%d/%m/%Y"))  # as staff write it
+    page.fill("form[action$=appointments] input[name=date]", when.strftime("%d/%m/%Y"))  # as staff write it
     page.click("text=Fixer le rendez-vous")
     page.wait_for_selector(".flash:has-text('Rendez-vous fixé')")
     page.screenshot(path=str(tmp_path / "person.png"), full_page=True)
@@ -173,7 +173,8 @@ def test_a_phone_at_360px_in_each_language(live_server, chromium, busy_centre, l
     page.click(f"button[name=lang][value={lang}]")
     page.wait_for_selector(f"html[lang={lang}]")
     urls = ["/clinic/registrations?status=all", "/clinic/people", "/clinic/messages", "/clinic/campaigns",
-            "/clinic/campaigns/new", f"/clinic/campaigns/{busy_centre['campaign'].id}", "/clinic/savings"]
+            "/clinic/campaigns/new", f"/clinic/campaigns/{busy_centre['campaign'].id}", "/clinic/savings",
+            "/clinic/late", "/clinic/coverage"]
     urls += [f"/clinic/people/2237600000{n}" for n in (1, 2, 3, 4)]
     for url in urls:
         page.goto(live_server + url)
@@ -197,13 +198,28 @@ def test_a_phone_at_360px_in_each_language(live_server, chromium, busy_centre, l
     assert not raw_codes_in(" ".join(options))
 
     # A day-first date field whatever the browser's locale, read as typed.
-    field = page.locator("input[name=date]")
+    field = page.locator("form[action$=appointments] input[name=date]")
     assert field.get_attribute("type") is None
     assert field.get_attribute("placeholder") == {"fr": "JJ/MM/AAAA", "bm": "DD/MM/YYYY"}[lang]
     when = TEST_NOW.date() + timedelta(days=12)
     field.fill(when.strftime("%d/%m/%Y"))
     page.locator("form[action$=appointments] button.primary").click()
     page.wait_for_selector(f"text={when.strftime('%d/%m/%Y')}")
+
+    # Moussa, 10 months old and late: today's doses are ticked already, one click records them,
+    # and he leaves the late list for the doses given.
+    page.goto(f"{live_server}/clinic/late")
+    assert "Penta1" in page.inner_text("#late-children")
+    page.goto(f"{live_server}/clinic/people/22376000003")
+    ticks = page.locator("form.doses input[name=dose]")
+    assert ticks.count() >= 8 and all(ticks.nth(i).is_checked() for i in range(ticks.count()))
+    page.locator("form.doses button[name=record]").click()
+    page.wait_for_selector("form.doses >> nth=0", state="detached")
+    assert "Penta1 " + TEST_NOW.strftime("%d/%m/%Y") in page.inner_text("p.given")
+    page.goto(f"{live_server}/clinic/late")
+    assert "Penta1" not in page.inner_text("body")
+    page.goto(f"{live_server}/clinic/coverage")
+    assert page.locator("#coverage-doses svg").count() == 1
     assert not missing, missing
     assert not errors, errors
     context.close()

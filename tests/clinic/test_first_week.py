@@ -38,7 +38,7 @@ def test_the_registration_link_opens_the_mothers_page(signed_in, world):
 def test_no_page_shows_a_raw_code(signed_in, busy_centre, lang):
     urls = ["/clinic/registrations?status=all", "/clinic/people", "/clinic/messages", "/clinic/campaigns",
             "/clinic/campaigns/new", f"/clinic/campaigns/{busy_centre['campaign'].id}", "/clinic/savings"]
-    urls += [f"/clinic/people/2237600000{n}" for n in (1, 2, 3, 4)]
+    urls += [f"/clinic/people/2237600000{n}" for n in (1, 2, 3, 4)] + ["/clinic/late", "/clinic/coverage"]
     for username in ("awa", "admin"):
         b = signed_in(username)
         b.post("/clinic/language", {"lang": lang, "next": "/clinic/registrations"})
@@ -54,7 +54,7 @@ def test_no_page_shows_a_raw_code(signed_in, busy_centre, lang):
     assert "sauté sa date était passée quand il a été programmé" in person
     assert "Rendez-vous · 2 jours avant" in person and "arrêté par awa" in person
     child = visible_text(b.get("/clinic/people/22376000003").get_data(as_text=True))
-    assert "Vaccination · à 6 semaines" in child and "elle les a arrêtés depuis son téléphone" in child
+    assert "Vaccination · à 9 mois" in child and "elle les a arrêtés depuis son téléphone" in child
     messages = visible_text(b.get("/clinic/messages").get_data(as_text=True))
     assert "(inscription, 1 SMS)" in messages and "annulé par le centre" in messages
 
@@ -205,6 +205,13 @@ def test_the_demo_gives_the_midwife_her_groups_and_the_reminders_mother(app, db)
     assert "Mère de Awa" in text and "Vaccination · à 6 semaines · Awa" in text and "programmé" in text
     stopped = visible_text(admin.get("/clinic/people/22376990002").get_data(as_text=True))
     assert "Elle a arrêté ses rappels depuis son téléphone" in stopped
+    # The late list and the coverage chart have something to show (ussd_app.health.demo_care).
+    late = visible_text(midwife.get("/clinic/late").get_data(as_text=True))
+    assert "Moussa" in late and "Fanta" in late and "Aminata Sangaré" in late and "Seydou" not in late
+    coverage = page(midwife.get("/clinic/coverage"))
+    # Penta1: Seydou on time, Oumou late, Moussa not given.
+    assert "<tr><td>Penta1</td><td>33 %</td><td>33 %</td><td>3</td></tr>" in coverage
+    assert 'data-series="anc4"' in coverage
     assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0  # demo rows send nothing
 
 

@@ -89,8 +89,8 @@ def test_done_when(dial, db, facilities, today, cli, lang, phone):
     started = {(r.source_ref, r.kind) for r in reminders}
     assert started == {(f"enrollment:{pregnancy_ref}", "antenatal"),
                        (f"enrollment:{child_ref}", "immunization")}
-    # a 5-month pregnancy has antenatal visits ahead; a 2-year-old's routine calendar (last
-    # visit at 15 months) is already behind her, so its rows are kept as skipped, not sent late
+    # a 5-month pregnancy has antenatal visits ahead; a 2-year-old's missed doses that are
+    # still allowed are planned as catch-up from tomorrow
     assert any(r.status == PLANNED for r in reminders if r.kind == "antenatal")
     assert {r.language for r in reminders} == {lang}
 

@@ -183,7 +183,8 @@ def test_my_reminders_lists_visits_stops_and_restarts_them(dial, db, sms_rt, clo
     db.expire_all()
     assert stopped_for(db, AWA) == frozenset()
     steps = reminders_of(db, "enrollment:U1")
-    assert steps["6w"].status == "planned" and steps["birth"].status == "skipped"
+    # BCG, missed at birth, waits for the 6-week visit a week later (one visit, one reminder).
+    assert steps["6w"].status == "planned" and "birth" not in steps
     # The dispatcher sends the restarted reminder when it is due.
     clock.now = max(steps["6w"].due_at, clock.now)
     run_dispatch(sms_rt)
@@ -263,3 +264,28 @@ def test_a_reminder_goes_in_the_language_the_person_uses_now(db, sms_rt, fake_at
     [message] = fake_at.sent_to(MARIAM)
     assert message == "Hakililajigi: i ka don bolodalen ye tarata zanwuyekalo tile 12 ye, CSCom Sotuba."
 
+
+
+def test_a_missed_visit_yields_exactly_one_overdue_sms_a_week_later(db, sms_rt, fake_at, clock, dispatch_and_work):
+    birth = date(2027, 1, 5)
+    clock.now = bamako("2027-01-06", 10)
+    schedules.start_immunization_schedule(db, phone=AWA, language="fr", child_name="Awa", birth_date=birth,
+                                          facility_name="CSCom Sotuba", source_ref="enrollment:LATE01",
+                                          now=clock.now)
+    db.commit()
+    clock.now = bamako("2027-02-15", 9)  # the 6-week reminder, the day before the visit
+    dispatch_and_work()
+    assert len(fake_at.sent_to(AWA)) == 1
+    clock.now = bamako("2027-02-23", 8, 59)  # nothing recorded; a week after the visit, not yet nine
+    dispatch_and_work()
+    assert len(fake_at.sent_to(AWA)) == 1
+    clock.now = bamako("2027-02-23", 9)
+    dispatch_and_work()
+    dispatch_and_work()
+    clock.now = bamako("2027-02-24", 9)
+    dispatch_and_work()
+    sent = fake_at.sent_to(AWA)
+    assert len(sent) == 2
+    assert sent[1].startswith("Awa a encore un vaccin à recevoir à CSCom Sotuba. Il n'est pas trop tard")
+    late = reminders_of(db, "enrollment:LATE01")["6w-late"]
+    assert late.status == "queued" and db.get(OutboxMessage, late.outbox_id).purpose == "overdue"

@@ -1,6 +1,6 @@
 """Reminder schedules: dates against hand-computed examples, skips, idempotence, stopping."""
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -45,16 +45,24 @@ def test_local_dates():
     assert local_date("bm", date(2026, 3, 3)) == "tarata marisikalo tile 3"
 
 
-def test_immunization_plan_skips_what_is_past_and_sends_the_day_before_at_nine(db):
+def test_immunization_plan_catches_up_what_is_past_and_sends_the_day_before_at_nine(db):
     now = bamako("2026-02-20", 12)  # after the 6-week visit, before the 10-week one
     planned = schedules.start_immunization_schedule(
         db, phone="76 12 34 56", language="fr", child_name="Awa", birth_date=date(2026, 1, 5),
         facility_name="CSCom Sotuba", source_ref="enrollment:K7P4QX", now=now)
     db.commit()
     by_step = {r.step: r for r in planned}
-    assert [r.status for r in planned] == ["skipped", "skipped", "planned", "planned", "planned", "planned"]
-    assert by_step["6w"].skip_reason == schedules.SKIP_PAST
-    assert by_step["10w"].due_at == datetime(2026, 3, 15, 9, 0, tzinfo=timezone.utc)
+    # The missed birth and 6-week doses are asked for tomorrow in one visit (polio 0 is past its
+    # two weeks, BCG is not); the next visits keep 4 weeks after it.
+    assert by_step["6w"].visit_date == date(2026, 2, 21) and by_step["6w"].due_at == now
+    assert "birth" not in by_step
+    assert by_step["10w"].visit_date == date(2026, 3, 21)
+    assert by_step["14w"].visit_date == date(2026, 4, 18)
+    assert by_step["9m"].visit_date == date(2026, 10, 5)
+    assert by_step["10w"].due_at == datetime(2026, 3, 20, 9, 0, tzinfo=timezone.utc)
+    assert by_step["10w-late"].visit_date == date(2026, 3, 28)
+    assert by_step["10w-late"].due_at == datetime(2026, 3, 28, 9, 0, tzinfo=timezone.utc)
+    assert {r.status for r in planned} == {"planned"}
     assert by_step["10w"].phone == PHONE
 
 
@@ -68,7 +76,8 @@ def test_starting_twice_plans_once(db):
     assert [r.id for r in first] == [r.id for r in second]
     assert db.scalar(select(Reminder.id).where(Reminder.source_ref == "enrollment:TWICE1")
                      .order_by(Reminder.id.desc())) == first[-1].id
-    assert len(db.scalars(select(Reminder).where(Reminder.source_ref == "enrollment:TWICE1")).all()) == 6
+    # Six visits, each with its overdue message a week later.
+    assert len(db.scalars(select(Reminder).where(Reminder.source_ref == "enrollment:TWICE1")).all()) == 12
 
 
 def test_appointment_two_days_before_and_the_morning_of(db):
@@ -90,8 +99,10 @@ def test_stop_schedules_keeps_history_and_stops_only_what_has_not_gone(db):
     planned = schedules.start_antenatal_schedule(db, phone=PHONE, language="fr", due_date=date(2026, 7, 1),
                                                  facility_name="CSCom Sotuba", source_ref="enrollment:PREG01",
                                                  now=now)
-    # The first contact already became an outbox row that no worker holds yet.
-    first = planned[1]
+    # The first visit (asked for at once: the 12-week contact had passed) already became an
+    # outbox row that no worker holds yet.
+    first = planned[0]
+    assert first.step == "anc-first"
     row = queue_sms(db, recipient=PHONE, language="fr", message=reminder_message(first), kind="reminder", purpose="reminder",
                     dedupe_key=f"reminder:{first.id}", now=TEST_NOW)
     first.status, first.outbox_id = "queued", row.id
@@ -100,8 +111,8 @@ def test_stop_schedules_keeps_history_and_stops_only_what_has_not_gone(db):
                                        now=bamako("2026-01-07", 10))
     db.commit()
     rows = db.scalars(select(Reminder).where(Reminder.source_ref == "enrollment:PREG01")).all()
-    assert len(rows) == 8  # nothing deleted
-    assert stopped == sum(1 for r in planned if r.status == "stopped") == 7  # the skipped one stays skipped
+    assert len(rows) == 17  # nothing deleted: first visit, 8 contacts, 8 overdue messages
+    assert stopped == sum(1 for r in planned if r.status == "stopped") == 16  # the skipped one stays skipped
     assert all(r.skip_reason == "pregnancy ended" for r in rows if r.status == "stopped")
     assert db.get(OutboxMessage, row.id).status == "failed"
     assert schedules.stop_schedules(db, source_ref="enrollment:PREG01", reason="again", now=now) == 0
@@ -114,7 +125,7 @@ def test_wording_is_neutral_gsm_and_one_part(db):
         schedules.start_immunization_schedule(db, phone=PHONE, language="bm", child_name="Aminata",
                                               birth_date=date(2026, 1, 5), facility_name=long_facility,
                                               source_ref="w:1", now=now)
-        + schedules.start_antenatal_schedule(db, phone=PHONE, language="fr", due_date=date(2026, 9, 1),
+        + schedules.start_antenatal_schedule(db, phone=PHONE, language="fr", due_date=date(2026, 7, 1),
                                              facility_name=long_facility, source_ref="w:2", now=now)
         + schedules.start_appointment_reminders(db, phone=PHONE, language="bm", when=date(2026, 9, 30),
                                                 facility_name=long_facility, source_ref="w:3", now=now))
@@ -127,8 +138,22 @@ def test_wording_is_neutral_gsm_and_one_part(db):
             lowered = body.lower()
             for word in ("grossesse", "enceinte", "pregnan", "kɔnɔ", "kono", "contracep", "pilule"):
                 assert word not in lowered, body
-    reminders[2].language = "fr"
-    imm = render_sms("fr", reminder_message(reminders[2]))
+    assert {r.step for r in reminders} >= {"anc-first", "6w-late", "anc20-late"}  # every text was checked
+    ten_weeks = next(r for r in reminders if r.step == "10w")
+    ten_weeks.language = "fr"
+    imm = render_sms("fr", reminder_message(ten_weeks))
     assert "Aminata" in imm and "lundi 16 mars" in imm and long_facility in imm
-    reminders[2].language = "bm"
-    assert "tènèn marisikalo tile 16" in render_sms("bm", reminder_message(reminders[2]))
+    ten_weeks.language = "bm"
+    assert "tènèn marisikalo tile 16" in render_sms("bm", reminder_message(ten_weeks))
+
+
+@pytest.mark.parametrize("days_after_birth", [0, 1])
+def test_the_birth_visit_is_reminded_when_registration_is_on_the_day_of_birth_or_the_day_after(db, days_after_birth):
+    birth = date(2026, 3, 2)
+    now = bamako(str(birth + timedelta(days=days_after_birth)), 15)
+    planned = schedules.start_immunization_schedule(
+        db, phone=PHONE, language="fr", child_name="Awa", birth_date=birth, facility_name="CSCom Sotuba",
+        source_ref=f"enrollment:BIRTH{days_after_birth}", now=now)
+    visit = {r.step: r for r in planned}["birth"]
+    # BCG and polio 0 tomorrow (polio 0 is still within its two weeks); the reminder goes now.
+    assert (visit.status, visit.visit_date, visit.due_at) == ("planned", now.date() + timedelta(days=1), now)

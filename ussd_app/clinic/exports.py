@@ -26,7 +26,7 @@ from typing import Callable, Iterator
 from sqlalchemy import String, cast, literal, null, select
 from werkzeug.exceptions import NotFound
 
-from ussd_app.clinic import campaigns
+from ussd_app.clinic import campaigns, care
 from ussd_app.clinic.directory import outbox_in_scope
 from ussd_app.clinic.models import Appointment, Campaign
 from ussd_app.clinic.scope import Scope
@@ -41,7 +41,7 @@ from ussd_app.web_input import MAX_ID
 
 BOM = "\ufeff"
 BATCH = 1000
-KINDS = ("registrations", "people", "campaigns", "outbox", "ledger")
+KINDS = ("registrations", "people", "campaigns", "outbox", "ledger", "late")
 NUMBER = re.compile(r"^[+-]?\d+$")
 FORMULA_START = ("=", "@", "\t", "\r", "+", "-")
 
@@ -204,7 +204,14 @@ HEADERS = {
                "sms_parts", "attempts", "sent_at", "final_at", "campaign_id", "last_error", "body"),
     "ledger": ("entry", "created_at", "cycle", "meeting_date", "member_number", "member_name",
                "member_phone", "kind", "shares", "amount_xof", "reverses"),
+    "late": ("reference", "kind", "facility_code", "name", "phone", "person_key", "missed", "due",
+             "days_late"),
 }
+
+
+def _late_cells(row, viewer: Viewer) -> list:
+    reference, kind, code, name, phone, *rest = row
+    return [reference, kind, code, name, viewer.phone(phone), viewer.person_key(phone), *rest]
 
 
 def _positive_int(raw, name: str) -> int | None:
@@ -238,6 +245,9 @@ def plan(db, scope: Scope, kind: str, *, today: date, group_id=None, campaign_id
         suffix = f"campaign{campaign.id}" if campaign is not None else label
         return ExportPlan(kind, HEADERS[kind], _campaigns(scope, campaign), _campaign_cells,
                           f"campaigns-{suffix}-{stamp}.csv")
+    if kind == "late":  # computed from each journey's plan, not one query: a callable of the session
+        return ExportPlan(kind, HEADERS[kind], (lambda db: care.late_rows(db, scope, today),), _late_cells,
+                          f"late-{label}-{stamp}.csv")
     queries = {"registrations": _registrations, "people": _people, "outbox": _outbox}[kind](scope)
     cells = {"registrations": _registration_cells, "people": _people_cells, "outbox": _outbox_cells}[kind]
     return ExportPlan(kind, HEADERS[kind], queries, cells, f"{kind}-{label}-{stamp}.csv")
@@ -256,8 +266,12 @@ def stream(session_factory, export: ExportPlan, viewer: Viewer, *, batch: int = 
     db = session_factory()
     try:
         for query in export.queries:
-            result = db.execute(query.execution_options(yield_per=batch))
-            for rows in result.partitions():
+            if callable(query):
+                rows = list(query(db))
+                partitions = (rows[i:i + batch] for i in range(0, len(rows), batch))
+            else:
+                partitions = db.execute(query.execution_options(yield_per=batch)).partitions()
+            for rows in partitions:
                 if on_rows is not None:
                     on_rows(len(rows))
                 yield csv_chunk(export.cells(row, viewer) for row in rows).encode("utf-8")

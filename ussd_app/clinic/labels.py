@@ -18,7 +18,7 @@ from ussd_app.health.postnatal import SKIP_PAST as POSTNATAL_PAST
 from ussd_app.sms.dispatch import SKIP_OPTED_OUT, SKIP_VISIT_PASSED
 from ussd_app.sms.outbox import ERASED_ERROR
 from ussd_app.sms.purposes import ALL, CAMPAIGNS, REMINDERS
-from ussd_app.sms.schedules import SKIP_PAST
+from ussd_app.sms.schedules import LATE_SUFFIX, RECORDED, SKIP_PAST, SKIP_TOO_OLD, STEP_SEPARATOR
 from ussd_app.text.i18n import N_, NP_, TN, T
 
 ENROLLMENT_STATUSES = {health.PENDING: N_("pending"), health.APPROVED: N_("approved"),
@@ -45,6 +45,8 @@ SKIP_REASONS = {
     SKIP_PAST: N_("its date had passed when it was planned"),
     SKIP_VISIT_PASSED: N_("the visit had passed before it could go"),
     SKIP_OPTED_OUT: N_("she stopped these SMS"),
+    SKIP_TOO_OLD: N_("the child is past the age for these doses"),
+    RECORDED: N_("the visit was recorded or moved"),
     OLD_USER_STOP: N_("she stopped them from her phone"),
     health.DECLINED: N_("the registration was declined"),
     health.ENDED: N_("the registration was closed"),
@@ -96,6 +98,12 @@ def reminder_status(code: str) -> T | None:
 
 def reminder_step(step: str) -> T | TN | None:
     """A visit's step as people say it: "6 weeks", "week 12 of pregnancy", "2 days before"."""
+    step = (step or "").split(STEP_SEPARATOR)[0]  # the same visit planned again
+    if step.endswith(LATE_SUFFIX):
+        visit = reminder_step(step[:-len(LATE_SUFFIX)])
+        return T(N_("overdue message ({visit})"), {"visit": visit}) if visit else None
+    if step == "anc-first":
+        return T(N_("first antenatal visit"))
     if step == "birth":
         return T(N_("at birth"))
     if step == "day-0":
@@ -165,3 +173,10 @@ def outcome(found) -> T | None:
 
 def loss_reason(code: str | None) -> T | None:
     return _known(LOSS_REASONS, code)
+
+
+def days_late(days: int) -> T:
+    """"3 weeks", "12 days": how late, as staff say it."""
+    if days >= 14:
+        return T(N_("{count} weeks"), {"count": days // 7})
+    return T(N_("{count} days"), {"count": days})

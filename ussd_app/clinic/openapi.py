@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ussd_app.clinic.campaigns import MAX_PARTS, form_field
+from ussd_app.clinic import openapi_care
 from ussd_app.health.enrollment import DECLINE_REASONS
 from ussd_app.text import languages
 
@@ -38,7 +39,8 @@ def message_fields() -> list[str]:
 
 EXPORT_KINDS = {"registrations": "Registrations", "people": "People and their reminders",
                 "campaigns": "Campaign results, one row per SMS", "outbox": "The outbox",
-                "ledger": "A savings group's ledger"}
+                "ledger": "A savings group's ledger",
+                "late": "The late list: who, which doses or contacts, how late, phone"}
 EXPORT_PARAMETERS = {
     "ledger": [{"name": "group_id", "in": "query", "required": True,
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}],
@@ -128,6 +130,7 @@ def document() -> dict:
                 "responses": {"200": _json(_ref("Campaign")), **ERRORS}}},
             **{f"/exports/{kind}.csv": {"get": export(kind)} for kind in EXPORT_KINDS},
             "/audit.csv": {"get": AUDIT_EXPORT},
+            **openapi_care.paths(_ref, _json, REFERENCE, IDEMPOTENCY, REFUSED, ERRORS),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
@@ -192,6 +195,8 @@ def document() -> dict:
                     "failed": {"type": "integer"}, "cancelled": {"type": "integer"},
                     "messages": {"type": "object", "additionalProperties": {"type": "string"},
                                  "description": "The message in each language, by language code"}}},
+
+                **openapi_care.schemas(),
             },
         },
     }

@@ -3,7 +3,7 @@
 The document is the contract: a body is refused (400) exactly when it breaks the schema the
 document publishes, so the two cannot drift apart. This reads the part of JSON Schema the
 document uses: $ref, type, nullable, properties, required, enum, minimum, maximum, minLength,
-maxLength, pattern (written in the common part of Python's and ECMA's regex syntax) and format
+maxLength, items, minItems, maxItems, pattern (written in the common part of Python's and ECMA's regex syntax) and format
 "date".
 """
 
@@ -93,4 +93,11 @@ def validate(value: Any, schema: dict, components: dict, where: str = "body") ->
         properties = schema.get("properties", {})
         value = {name: validate(item, properties[name], components, f"{where}.{name}")
                  if name in properties else item for name, item in value.items()}
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            raise Invalid(f"{where} must have at least {schema['minItems']} items")
+        if "maxItems" in schema and len(value) > schema["maxItems"]:
+            raise Invalid(f"{where} must have at most {schema['maxItems']} items")
+        if "items" in schema:
+            value = [validate(item, schema["items"], components, f"{where}[{i}]") for i, item in enumerate(value)]
     return value

@@ -9,7 +9,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
 from ussd_app import audit
-from ussd_app.clinic import directory, labels
+from ussd_app.clinic import care, directory, labels
 from ussd_app.clinic.appointments import AppointmentError, set_appointment, stop_schedule
 from ussd_app.clinic.days import DAY_PATTERN, parse_day
 from ussd_app.clinic.handoff import commit_and_send
@@ -45,8 +45,9 @@ def person(digits: str):
     audit.by_staff(g.db, g.staff, "person.view", app_now(), target_type="person",
                    target_id=audit.person_key(g.db, found.phone), facility_code=g.scope.facility_code)
     g.db.commit()
+    today = app_now().date()
     return render_template("clinic/person.html", person=found, digits=digits, day_pattern=DAY_PATTERN,
-                           form_key=uuid.uuid4().hex, today=app_now().date())
+                           form_key=uuid.uuid4().hex, today=today, journeys=care.journeys(g.db, found, today))
 
 
 @bp.post("/people/<digits>/appointments")

@@ -6,6 +6,7 @@ Each command is one transaction: it commits everything or nothing.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -45,6 +46,56 @@ def import_facilities(csv_file: Path) -> None:
         raise click.ClickException(f"nothing imported, {len(exc.problems)} problem(s):\n"
                                    + "\n".join(exc.problems)) from None
     click.echo(f"facilities: {added} added, {updated} updated")
+
+
+@facilities.command("malaria-vaccine")
+@click.argument("code")
+@click.argument("state", type=click.Choice(["on", "off"]))
+def malaria_vaccine_command(code: str, state: str) -> None:
+    """Say whether a centre gives the R21 malaria vaccine (its children's plans include it)."""
+    from ussd_app.health.facilities import UnknownFacility, set_malaria_vaccine
+
+    try:
+        with _session_factory()() as db, db.begin():
+            set_malaria_vaccine(db, code, state == "on", now=cli_now())
+    except UnknownFacility as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{code.upper()}: malaria vaccine {state} (plans made from now on follow it)")
+
+
+@click.group("care")
+def care() -> None:
+    """Care journeys: doses given and antenatal contacts, from the centre's register."""
+
+
+@care.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_register(csv_file: Path) -> None:
+    """Record doses and contacts from a CSV (reference,dose,date; dose CPN for an antenatal
+    contact). Every row is checked first: one bad row and nothing is written. Importing the same
+    file again records nothing twice."""
+    from ussd_app.health import register_import
+    from ussd_app.health.records import RecordError
+
+    try:
+        text = csv_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{csv_file} is not UTF-8 text") from None
+    now = cli_now()
+    created = 0
+    try:
+        with _session_factory()() as db, db.begin():
+            rows = register_import.parse(db, text, today=now.date())
+            with click.progressbar(rows, label=f"recording {len(rows)} row(s)", file=sys.stderr) as bar:
+                for row in bar:
+                    try:
+                        created += register_import.record(db, row, recorded_by=f"csv:{csv_file.name}"[:80], now=now)
+                    except RecordError as exc:
+                        raise register_import.RegisterImportError([f"line {row.line}: {exc}"]) from None
+    except register_import.RegisterImportError as exc:
+        raise click.ClickException(f"nothing imported, {len(exc.problems)} problem(s):\n"
+                                   + "\n".join(exc.problems)) from None
+    click.echo(f"care: {created} recorded, {len(rows) - created} already there")
 
 
 @click.group("enrollments")

@@ -22,7 +22,7 @@ from ussd_app.clock import system_now
 from ussd_app.db import Base, UTCDateTime
 from ussd_app.health import postnatal, references
 from ussd_app.health.dates import today_in_mali
-from ussd_app.health.facilities import Facility
+from ussd_app.health.facilities import Facility, flags
 from ussd_app.sms.outbox import queue_sms
 from ussd_app.sms.purposes import NOTICE, REQUESTED
 from ussd_app.subscribers import find_by_phone
@@ -207,7 +207,7 @@ def start_schedules(db, enrollment: Enrollment, *, now: datetime) -> None:
         schedules.start_immunization_schedule(
             db, phone=enrollment.phone, language=language, child_name=name,
             birth_date=enrollment.birth_date, facility_name=centre,
-            source_ref=enrollment.source_ref, now=now)
+            source_ref=enrollment.source_ref, now=now, flags=flags(enrollment.facility))
         if postnatal.is_newborn(enrollment.birth_date, today_in_mali(now)):
             postnatal.start(db, phone=enrollment.phone, language=language,
                             birth_date=enrollment.birth_date, facility_name=centre,

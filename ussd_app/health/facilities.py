@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Boolean, String, select
+from sqlalchemy import Boolean, String, false, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ussd_app.clock import system_now
@@ -23,6 +23,10 @@ from ussd_app.ussd_request import BadCallback, normalise_phone
 
 SHIPPED_CSV = Path(__file__).resolve().parent / "data" / "facilities.csv"
 COLUMNS = ("code", "name", "commune", "region", "phone")
+# Optional column: "yes" where the centre gives the R21 malaria vaccine (only some districts do:
+# see data/calendar.toml). A file without it leaves each centre's setting as it is.
+MALARIA_VACCINE = "malaria_vaccine"
+YES, NO = ("yes", "oui", "1", "true"), ("", "no", "non", "0", "false")
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{1,31}$")
 MAX_NAME = 80
 MAX_PLACE = 60
@@ -38,6 +42,7 @@ class Facility(Base):
     region: Mapped[str] = mapped_column(String(MAX_PLACE))
     phone: Mapped[str | None] = mapped_column(String(16))  # E.164
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    malaria_vaccine: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now, onupdate=system_now)
 
@@ -49,6 +54,12 @@ class FacilityRow:
     commune: str
     region: str
     phone: str | None
+    malaria_vaccine: bool | None = None  # None: the file does not say
+
+
+def flags(facility: Facility) -> frozenset[str]:
+    """The calendar's per-centre switches this centre has (ussd_app.health.calendar.FLAGS)."""
+    return frozenset({MALARIA_VACCINE} if facility.malaria_vaccine else ())
 
 
 class FacilityImportError(ValueError):
@@ -92,11 +103,17 @@ def parse_rows(text: str) -> list[FacilityRow]:
                 phone = normalise_phone(values["phone"])
             except BadCallback:
                 errors.append(f"phone {values['phone']!r} is not a valid Mali number")
+        malaria = None
+        if MALARIA_VACCINE in (reader.fieldnames or []):
+            said = _clean(raw.get(MALARIA_VACCINE)).casefold()
+            if said not in YES + NO:
+                errors.append(f"{MALARIA_VACCINE} {said!r} must be yes or no")
+            malaria = said in YES
         if errors:
             problems.append(f"line {line_no}: " + "; ".join(errors))
             continue
         seen[code] = line_no
-        rows.append(FacilityRow(code, values["name"], values["commune"], values["region"], phone))
+        rows.append(FacilityRow(code, values["name"], values["commune"], values["region"], phone, malaria))
     if problems:
         raise FacilityImportError(problems)
     if not rows:
@@ -113,8 +130,13 @@ def upsert(db, rows: list[FacilityRow], *, now: datetime) -> tuple[int, int]:
         facility = known.get(row.code)
         if facility is None:
             db.add(Facility(code=row.code, name=row.name, commune=row.commune, region=row.region,
-                            phone=row.phone, active=True, created_at=now, updated_at=now))
+                            phone=row.phone, active=True, malaria_vaccine=bool(row.malaria_vaccine),
+                            created_at=now, updated_at=now))
             added += 1
+            continue
+        if row.malaria_vaccine is not None and facility.malaria_vaccine != row.malaria_vaccine:
+            facility.malaria_vaccine, facility.updated_at = row.malaria_vaccine, now
+            updated += 1
         elif (facility.name, facility.commune, facility.region, facility.phone, facility.active) != \
                 (row.name, row.commune, row.region, row.phone, True):
             facility.name, facility.commune, facility.region = row.name, row.commune, row.region
@@ -177,3 +199,11 @@ def known_code(db, code: str) -> str:
     # "BAKON" for "BKO-C3-BAKON": a code that contains what was typed, else a close spelling.
     containing = [c for c in codes if wanted and wanted in c]
     raise UnknownFacility(wanted, containing[:3] or difflib.get_close_matches(wanted, codes, n=3))
+
+
+def set_malaria_vaccine(db, code: str, gives: bool, *, now: datetime) -> Facility:
+    facility = db.scalar(select(Facility).where(Facility.code == known_code(db, code)))
+    if facility.malaria_vaccine != gives:
+        facility.malaria_vaccine, facility.updated_at = gives, now
+    db.flush()
+    return facility

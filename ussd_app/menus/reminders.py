@@ -16,7 +16,7 @@ from ussd_app.sms.optout import record_opt_in, record_opt_out, stopped_for
 from ussd_app.sms.purposes import ALL, HEALTH, REMINDERS
 from ussd_app.sms.quiet_hours import BAMAKO
 from ussd_app.sms.reminder import PLANNED, Reminder
-from ussd_app.sms.wording import VISIT_LABELS, short_date
+from ussd_app.sms.wording import VISIT_LABELS, is_overdue, short_date
 from ussd_app.text.i18n import N_, T, translate
 
 HOME = "reminders.home"
@@ -39,7 +39,7 @@ def _upcoming_visits(ctx, phone: str) -> list[Reminder]:
     seen, visits = set(), []
     for reminder in planned:
         key = (reminder.source_ref, reminder.kind, reminder.visit_date)
-        if key not in seen:
+        if key not in seen and not is_overdue(reminder):  # an overdue message is no visit
             seen.add(key)
             visits.append(reminder)
     return visits

@@ -67,7 +67,7 @@ def backup_check(dump: Path) -> None:
 
 
 @click.command("export")
-@click.argument("kind", type=click.Choice(["registrations", "people", "campaigns", "outbox", "ledger"]))
+@click.argument("kind", type=click.Choice(["registrations", "people", "campaigns", "outbox", "ledger", "late"]))
 @click.option("--facility", help="One centre's rows, phones in full (default: every centre, phones masked).")
 @click.option("--group", "group_id", type=int, help="The savings group (ledger).")
 @click.option("--campaign", "campaign_id", type=int, help="One campaign (campaigns).")

@@ -28,10 +28,10 @@ from ussd_app.sms.blocklist import blocked_among
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.optout import may_send, stopped_by_phone
 from ussd_app.sms.outbox import ERASED_ERROR, OutboxMessage, hand_out, queue_many, render_sms, take_new_outbox_ids
-from ussd_app.sms.purposes import AT_NIGHT, REMINDER
+from ussd_app.sms.purposes import AT_NIGHT, OVERDUE, REMINDER
 from ussd_app.sms.quiet_hours import BAMAKO, in_quiet_hours
 from ussd_app.sms.reminder import PLANNED, QUEUED, SKIPPED, Reminder
-from ussd_app.sms.wording import reminder_message
+from ussd_app.sms.wording import is_overdue, reminder_message
 from ussd_app.subscribers import Subscriber
 from ussd_app.text.i18n import LANGUAGES
 
@@ -96,7 +96,7 @@ def materialise_reminders(db, now: datetime, after: tuple | None = None, size: i
             row.update(status=QUEUED, language=language)
             messages.append({"recipient": r.phone, "language": language,
                              "body": render_sms(language, wording), "kind": "reminder",
-                             "purpose": REMINDER, "dedupe_key": f"reminder:{r.id}"})
+                             "purpose": OVERDUE if is_overdue(r) else REMINDER, "dedupe_key": f"reminder:{r.id}"})
         closed.append(row)
     ids = queue_many(db, messages, now=now, handed_out=handed_out)
     for row in closed:

@@ -16,6 +16,7 @@ REQUESTED = "requested"  # asked for this minute on USSD: information by SMS, a 
 REPLY = "reply"  # the answer to her own SMS keyword (STOP, START, HELP)
 NOTICE = "notice"  # news of something she started, decided later (her registration approved)
 REMINDER = "reminder"  # a visit or vaccination reminder
+OVERDUE = "overdue"  # once, a week after a visit nobody recorded: "it is not too late"
 CAMPAIGN = "campaign"  # a clinic's campaign
 TEST = "test"  # an operator's test message (`ussd-app send-test`)
 
@@ -39,6 +40,7 @@ POLICIES = {
     TEST: Policy(frozenset({ALL}), asked_now=True),
     NOTICE: Policy(frozenset({ALL}), asked_now=False),
     REMINDER: Policy(frozenset({REMINDERS, ALL}), asked_now=False),
+    OVERDUE: Policy(frozenset({REMINDERS, ALL}), asked_now=False),  # a reminder: stopped with them
     CAMPAIGN: Policy(frozenset({CAMPAIGNS, ALL}), asked_now=False),
 }
 PURPOSES = tuple(POLICIES)

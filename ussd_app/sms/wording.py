@@ -19,11 +19,12 @@ def local_date(language: str, day: date) -> str:
 
 
 # TRANSLATORS: Source: the visit date comes from Mali's routine immunization calendar (PEV) in
-# ussd_app/sms/schedules.py, which cites its sources; this text states no health fact of its own.
+# ussd_app/health/data/calendar.toml, which cites a source for each dose; this text states no
+# health fact of its own.
 IMMUNIZATION = N_("Reminder: {child} has a vaccination visit at {facility} on {date}. "
                   "Bring the child's health card.")
 # TRANSLATORS: Source: the visit date comes from the WHO antenatal care contacts (2016) in
-# ussd_app/sms/schedules.py; neutral on purpose: no pregnancy is named on a shared phone.
+# ussd_app/health/data/calendar.toml; neutral on purpose: no pregnancy is named on a shared phone.
 ANTENATAL = N_("Reminder: you have a health visit at {facility} on {date}. Bring your health booklet.")
 # TRANSLATORS: Source: WHO recommendations on maternal and newborn care for a positive postnatal
 # experience, 2022 (NBK579653), Recommendation 44: the first postnatal contact within 24 hours of
@@ -35,6 +36,19 @@ POSTNATAL_FIRST = N_("Reminder: you and your newborn need a check-up at {facilit
 # (dates in ussd_app/health/postnatal.py).
 POSTNATAL = N_("Reminder: check-up for you and your newborn at {facility} on {date}. Bring your "
                "health booklet.")
+# TRANSLATORS: Source: WHO antenatal care recommendations (2016): the first contact by 12 weeks;
+# sent when that date has passed with no contact recorded. Neutral: no pregnancy is named.
+ANTENATAL_FIRST = N_("Reminder: come to {facility} for your first health visit, on {date} or soon "
+                     "after. Bring your health booklet.")
+# TRANSLATORS: Source: WHO, recommendations for interrupted or delayed routine immunization
+# (Table 3, 2023): a late dose is still given, the series resumes without starting again.
+# Sent once, a week after a visit that was not recorded. Gentle on purpose: no blame.
+IMMUNIZATION_LATE = N_("{child} still has a vaccination to receive at {facility}. It is not too "
+                       "late: come on a vaccination day with the health card.")
+# TRANSLATORS: Source: WHO antenatal care recommendations (2016): eight contacts; a missed one
+# is still worth making up. Sent once, a week after a visit that was not recorded; neutral.
+ANTENATAL_LATE = N_("Your health visit at {facility} is still waiting for you. Come when you can, "
+                    "with your health booklet.")
 # TRANSLATORS: Source: the appointment the CSCom set; this text states no health fact of its own.
 APPOINTMENT_BEFORE = N_("Reminder: you have an appointment at {facility} on {date}.")
 # TRANSLATORS: Source: the appointment the CSCom set; this text states no health fact of its own.
@@ -45,6 +59,12 @@ def reminder_message(reminder) -> T:
     """The message for a reminder row, in its language (translated when the outbox row is made)."""
     params = {"facility": reminder.facility_name,
               "date": local_date(reminder.language, reminder.visit_date)}
+    if is_overdue(reminder):
+        if reminder.kind == "immunization":
+            return T(IMMUNIZATION_LATE, {"facility": reminder.facility_name, "child": reminder.child_name or ""})
+        return T(ANTENATAL_LATE, {"facility": reminder.facility_name})
+    if reminder.step.startswith("anc-first"):
+        return T(ANTENATAL_FIRST, params)
     if reminder.kind == "immunization":
         return T(IMMUNIZATION, dict(params, child=reminder.child_name or ""))
     if reminder.kind == "antenatal":
@@ -54,6 +74,10 @@ def reminder_message(reminder) -> T:
     if reminder.step == "day-0":
         return T(APPOINTMENT_TODAY, params)
     return T(APPOINTMENT_BEFORE, params)
+
+
+def is_overdue(reminder) -> bool:
+    return reminder.step.split("~")[0].endswith("-late")
 
 
 # Short labels for the "My reminders" USSD screen.
