@@ -7,7 +7,8 @@ from ussd_app.sms.reminder import Reminder  # noqa: F401
 from ussd_app.subscribers import Subscriber  # noqa: F401
 from ussd_app.health.enrollment import Enrollment, Facility  # noqa: F401
 from ussd_app.dhis2.models import Dhis2Push  # noqa: F401
-from ussd_app.savings.models import (Cycle, LedgerEntry, Meeting, Member,  # noqa: F401
+from ussd_app.savings.models import (Cycle, CycleRules, LedgerEntry, LoanTerms, Meeting, Member,  # noqa: F401
+                                     PhoneChange,  # noqa: F401
                                      PinCredential, SavingsGroup)
 
 metadata = Base.metadata
