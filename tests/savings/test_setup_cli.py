@@ -81,7 +81,7 @@ def test_roster_conflicts_with_the_file_and_the_group(app, db):
         "line 2: number 1 is already used by Awa Traoré (already in the group)",
         "line 3: the group already has a treasurer: Awa Traoré (already in the group)",
         "line 4: phone +22376123405 is also on line 3",
-        "line 5: phone +22376123401 is already a member of a group",
+        "line 5: phone +22376123401 is already in the group",
     ]
     with pytest.raises(RosterError, match="the header needs the columns name, phone"):
         import_roster(db, group, "prenom,ville\nAwa,Bamako\n", now=TEST_NOW)

@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from ussd_app.savings.models import ROLES, Cycle, Meeting, Member, PinCredential, SavingsGroup
+from ussd_app.savings.models import (ROLES, Cycle, CycleRules, Meeting, Member, PinCredential,
+                                     SavingsGroup)
 
 
 # Money limits (XOF), checked where a group is set up: with at most MAX_SHARES shares a meeting,
@@ -48,7 +49,11 @@ def create_group(db, *, name: str, share_value: int, health_fund_per_meeting: in
                          min_shares=min_shares, max_shares=max_shares, created_at=now)
     db.add(group)
     db.flush()
-    db.add(Cycle(group_id=group.id, number=1, started_on=bamako_today(now)))
+    cycle = Cycle(group_id=group.id, number=1, started_on=bamako_today(now))
+    db.add(cycle)
+    db.flush()
+    db.add(CycleRules(cycle_id=cycle.id, updated_at=now, service_charge_pct=5, max_loan_multiple=3,
+                      loan_months=3, fine_late=100, fine_absent=250, health_mode="grants"))
     db.flush()
     return group
 
@@ -84,8 +89,8 @@ def add_member(db, group: SavingsGroup, *, phone: str, name: str, number: int | 
         raise GroupError("member numbers go from 1 to 99")
     if db.scalar(select(Member.id).where(Member.group_id == group.id, Member.number == number)):
         raise GroupError(f"number {number} is already taken in {group.name}")
-    if db.scalar(select(Member.id).where(Member.phone == phone)):
-        raise GroupError(f"{phone} is already a member of a group")
+    if db.scalar(select(Member.id).where(Member.group_id == group.id, Member.phone == phone)):
+        raise GroupError(f"{phone} is already a member of {group.name}")
     member = Member(group_id=group.id, phone=phone, name=" ".join(name.split()), number=number,
                     role=role, joined_at=now)
     db.add(member)

@@ -32,6 +32,13 @@ CANCELLED_WITH_HEALTH = N_("{group}: entry {old_ref} ({shares} + health fund) ca
                            "Savings {total_shares} = {total}. Ref {ref}")
 STATEMENT = N_("{group} cycle {cycle}, {name}: savings {total} ({total_shares}, {purchases}). "
                "Health fund paid {health}. Last purchase {date}: {shares}.")
+LOAN = N_("{group} {date}: loan {amount}. To repay {total} by {due}. Ref {ref}")
+REPAYMENT = N_("{group} {date}: repaid {amount}. Still owed {owed}. Ref {ref}")
+FINE = N_("{group} {date}: fine {amount}. Ref {ref}")
+PAYOUT = N_("{group} {date}: health fund help {amount}. Get well soon. Ref {ref}")
+SHARE_OUT = N_("{group} cycle {cycle}: your share-out {amount} for {shares}. Ref {ref}")
+OVERDUE = N_("{group}: your loan was due on {due}. Still owed {owed}. "
+             "Please see your treasurer. Thank you.")
 STATEMENT_EMPTY = N_("{group} cycle {cycle}, {name}: no purchase yet this cycle. "
                      "Health fund paid {health}.")
 
@@ -109,3 +116,37 @@ def statement(db, group: SavingsGroup, member: Member, cycle_number: int, purcha
                                 "date": day_month(last.created_at.date()),
                                 "shares": shares(last.shares)})
     _send(db, member, message, key, now)
+
+
+def _simple(db, group: SavingsGroup, member: Member, entry: LedgerEntry, msgid: str, **extra):
+    params = {"group": _group(group), "date": day_month(entry.created_at.date()),
+              "amount": xof(entry.amount), "ref": reference(entry.id), **extra}
+    _send(db, member, T(msgid, params), entry.idempotency_key, entry.created_at)
+
+
+def loan_receipt(db, group, member, entry, total: int, due: date) -> None:
+    _simple(db, group, member, entry, LOAN, total=xof(total), due=due.strftime("%d/%m/%y"))
+
+
+def repayment_receipt(db, group, member, entry, paid: int, owed: int) -> None:
+    params = {"group": _group(group), "date": day_month(entry.created_at.date()),
+              "amount": xof(paid), "owed": xof(owed), "ref": reference(entry.id)}
+    _send(db, member, T(REPAYMENT, params), entry.idempotency_key, entry.created_at)
+
+
+def fine_receipt(db, group, member, entry) -> None:
+    _simple(db, group, member, entry, FINE)
+
+
+def payout_receipt(db, group, member, entry) -> None:
+    _simple(db, group, member, entry, PAYOUT)
+
+
+def share_out_receipt(db, group, member, entry, cycle_number: int, share_count: int) -> None:
+    _simple(db, group, member, entry, SHARE_OUT, cycle=cycle_number, shares=shares(share_count))
+
+
+def overdue_reminder(db, group, member, loan_id: int, due: date, owed: int, now: datetime) -> None:
+    """One polite reminder per loan, ever (the outbox's dedupe key), to her phone only."""
+    message = T(OVERDUE, {"group": _group(group), "due": due.strftime("%d/%m/%y"), "owed": xof(owed)})
+    _send(db, member, message, f"overdue:{loan_id}", now)
