@@ -273,12 +273,11 @@ def count_purchases(db, member_id: int, cycle_id: int) -> int:
         LedgerEntry.kind == "shares").subquery())))
 
 
-CORRECTABLE_KINDS = ("shares", "fine", "health_payout")
-
-
-def correctable_entries(db, group_id: int, limit: int = 8,
-                        kinds: tuple[str, ...] = ("shares",)) -> list[LedgerEntry]:
-    """The group's latest entries of these kinds that still stand, newest first."""
-    return list(db.scalars(standing_entries().where(
-        LedgerEntry.group_id == group_id, LedgerEntry.kind.in_(kinds))
-        .order_by(LedgerEntry.id.desc()).limit(limit)))
+def correctable_entries(db, group_id: int, limit: int = 8, kinds: tuple[str, ...] = ("shares",),
+                        cycle_id: int | None = None) -> list[LedgerEntry]:
+    """The group's latest entries of these kinds that still stand, newest first (of one cycle:
+    a closed cycle's are shared out and stay as they are)."""
+    query = standing_entries().where(LedgerEntry.group_id == group_id, LedgerEntry.kind.in_(kinds))
+    if cycle_id is not None:
+        query = query.where(LedgerEntry.cycle_id == cycle_id)
+    return list(db.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit)))

@@ -206,3 +206,17 @@ def overdue_loans(db, today: date, group_id: int | None = None) -> list[LoanStat
     query = query.where(LedgerEntry.reverses_id.is_(None), not_reversed())
     states = [loan_state(db, e) for e in db.scalars(query.order_by(LoanTerms.due_on))]
     return [s for s in states if s.owed > 0]
+
+
+def her_registration(db, member: Member, facility_code: str | None) -> int | None:
+    """Her latest pending or approved registration at the group's CSCom, if any: a health-fund
+    payout is tied to it so the centre sees the help its patient received."""
+    from ussd_app.health.enrollment import ACTIVE, Enrollment
+    from ussd_app.health.facilities import Facility
+
+    if not facility_code:
+        return None
+    return db.scalar(select(Enrollment.id).join(Facility, Facility.id == Enrollment.facility_id)
+                     .where(Enrollment.phone == member.phone, Facility.code == facility_code,
+                            Enrollment.status.in_(ACTIVE))
+                     .order_by(Enrollment.id.desc()).limit(1))
