@@ -190,7 +190,7 @@ def _fine_effect(kind: str):
 def _help_amount_text(ctx, s):
     fund = group_balance(ctx.db, my_group(ctx, s).id, _cycle_id(ctx, s)).health_fund
     return T(N_("{member}, {reason}: amount? The health fund holds {fund}."),
-             {"member": member_label(_member(ctx, s)), "reason": REASONS[s.data["help_reason"]],
+             {"member": member_label(_member(ctx, s)), "reason": T(REASONS[s.data["help_reason"]]),
               "fund": xof(fund)})
 
 

@@ -51,7 +51,7 @@ def _rules_text(ctx, s):
                 "a month. Fines: late {late}, absent {absent}. Health fund {mode}."),
              {"multiple": rules.max_loan_multiple, "months": rules.loan_months,
               "pct": rules.service_charge_pct, "late": xof(rules.fine_late),
-              "absent": xof(rules.fine_absent), "mode": HEALTH_MODE[rules.health_mode]})
+              "absent": xof(rules.fine_absent), "mode": T(HEALTH_MODE[rules.health_mode])})
 
 
 def screens():
