@@ -133,7 +133,7 @@ def test_demo_group_lets_a_newcomer_try_both_roles(app, db, dial):
     assert codes and codes <= set(db.scalars(select(Facility.code)))  # real centres, seen by their staff
     assert load_savings_demo(db, TEST_NOW) == note  # idempotent, as `serve` runs it at every start
     db.commit()
-    assert db.scalar(select(func.count()).select_from(Member)) == 16  # and Sabati's treasurer
+    assert db.scalar(select(func.count()).select_from(Member)) == 17  # Sabati's treasurer, twice
     # Ten meetings of 13 present (shares + health fund), three loans, two repayments (service
     # charge and principal apart), a fine and two health-fund payouts.
     assert db.scalar(select(func.count()).select_from(LedgerEntry)) == 10 * 13 * 2 + 3 + 4 + 1 + 2

@@ -51,7 +51,7 @@ def load_savings_demo(db, now: datetime) -> str:
     note = (f"savings group {DEMO_GROUP} (15 members): dial as treasurer {TREASURER_PHONE} or as "
             f"member {MEMBER_PHONE} (simulate --phone ...); each chooses a PIN at first dial; "
             f"{LOCKED_PHONE} is locked for 15 min after wrong PINs; group {NEW_GROUP} has only "
-            f"its treasurer {NEW_GROUP_TREASURER}")
+            f"its treasurer {NEW_GROUP_TREASURER}, also a member of {DEMO_GROUP}")
     try:
         find_group(db, DEMO_GROUP)
         _repair_facility_codes(db)
@@ -78,6 +78,8 @@ def load_savings_demo(db, now: datetime) -> str:
                             commune=commune, facility_code=code, now=now)
     add_member(db, starting, phone=NEW_GROUP_TREASURER, name="Mariam Dembélé", number=1,
                role="treasurer", now=now)
+    # She also saves with Benkadi: after her PIN she picks the group.
+    add_member(db, group, phone=NEW_GROUP_TREASURER, name="Mariam Dembélé", number=16, now=now)
     return note
 
 

@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from ussd_app.savings.models import (ROLES, Cycle, CycleRules, Meeting, Member, PinCredential,
-                                     SavingsGroup)
+from ussd_app.savings.models import (ROLES, Cycle, CycleRules, Meeting, Member, PhoneChange,
+                                     PinCredential, SavingsGroup)
 
 
 # Money limits (XOF), checked where a group is set up: with at most MAX_SHARES shares a meeting,
@@ -101,8 +101,30 @@ def add_member(db, group: SavingsGroup, *, phone: str, name: str, number: int | 
     return member
 
 
-def member_by_phone(db, phone: str) -> Member | None:
-    return db.scalar(select(Member).where(Member.phone == phone))
+def memberships(db, phone: str) -> list[Member]:
+    """Her memberships, one per group (a phone may be in several), in the order she joined."""
+    return list(db.scalars(select(Member).where(Member.phone == phone).order_by(Member.id)))
+
+
+def member_by_phone(db, phone: str, group_id: int | None = None) -> Member | None:
+    """Her membership of `group_id`, or her first one."""
+    query = select(Member).where(Member.phone == phone)
+    if group_id is not None:
+        query = query.where(Member.group_id == group_id)
+    return db.scalar(query.order_by(Member.id).limit(1))
+
+
+def change_member_phone(db, member: Member, phone: str, *, changed_by: str, now: datetime) -> None:
+    """A new phone for her: the member row, and so her ledger and PIN, stay the same; the old
+    number is kept in savings_phone_changes."""
+    if phone == member.phone:
+        return
+    if db.scalar(select(Member.id).where(Member.group_id == member.group_id, Member.phone == phone)):
+        raise GroupError(f"{phone} is already a member of this group")
+    db.add(PhoneChange(member_id=member.id, old_phone=member.phone, new_phone=phone,
+                       changed_by=changed_by, changed_at=now))
+    member.phone = phone
+    db.flush()
 
 
 def member_by_number(db, group_id: int, number: int) -> Member | None:
@@ -121,8 +143,9 @@ def set_role(db, member: Member, role: str) -> None:
 
 
 def reset_pin(db, member: Member, *, now: datetime) -> None:
-    """Forget the PIN and any lock: the member chooses a new PIN at her next dial."""
-    credential = db.get(PinCredential, member.id)
+    """Forget the PIN and any lock: the member chooses a new PIN at her next dial. A phone has
+    one PIN, her first membership's, whichever of her groups resets it."""
+    credential = db.get(PinCredential, member_by_phone(db, member.phone).id)
     credential.pin_hash = None
     credential.failed_attempts = 0
     credential.lock_count = 0

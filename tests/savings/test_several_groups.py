@@ -1,0 +1,49 @@
+"""One woman in several groups (one PIN, then she picks the group); a new phone keeps her history."""
+
+import pytest
+from sqlalchemy import select
+
+from tests.savings.conftest import phone_of
+from tests.savings.test_setup_cli import cli  # noqa: F401 (fixture)
+from ussd_app.savings.groups import GroupError, add_member, change_member_phone, create_group
+from ussd_app.savings.ledger import member_balance
+from ussd_app.savings.models import PhoneChange
+from ussd_app.savings.recording import record_meeting
+
+pytestmark = pytest.mark.dates
+
+
+def test_after_her_pin_she_picks_the_group(make_group, login, db, clock):
+    benkadi, members = make_group(size=3)
+    sabati = create_group(db, name="Sabati", share_value=200, health_fund_per_meeting=0,
+                          now=clock.now)
+    add_member(db, sabati, phone=phone_of(3), name="Mariam Coulibaly", number=1, role="treasurer",
+               now=clock.now)
+    db.commit()
+    d = login(phone_of(3)).sees("Quel groupe ?", "1 Benkadi", "2 Sabati")
+    d.press("2").sees("Sabati : trésorière")
+    login(phone_of(3), first=False).press("1").sees("Mariam C. : épargne 0 part")
+
+
+def test_a_new_phone_keeps_her_savings_and_the_old_number(make_group, login, db, clock):
+    group, members = make_group(size=3)
+    record_meeting(db, group, day=clock.now.date(), key="m", shares_by_member={members[2].id: 3},
+                   recorded_by_id=None, now=clock.now)
+    change_member_phone(db, members[2], "+22376999999", changed_by="cli", now=clock.now)
+    with pytest.raises(GroupError, match="already a member"):
+        change_member_phone(db, members[1], "+22376999999", changed_by="cli", now=clock.now)
+    db.commit()
+    assert member_balance(db, members[2].id, 1).shares == 3
+    change = db.scalar(select(PhoneChange))
+    assert (change.old_phone, change.new_phone) == (phone_of(3), "+22376999999")
+    login("+22376999999").sees("Mariam C. : épargne 3 parts")  # her new phone, her savings
+
+
+def test_the_cli_changes_a_phone_and_prints_the_share_out_and_rules(app, cli, make_group, db):
+    make_group(size=3)
+    result = cli("groups", "phone", "Benkadi", "3", "76 99 99 98")
+    assert result.exit_code == 0 and "-> +22376999998" in result.output, result.output
+    result = cli("groups", "rules", "Benkadi", "--service-charge", "0")
+    assert "service charge 0% a month, loans up to 3x savings" in result.output, result.output
+    result = cli("groups", "share-out", "Benkadi")
+    assert "Benkadi cycle 1: loan fund 0 FCFA" in result.output and "total 0 FCFA" in result.output
