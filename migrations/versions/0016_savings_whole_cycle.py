@@ -52,6 +52,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_savings_ledger_loan_id'), ['loan_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_savings_ledger_enrollment_id'), ['enrollment_id'],
                               unique=False)
+        batch_op.create_index('ix_savings_ledger_group_sums',
+                              ['group_id', 'cycle_id', 'kind', 'amount'], unique=False)
+        batch_op.create_index('ix_savings_ledger_member_sums',
+                              ['member_id', 'cycle_id', 'kind', 'amount', 'shares'], unique=False)
         batch_op.drop_constraint(batch_op.f('ck_savings_ledger_kind_known'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_savings_ledger_kind_known'), _kinds(KINDS))
     if _sqlite():
@@ -128,6 +132,8 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('ck_savings_ledger_kind_known'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_savings_ledger_kind_known'),
                                          _kinds(OLD_KINDS))
+        batch_op.drop_index('ix_savings_ledger_member_sums')
+        batch_op.drop_index('ix_savings_ledger_group_sums')
         batch_op.drop_index(batch_op.f('ix_savings_ledger_enrollment_id'))
         batch_op.drop_index(batch_op.f('ix_savings_ledger_loan_id'))
         batch_op.drop_constraint(batch_op.f('fk_savings_ledger_enrollment_id_health_enrollments'),

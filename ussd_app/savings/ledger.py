@@ -185,8 +185,13 @@ def not_reversed():
 
 
 def standing_entries():
-    """Original entries (not reversals) that no reversal cancels."""
-    return select(LedgerEntry).where(LedgerEntry.reverses_id.is_(None), not_reversed())
+    """Original entries (not reversals) that no reversal cancels.
+
+    "Not a reversal" is written so no planner takes it for an index condition: on SQLite,
+    `reverses_id IS NULL` led the planner to walk the unique index over every original entry of
+    every group instead of the caller's member or group index."""
+    return select(LedgerEntry).where(func.coalesce(LedgerEntry.reverses_id, 0) == 0,
+                                     not_reversed())
 
 
 @dataclass(frozen=True)
