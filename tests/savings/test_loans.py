@@ -163,3 +163,35 @@ def test_rules_change_later_loans_only(make_group, db, clock):
         set_rules(db, cycle_id, service_charge_pct=21, now=clock.now)
     assert db.scalar(select(func.count()).select_from(LedgerEntry)
                      .where(LedgerEntry.kind == "loan")) == 2
+
+
+@pytest.mark.parametrize("lang", ["fr", "bm"])
+def test_every_new_receipt_is_one_gsm7_part_at_its_longest(lang):
+    from ussd_app.savings import receipts
+    from ussd_app.text.gsm import sms_size, to_gsm
+    from ussd_app.text.i18n import TN, T, translate
+
+    big = receipts.xof(9_000_000)
+    base = {"group": "X" * receipts.GROUP_NAME_IN_SMS, "date": "28/02", "ref": "1234567K",
+            "amount": big, "total": big, "owed": big, "fines": big, "due": "28/02/27",
+            "cycle": 12, "name": "Korotoumou F.", "shares": TN(receipts.SHARES, 999)}
+    for msgid in (receipts.LOAN, receipts.REPAYMENT, receipts.FINE, receipts.PAYOUT,
+                  receipts.SHARE_OUT, receipts.OVERDUE, receipts.STATEMENT_LOANS,
+                  receipts.STATEMENT_FINES):
+        text = to_gsm(translate(lang, T(msgid, base)))
+        size = sms_size(text)
+        assert (size.parts, size.encoding) == (1, "GSM-7"), (msgid, len(text), text)
+
+
+def test_her_statement_adds_her_loan_and_fines(make_group, db, clock):
+    from ussd_app.savings.models import SavingsGroup
+    from ussd_app.savings.recording import send_statement
+
+    group, members = make_group(size=2)
+    _meeting(db, group, members, clock.now)
+    issue_loan(db, group, members[1], amount=1_000, months=1, key="l", recorded_by_id=None,
+               now=clock.now)
+    send_statement(db, db.get(SavingsGroup, group.id), members[1], key="st", now=clock.now)
+    bodies = list(db.scalars(select(OutboxMessage.body).where(
+        OutboxMessage.recipient == members[1].phone).order_by(OutboxMessage.id)))
+    assert "prêt à rembourser 1 050 FCFA" in bodies[-1].replace("pret", "prêt")

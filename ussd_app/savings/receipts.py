@@ -39,6 +39,9 @@ REPAYMENT = N_("{group} {date}: repaid {amount}. Still owed {owed}. Ref {ref}")
 FINE = N_("{group} {date}: fine {amount}. Ref {ref}")
 PAYOUT = N_("{group} {date}: health fund help {amount}. Get well soon. Ref {ref}")
 SHARE_OUT = N_("{group} cycle {cycle}: your share-out {amount} for {shares}. Ref {ref}")
+STATEMENT_LOANS = N_("{group} cycle {cycle}, {name}: loan to repay {owed}, next due {due}. "
+                     "Fines paid {fines}.")
+STATEMENT_FINES = N_("{group} cycle {cycle}, {name}: no loan. Fines paid {fines}.")
 OVERDUE = N_("{group}: your loan was due on {due}. Still owed {owed}. "
              "Please see your treasurer. Thank you.")
 STATEMENT_EMPTY = N_("{group} cycle {cycle}, {name}: no purchase yet this cycle. "
@@ -167,3 +170,15 @@ def overdue_reminder(db, group, member, loan_id: int, due: date, owed: int, now:
     """One polite reminder per loan, ever (the outbox's dedupe key), to her phone only."""
     message = T(OVERDUE, {"group": _group(group), "due": due.strftime("%d/%m/%y"), "owed": xof(owed)})
     _send(db, member, message, f"overdue:{loan_id}", now)
+
+
+def loans_statement(db, group, member, cycle_number: int, owed: int, due: date | None, fines: int,
+                    key: str, now: datetime) -> None:
+    """The second part of her statement, when she has a loan or paid fines."""
+    params = {"group": _group(group), "cycle": cycle_number, "name": short_name(member.name),
+              "fines": xof(fines)}
+    if due is not None:
+        message = T(STATEMENT_LOANS, dict(params, owed=xof(owed), due=due.strftime("%d/%m/%y")))
+    else:
+        message = T(STATEMENT_FINES, params)
+    _send(db, member, message, key, now)

@@ -145,7 +145,14 @@ def _from_roll_call(db, entry: LedgerEntry) -> bool:
 
 def send_statement(db, group: SavingsGroup, member: Member, *, key: str, now: datetime) -> None:
     cycle = current_cycle(db, group.id)
+    from ussd_app.savings.loans import open_loans
+
     purchases = count_purchases(db, member.id, cycle.id)
-    receipts.statement(db, group, member, cycle.number, purchases,
-                       member_balance(db, member.id, cycle.id),
+    balance = member_balance(db, member.id, cycle.id)
+    receipts.statement(db, group, member, cycle.number, purchases, balance,
                        last_contribution(db, member.id, cycle.id), key, now)
+    loans = open_loans(db, member.id, cycle.id)
+    if loans or balance.fines:
+        receipts.loans_statement(db, group, member, cycle.number, sum(x.owed for x in loans),
+                                 min((x.terms.due_on for x in loans), default=None), balance.fines,
+                                 f"{key}:loans", now)
