@@ -128,3 +128,27 @@ def test_the_retry_notice_gives_the_count_its_form(signed_in, world, db):
     assert "2 messages remis en file." in both and "(s)" not in both
     again = page(b.post("/clinic/messages/retry", {"id": str(rows[0].id)}, follow_redirects=True))
     assert "0 message remis en file." in again  # French: the singular for 0 and 1
+
+
+def test_the_centre_sets_a_groups_rules_for_the_cycle(signed_in, world, db):
+    from ussd_app.savings.rules import rules_for
+
+    group = create_group(db, name="Benkadi", share_value=500, health_fund_per_meeting=200,
+                         facility_code=CENTRE_A, now=TEST_NOW)
+    other = create_group(db, name="Jigiya", share_value=1000, health_fund_per_meeting=100,
+                         facility_code=CENTRE_B, now=TEST_NOW)
+    db.commit()
+    b = signed_in("awa")
+    page(b.get(f"/clinic/savings/{group.id}"))
+    done = page(b.post(f"/clinic/savings/{group.id}/rules",
+                       {"service_charge_pct": "0", "max_loan_multiple": "2", "loan_months": "6",
+                        "fine_late": "50", "fine_absent": "200", "health_mode": "loans"},
+                       follow_redirects=True))
+    assert "Règles enregistrées" in done
+    db.expire_all()
+    rules = rules_for(db, current_cycle(db, group.id).id)
+    assert (rules.service_charge_pct, rules.max_loan_multiple, rules.health_mode) == (0, 2, "loans")
+    bad = page(b.post(f"/clinic/savings/{group.id}/rules", {"service_charge_pct": "50"},
+                      follow_redirects=True))
+    assert "non enregistrées" in bad
+    assert b.post(f"/clinic/savings/{other.id}/rules", {"loan_months": "2"}).status_code == 404
