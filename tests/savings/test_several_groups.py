@@ -47,3 +47,14 @@ def test_the_cli_changes_a_phone_and_prints_the_share_out_and_rules(app, cli, ma
     assert "service charge 0% a month, loans up to 3x savings" in result.output, result.output
     result = cli("groups", "share-out", "Benkadi")
     assert "Benkadi cycle 1: loan fund 0 FCFA" in result.output and "total 0 FCFA" in result.output
+
+
+def test_the_president_changes_a_members_phone_once(make_group, login, db):
+    make_group(size=3)
+    d = login(phone_of(2)).press("98", "8", "3").sees("03 Mariam C. : son nouveau numéro")
+    d.press("123").sees("8 chiffres").press("76 99 99 97").sees("Nouveau numéro", "76999997")
+    d.press("1").sees("Numéro changé")
+    d.resend()
+    db.expire_all()
+    assert [c.new_phone for c in db.scalars(select(PhoneChange))] == ["+22376999997"]
+    login("+22376999997").sees("Mariam C. : épargne 0 part")

@@ -18,11 +18,12 @@ def flow_modules():
 
     from ussd_app.menus import reminders
     from ussd_app.menus import (savings_access, savings_correction, savings_loans, savings_member,
-                                savings_rollcall, savings_shareout, savings_treasurer)
+                                savings_phone, savings_rollcall, savings_shareout,
+                                savings_treasurer)
 
     return [main, health_info, registration, registration_mine, reminders, savings_access,
-            savings_correction, savings_loans, savings_member, savings_rollcall, savings_shareout,
-            savings_treasurer]
+            savings_correction, savings_loans, savings_member, savings_phone, savings_rollcall,
+            savings_shareout, savings_treasurer]
 
 
 @lru_cache(maxsize=None)

@@ -215,3 +215,19 @@ class EndCycle(Effect):
         _stale(lambda: shareout.end_cycle(
             db, db.get(SavingsGroup, self.group_id), cycle_id=self.cycle_id, carry=self.carry,
             key=self.key, recorded_by=db.get(Member, self.recorded_by_id), now=hop.now))
+
+
+@dataclass(frozen=True)
+class ChangePhone(Effect):
+    member_id: int
+    phone: str
+    changed_by_id: int
+
+    def apply(self, db, hop) -> None:
+        from ussd_app.savings.groups import change_member_phone
+
+        try:
+            change_member_phone(db, db.get(Member, self.member_id), self.phone,
+                                changed_by=f"member:{self.changed_by_id}", now=hop.now)
+        except GroupError as exc:  # the number joined the group meanwhile
+            raise StaleStep(str(exc)) from exc
