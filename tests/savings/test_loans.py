@@ -195,3 +195,21 @@ def test_her_statement_adds_her_loan_and_fines(make_group, db, clock):
     bodies = list(db.scalars(select(OutboxMessage.body).where(
         OutboxMessage.recipient == members[1].phone).order_by(OutboxMessage.id)))
     assert "prêt à rembourser 1 050 FCFA" in bodies[-1].replace("pret", "prêt")
+
+
+def test_when_the_health_fund_lends_its_help_is_repaid_into_it(make_group, db, clock):
+    group, members = make_group(size=2)
+    _meeting(db, group, members, clock.now)  # health fund 500
+    cycle_id = current_cycle(db, group.id).id
+    set_rules(db, cycle_id, health_mode="loans", now=clock.now)
+    help_ = pay_health(db, group, members[1], amount=400, reason="sick_child", key="h",
+                       recorded_by_id=None, now=clock.now)
+    [owed] = open_loans(db, members[1].id, cycle_id)
+    assert (owed.entry.id, owed.owed, owed.terms.charge) == (help_.id, 400, 0)
+    charge, back = repay(db, group, help_, amount=150, key="r", recorded_by_id=None,
+                         now=clock.now)
+    assert charge is None and back.kind == "health_repayment"
+    boxes = group_balance(db, group.id, cycle_id)
+    assert (boxes.health_fund, boxes.loan_fund) == (250, 2_000)  # the loan fund is not touched
+    later = clock.now.date() + timedelta(days=120)
+    assert [s.owed for s in overdue_loans(db, later)] == [250]

@@ -119,18 +119,25 @@ class LoanState:
 
 
 def loan_state(db, entry: LedgerEntry) -> LoanState:
+    """What was paid back on a loan (or on a health-fund payout lent without charge)."""
     paid = dict(db.execute(select(LedgerEntry.kind, func.sum(LedgerEntry.amount)).where(
         LedgerEntry.loan_id == entry.id).group_by(LedgerEntry.kind)).all())
-    return LoanState(entry, db.get(LoanTerms, entry.id), int(paid.get("repayment") or 0),
-                     int(paid.get("charge") or 0))
+    principal = int(paid.get("repayment") or 0) + int(paid.get("health_repayment") or 0)
+    return LoanState(entry, db.get(LoanTerms, entry.id), principal, int(paid.get("charge") or 0))
 
 
 def open_loans(db, member_id: int, cycle_id: int | None = None) -> list[LoanState]:
-    """Her loans still standing with something owed, oldest first."""
+    """Her loans still standing with something owed, oldest first: loans from the loan fund
+    (of `cycle_id`), then help lent by the health fund (any cycle) when the rules lend it."""
     query = standing_entries().where(LedgerEntry.member_id == member_id, LedgerEntry.kind == "loan")
     if cycle_id is not None:
         query = query.where(LedgerEntry.cycle_id == cycle_id)
-    states = [loan_state(db, e) for e in db.scalars(query.order_by(LedgerEntry.id))]
+    health = standing_entries().where(
+        LedgerEntry.member_id == member_id, LedgerEntry.kind == "health_payout",
+        LedgerEntry.id.in_(select(LoanTerms.entry_id).where(LoanTerms.member_id == member_id)))
+    entries = [*db.scalars(query.order_by(LedgerEntry.id)),
+               *db.scalars(health.order_by(LedgerEntry.id))]
+    states = [loan_state(db, e) for e in entries]
     return [s for s in states if s.owed > 0]
 
 
@@ -152,6 +159,13 @@ def repay(db, group: SavingsGroup, loan: LedgerEntry, *, amount: int, key: str,
     if type(amount) is not int or not 1 <= amount <= state.owed:
         raise LedgerError(f"a repayment is 1 to {state.owed} XOF")
     member = db.get(Member, loan.member_id)
+    if loan.kind == "health_payout":  # back into the health fund, never a service charge
+        entry = add_entry(db, member=member, cycle_id=current_cycle(db, group.id).id,
+                          kind="health_repayment", amount=amount, loan_id=loan.id,
+                          idempotency_key=f"{key}:principal", recorded_by_id=recorded_by_id,
+                          now=now)
+        receipts.repayment_receipt(db, group, member, entry, amount, state.owed - amount)
+        return None, entry
     charge_part = min(amount, state.charge_owed)
     principal_part = amount - charge_part
     charge = principal = None
@@ -189,10 +203,17 @@ def pay_health(db, group: SavingsGroup, member: Member, *, amount: int, reason: 
         return existing
     if type(amount) is not int or amount < 1:
         raise LedgerError("a payout is at least 1 XOF")
-    entry = add_entry(db, member=member, cycle_id=current_cycle(db, group.id).id,
+    cycle_id = current_cycle(db, group.id).id
+    entry = add_entry(db, member=member, cycle_id=cycle_id,
                       kind="health_payout", amount=amount, reason=reason,
                       enrollment_id=enrollment_id, idempotency_key=key,
                       recorded_by_id=recorded_by_id, now=now)
+    rules = rules_for(db, cycle_id)
+    if rules.health_mode == "loans":  # lent without charge, repaid into the health fund
+        db.add(LoanTerms(entry_id=entry.id, group_id=group.id, member_id=member.id,
+                         months=rules.loan_months, charge_pct=0, charge=0,
+                         due_on=add_months(bamako_today(now), rules.loan_months)))
+        db.flush()
     receipts.payout_receipt(db, group, member, entry)
     return entry
 
