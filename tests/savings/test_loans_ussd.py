@@ -106,3 +106,25 @@ def test_end_of_cycle_waits_for_loans_then_shares_out_once(group_with_savings, l
     assert _count(db, "share_out") == 3
     new = current_cycle(db, group.id)
     assert new.number == 2 and group_balance(db, group.id, new.id).loan_fund == 50
+
+
+def test_two_treasurers_lending_the_same_money_at_once_lend_it_once(group_with_savings, login,
+                                                                      db):
+    import threading
+
+    a = login(phone_of(1), first=False).press(LOANS, "1", "2", "4000", "1").sees("Confirmer")
+    b = login(phone_of(2)).press("98", "7", "1", "1", "3000", "1").sees("Confirmer")  # president
+    barrier, answers = threading.Barrier(2), {}
+
+    def confirm(name, dialer):
+        barrier.wait()
+        answers[name] = dialer.press("1").answer
+
+    threads = [threading.Thread(target=confirm, args=item) for item in (("a", a), ("b", b))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert _count(db, "loan") == 1
+    assert sum("enregistré" in text for text in answers.values()) == 1
+    assert sum("ne contient que" in text for text in answers.values()) == 1, answers

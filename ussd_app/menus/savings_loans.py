@@ -38,6 +38,7 @@ HELP_NUMBER = "savings.help.number"
 HELP_REASON = "savings.help.reason"
 HELP_AMOUNT = "savings.help.amount"
 HELP_CONFIRM = "savings.help.confirm"
+HELP_SAVE = "savings.help.save"
 HELP_DONE = "savings.help.done"
 
 MONTHS = NP_("{count} month", "{count} months")
@@ -120,6 +121,12 @@ def _loan_confirm_text(ctx, s):
 
 
 def _save_loan(ctx, s) -> Go:
+    # Read again at the confirm: another treasurer may have lent the money a moment ago (the
+    # effect checks once more, under the group's lock, and this hop is then answered again).
+    try:
+        _quote(ctx, s)
+    except LoanRefused as refused:
+        return Go(LOAN_DONE, data={"loan_refused": refused.why, "loan_most": refused.most})
     effect = IssueLoan(s.data["task_member"], s.data["loan_amount"], s.data["loan_months"],
                        s.data["task_key"], me(ctx, s).id)
     return Go(LOAN_DONE, effects=(effect,), reset_history=True)
@@ -207,6 +214,29 @@ def _help_effect(ctx, s):
                       s.data["task_key"], me(ctx, s).id),)
 
 
+def _loan_done_text(ctx, s):
+    why = s.data.get("loan_refused")
+    if why:
+        multiple = rules_for(ctx.db, _cycle_id(ctx, s)).max_loan_multiple
+        return T(REFUSED[why], {"most": xof(s.data["loan_most"]), "multiple": multiple})
+    return T(N_("Loan recorded for {member}. She gets an SMS."),
+             {"member": member_label(_member(ctx, s))})
+
+
+def _save_help(ctx, s) -> Go:
+    fund = group_balance(ctx.db, my_group(ctx, s).id, _cycle_id(ctx, s)).health_fund
+    if s.data["help_amount"] > fund:  # paid out by another session meanwhile
+        return Go(HELP_DONE, data={"help_short": fund})
+    return Go(HELP_DONE, effects=_help_effect(ctx, s), reset_history=True)
+
+
+def _help_done_text(ctx, s):
+    if "help_short" in s.data:
+        return T(N_("The health fund holds only {most}."), {"most": xof(s.data["help_short"])})
+    return T(N_("Help paid to {member}. She gets an SMS."),
+             {"member": member_label(_member(ctx, s))})
+
+
 def _loans_title(ctx, s):
     boxes = group_balance(ctx.db, my_group(ctx, s).id, _cycle_id(ctx, s))
     return T(N_("Loan fund {loan}. Health fund {health}."),
@@ -237,7 +267,7 @@ def screens():
                targets=[LOAN_CONFIRM], examples=["2"]),
         Menu(LOAN_CONFIRM, _loan_confirm_text, [Option(N_("Confirm"), LOAN_SAVE)]),
         Branch(LOAN_SAVE, _save_loan, targets=[LOAN_DONE]),
-        End(LOAN_DONE, _done(N_("Loan recorded for {member}. She gets an SMS."))),
+        End(LOAN_DONE, _loan_done_text),
         Prompt(REPAY_NUMBER, ask_number, _parse_borrower, _start("repay", REPAY_AMOUNT),
                targets=[REPAY_AMOUNT], examples=["4"]),
         Prompt(REPAY_AMOUNT, _repay_text, _parse_repayment,
@@ -265,8 +295,9 @@ def screens():
                targets=[HELP_CONFIRM], examples=["100"]),
         Menu(HELP_CONFIRM, lambda ctx, s: T(N_("Pay {amount} to {member} from the health fund?"), {
             "amount": xof(s.data["help_amount"]), "member": member_label(_member(ctx, s))}),
-             [Option(N_("Confirm"), HELP_DONE, effects=_help_effect)]),
-        End(HELP_DONE, _done(N_("Help paid to {member}. She gets an SMS."))),
+             [Option(N_("Confirm"), HELP_SAVE)]),
+        Branch(HELP_SAVE, _save_help, targets=[HELP_DONE]),
+        End(HELP_DONE, _help_done_text),
     ]
 
 
