@@ -1,10 +1,11 @@
 """One woman in several groups (one PIN, then she picks the group); a new phone keeps her history."""
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from tests.savings.conftest import phone_of
-from tests.savings.test_setup_cli import cli  # noqa: F401 (fixture)
+from ussd_app.cli import main
 from ussd_app.savings.groups import GroupError, add_member, change_member_phone, create_group
 from ussd_app.savings.ledger import member_balance
 from ussd_app.savings.models import PhoneChange
@@ -13,8 +14,16 @@ from ussd_app.savings.recording import record_meeting
 pytestmark = pytest.mark.dates
 
 
+@pytest.fixture
+def groups_cli(settings, monkeypatch, clock):
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("USSD_CLOCK_START", clock.now.isoformat())
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+
+
 def test_after_her_pin_she_picks_the_group(make_group, login, db, clock):
-    benkadi, members = make_group(size=3)
+    make_group(size=3)
     sabati = create_group(db, name="Sabati", share_value=200, health_fund_per_meeting=0,
                           now=clock.now)
     add_member(db, sabati, phone=phone_of(3), name="Mariam Coulibaly", number=1, role="treasurer",
@@ -39,13 +48,13 @@ def test_a_new_phone_keeps_her_savings_and_the_old_number(make_group, login, db,
     login("+22376999999").sees("Mariam C. : épargne 3 parts")  # her new phone, her savings
 
 
-def test_the_cli_changes_a_phone_and_prints_the_share_out_and_rules(app, cli, make_group, db):
+def test_the_cli_changes_a_phone_and_prints_the_share_out_and_rules(app, groups_cli, make_group):
     make_group(size=3)
-    result = cli("groups", "phone", "Benkadi", "3", "76 99 99 98")
+    result = groups_cli("groups", "phone", "Benkadi", "3", "76 99 99 98")
     assert result.exit_code == 0 and "-> +22376999998" in result.output, result.output
-    result = cli("groups", "rules", "Benkadi", "--service-charge", "0")
+    result = groups_cli("groups", "rules", "Benkadi", "--service-charge", "0")
     assert "service charge 0% a month, loans up to 3x savings" in result.output, result.output
-    result = cli("groups", "share-out", "Benkadi")
+    result = groups_cli("groups", "share-out", "Benkadi")
     assert "Benkadi cycle 1: loan fund 0 FCFA" in result.output and "total 0 FCFA" in result.output
 
 

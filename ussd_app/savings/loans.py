@@ -17,6 +17,8 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from ussd_app.health.enrollment import ACTIVE, Enrollment
+from ussd_app.health.facilities import Facility
 from ussd_app.savings import receipts
 from ussd_app.savings.groups import bamako_today, current_cycle
 from ussd_app.savings.ledger import (LedgerError, add_entry, by_key, group_balance, lock_group,
@@ -232,9 +234,6 @@ def overdue_loans(db, today: date, group_id: int | None = None) -> list[LoanStat
 def her_registration(db, member: Member, facility_code: str | None) -> int | None:
     """Her latest pending or approved registration at the group's CSCom, if any: a health-fund
     payout is tied to it so the centre sees the help its patient received."""
-    from ussd_app.health.enrollment import ACTIVE, Enrollment
-    from ussd_app.health.facilities import Facility
-
     if not facility_code:
         return None
     return db.scalar(select(Enrollment.id).join(Facility, Facility.id == Enrollment.facility_id)

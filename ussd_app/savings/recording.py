@@ -16,6 +16,7 @@ from ussd_app.savings import receipts
 from ussd_app.savings.groups import GroupError, current_cycle, meeting_on
 from ussd_app.savings.ledger import (LedgerError, add_entry, count_purchases, last_contribution,
                                      member_balance, reverse_entry, standing_health_entry)
+from ussd_app.savings.loans import open_loans
 from ussd_app.savings.models import LedgerEntry, Meeting, Member, SavingsGroup
 
 
@@ -145,8 +146,6 @@ def _from_roll_call(db, entry: LedgerEntry) -> bool:
 
 def send_statement(db, group: SavingsGroup, member: Member, *, key: str, now: datetime) -> None:
     cycle = current_cycle(db, group.id)
-    from ussd_app.savings.loans import open_loans
-
     purchases = count_purchases(db, member.id, cycle.id)
     balance = member_balance(db, member.id, cycle.id)
     receipts.statement(db, group, member, cycle.number, purchases, balance,
