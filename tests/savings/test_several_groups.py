@@ -67,3 +67,20 @@ def test_the_president_changes_a_members_phone_once(make_group, login, db):
     db.expire_all()
     assert [c.new_phone for c in db.scalars(select(PhoneChange))] == ["+22376999997"]
     login("+22376999997").sees("Mariam C. : épargne 0 part")
+
+
+def test_a_dropped_roll_call_resumes_in_the_group_she_picked(make_group, login, dial, db, clock):
+    from ussd_app.savings.models import Meeting
+
+    make_group(size=3)
+    sabati = create_group(db, name="Sabati", share_value=200, health_fund_per_meeting=0,
+                          now=clock.now)
+    add_member(db, sabati, phone=phone_of(3), name="Mariam Coulibaly", number=1, role="treasurer",
+               now=clock.now)
+    add_member(db, sabati, phone=phone_of(9), name="Djeneba Sissoko", number=2, now=clock.now)
+    db.commit()
+    login(phone_of(3)).press("2", "1", "2")  # Sabati's roll-call: the call drops at member 02
+    d = dial(phone=phone_of(3)).sees("Continuer l'appel de la réunion ?").press("1", "4827")
+    d.sees("02 Djeneba S.").press("1").press("1").sees("enregistrée")
+    db.expire_all()
+    assert [m.group_id for m in db.scalars(select(Meeting))] == [sabati.id]

@@ -60,6 +60,16 @@ def _after_pin(s) -> str:
     return s.data.get("_resume_after") or HOME
 
 
+def _signed_in(ctx, s, member_id: int) -> dict:
+    """Who she is after her PIN: back in a dropped roll-call, her membership of that group."""
+    draft = s.data.get("roll")
+    if s.data.get("_resume_after") and draft:
+        resumed = member_by_phone(ctx.db, s.phone, group_id=draft["group"])
+        if resumed is not None:
+            return {"auth_member": resumed.id, "group_picked": True}
+    return {"auth_member": member_id}
+
+
 def bamako_time(moment: datetime, now: datetime) -> str:
     if moment.date() == now.date():
         return moment.strftime("%H:%M")
@@ -117,7 +127,7 @@ def _after_check(ctx, s, checked) -> Go:
     if outcome == "locked":
         return Go(LOCKED, drop=("pin_tries_left",))
     if outcome == "ok":
-        return Go(_after_pin(s), data={"auth_member": member_id}, reset_history=True,
+        return Go(_after_pin(s), data=_signed_in(ctx, s, member_id), reset_history=True,
                   drop=("pin_tries_left", "_resume_after"), effects=(PinSucceeded(member_id, detail),))
     if detail.locked_until is not None:
         return Go(LOCKED, data={"locked_until": detail.locked_until.isoformat()})
@@ -160,7 +170,7 @@ def _after_pin_again(ctx, s, checked) -> Go:
     member_id, confirmed = checked
     if confirmed is None:
         return Go(NEW_PIN, data={"pin_mismatch": True}, effects=(ClearPendingPin(member_id),))
-    return Go(_after_pin(s), data={"auth_member": member_id}, reset_history=True,
+    return Go(_after_pin(s), data=_signed_in(ctx, s, member_id), reset_history=True,
               drop=("pin_mismatch", "_resume_after"), effects=(SetPin(member_id, confirmed),))
 
 
