@@ -1,7 +1,10 @@
 """A cycle's rules: service charge, loan limit and length, fines, what the health fund gives.
 
 Set by the group with the CLI or the dashboard; every cycle starts with the previous cycle's
-rules (the first with the defaults of models.CycleRules, the usual VSLA ones).
+rules (the first with the defaults of models.CycleRules). The defaults are a starting point
+the group changes: loans at most 3 times her savings, a flat service charge a month, short loans
+(VSLA practice: groups set their own monthly rate, see VSL Associates, "The VSLA methodology",
+https://www.vsla.net/the-vsla-methodology/); 0 % suits health loans.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ fund x her shares / all shares rounded down; the francs left (fewer than the num
 members) go one each to the members with the largest remainders, ties to the lower member
 number. The payouts add up to the fund exactly. Loans must all be repaid first (as VSLAs do):
 the fund is then cash in the box.
+
+Source: VSL Associates, "The VSLA methodology" (https://www.vsla.net/the-vsla-methodology/):
+at the end of each cycle the savings plus service-charge earnings are shared out in proportion
+to what each member saved; the social fund is not shared out and stays with the group.
 """
 
 from __future__ import annotations
