@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, event, exists, func, select
+from sqlalchemy import case, event, exists, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -94,9 +94,14 @@ def by_key(db, idempotency_key: str) -> LedgerEntry | None:
 
 
 def lock_group(db, group_id: int) -> None:
-    """Serialise money going out of one group's boxes (a row lock on PostgreSQL; SQLite has one
-    writer at a time anyway)."""
-    db.get(SavingsGroup, group_id, with_for_update=True)
+    """Serialise money going out of one group's boxes: a row lock on PostgreSQL. On SQLite the
+    driver starts a transaction at its first write, and reads before it see whatever was last
+    committed: a write that changes nothing takes SQLite's one writer lock now, before the
+    boxes are read, so a second treasurer waits for the first to commit."""
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(text("UPDATE savings_groups SET id = id WHERE id = :id"), {"id": group_id})
+    else:
+        db.get(SavingsGroup, group_id, with_for_update=True)
 
 
 def _box_check(db, *, group_id: int, cycle_id: int, kind: str, amount: int) -> None:
