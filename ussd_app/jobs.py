@@ -27,6 +27,7 @@ def run_worker(settings, burst: bool = False) -> None:
     runs; a job past its timeout is still stopped (RQ's alarm runs in this main thread).
     """
     from ussd_app.dhis2.schedule import start_monthly_push
+    from ussd_app.savings.overdue import start_daily_reminders
     from ussd_app.sms import runtime as sms_runtime
     from ussd_app.sms.dispatch import run_dispatch, start_periodic_dispatch
 
@@ -38,4 +39,5 @@ def run_worker(settings, burst: bool = False) -> None:
     else:
         start_periodic_dispatch(connection)
         start_monthly_push(connection, settings)  # DHIS2, when DHIS2_URL is set
+        start_daily_reminders(connection)  # one SMS per overdue savings loan, to her only
     make_worker(connection).work(with_scheduler=True, burst=burst)

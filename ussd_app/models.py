@@ -11,7 +11,8 @@ from ussd_app.health.enrollment import Enrollment, Facility  # noqa: F401
 from ussd_app.health.outcomes import Outcome  # noqa: F401
 from ussd_app.health.records import ContactAttended, DoseGiven  # noqa: F401
 from ussd_app.dhis2.models import Dhis2Push  # noqa: F401
-from ussd_app.savings.models import (Cycle, LedgerEntry, Meeting, Member,  # noqa: F401
+from ussd_app.savings.models import (Cycle, CycleRules, LedgerEntry, LoanTerms, Meeting, Member,  # noqa: F401
+                                     PhoneChange,  # noqa: F401
                                      PinCredential, SavingsGroup)
 
 metadata = Base.metadata

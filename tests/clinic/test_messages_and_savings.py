@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -86,6 +88,33 @@ def test_savings_page_totals_equal_the_ledger(signed_in, world, db):
     assert "Benkadi" in admin and "Jigiya" in admin
 
 
+def test_a_group_page_shows_loans_and_health_fund_help_and_stays_in_scope(signed_in, world, db):
+    from ussd_app.savings.loans import issue_loan, pay_health
+    from ussd_app.savings.recording import record_meeting
+
+    group = create_group(db, name="Benkadi", share_value=500, health_fund_per_meeting=200,
+                         facility_code=CENTRE_A, now=TEST_NOW)
+    other = create_group(db, name="Jigiya", share_value=1000, health_fund_per_meeting=100,
+                         facility_code=CENTRE_B, now=TEST_NOW)
+    awa = add_member(db, group, phone="+22376000031", name="Awa T.", now=TEST_NOW)
+    fanta = add_member(db, group, phone="+22376000032", name="Fanta K.", now=TEST_NOW)
+    for week in (14, 7):
+        day = TEST_NOW - timedelta(days=week)
+        record_meeting(db, group, day=day.date(), key=f"m{week}",
+                       shares_by_member={awa.id: 3, fanta.id: 2}, recorded_by_id=None, now=day)
+    issue_loan(db, group, fanta, amount=2_000, months=1, key="l", recorded_by_id=None,
+               now=TEST_NOW - timedelta(days=40))
+    pay_health(db, group, awa, amount=300, reason="delivery", key="h", recorded_by_id=None,
+               now=TEST_NOW)
+    db.commit()
+    b = signed_in("awa")
+    text = page(b.get(f"/clinic/savings/{group.id}"))
+    assert "5\u202f000 FCFA" in text  # savings: 2 meetings x 5 shares x 500
+    assert "2\u202f100 FCFA" in text  # owed on the loan, service charge included
+    assert "<svg" in text and "300 FCFA" in text
+    assert b.get(f"/clinic/savings/{other.id}").status_code == 404
+
+
 def test_the_retry_notice_gives_the_count_its_form(signed_in, world, db):
     rows = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient.in_(
         [e.phone for e in world.a_pending]))).all()
@@ -99,3 +128,27 @@ def test_the_retry_notice_gives_the_count_its_form(signed_in, world, db):
     assert "2 messages remis en file." in both and "(s)" not in both
     again = page(b.post("/clinic/messages/retry", {"id": str(rows[0].id)}, follow_redirects=True))
     assert "0 message remis en file." in again  # French: the singular for 0 and 1
+
+
+def test_the_centre_sets_a_groups_rules_for_the_cycle(signed_in, world, db):
+    from ussd_app.savings.rules import rules_for
+
+    group = create_group(db, name="Benkadi", share_value=500, health_fund_per_meeting=200,
+                         facility_code=CENTRE_A, now=TEST_NOW)
+    other = create_group(db, name="Jigiya", share_value=1000, health_fund_per_meeting=100,
+                         facility_code=CENTRE_B, now=TEST_NOW)
+    db.commit()
+    b = signed_in("awa")
+    page(b.get(f"/clinic/savings/{group.id}"))
+    done = page(b.post(f"/clinic/savings/{group.id}/rules",
+                       {"service_charge_pct": "0", "max_loan_multiple": "2", "loan_months": "6",
+                        "fine_late": "50", "fine_absent": "200", "health_mode": "loans"},
+                       follow_redirects=True))
+    assert "Règles enregistrées" in done
+    db.expire_all()
+    rules = rules_for(db, current_cycle(db, group.id).id)
+    assert (rules.service_charge_pct, rules.max_loan_multiple, rules.health_mode) == (0, 2, "loans")
+    bad = page(b.post(f"/clinic/savings/{group.id}/rules", {"service_charge_pct": "50"},
+                      follow_redirects=True))
+    assert "non enregistrées" in bad
+    assert b.post(f"/clinic/savings/{other.id}/rules", {"loan_months": "2"}).status_code == 404

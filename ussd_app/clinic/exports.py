@@ -176,16 +176,20 @@ def _outbox(scope: Scope) -> tuple:
 
 
 def _ledger_cells(row, viewer: Viewer) -> list:
-    entry_id, created, cycle, held_on, number, name, phone, kind, shares, amount, reverses = row
+    (entry_id, created, cycle, held_on, number, name, phone, kind, shares, amount, reverses,
+     loan, reason, registration) = row
     return [ledger_reference(entry_id), created, cycle, held_on, number, name, viewer.phone(phone),
-            kind, shares, amount, ledger_reference(reverses) if reverses else ""]
+            kind, shares, amount, ledger_reference(reverses) if reverses else "",
+            ledger_reference(loan) if loan else "", reason or "", registration or ""]
 
 
 def _ledger(group: SavingsGroup) -> tuple:
     return (select(LedgerEntry.id, LedgerEntry.created_at, Cycle.number, Meeting.held_on, Member.number,
                    Member.name, Member.phone, LedgerEntry.kind, LedgerEntry.shares, LedgerEntry.amount,
-                   LedgerEntry.reverses_id)
+                   LedgerEntry.reverses_id, LedgerEntry.loan_id, LedgerEntry.reason,
+                   Enrollment.reference)
             .join(Member, Member.id == LedgerEntry.member_id)
+            .outerjoin(Enrollment, Enrollment.id == LedgerEntry.enrollment_id)
             .join(Cycle, Cycle.id == LedgerEntry.cycle_id)
             .outerjoin(Meeting, Meeting.id == LedgerEntry.meeting_id)
             .where(LedgerEntry.group_id == group.id).order_by(LedgerEntry.id),)
@@ -203,7 +207,8 @@ HEADERS = {
     "outbox": ("id", "created_at", "due_at", "recipient", "person_key", "language", "kind", "status",
                "sms_parts", "attempts", "sent_at", "final_at", "campaign_id", "last_error", "body"),
     "ledger": ("entry", "created_at", "cycle", "meeting_date", "member_number", "member_name",
-               "member_phone", "kind", "shares", "amount_xof", "reverses"),
+               "member_phone", "kind", "shares", "amount_xof", "reverses", "loan", "payout_reason",
+               "registration"),
     "late": ("reference", "kind", "facility_code", "name", "phone", "person_key", "missed", "due",
              "days_late"),
 }

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ussd_app.menus.screens import Branch, End, Go, Invalid, Prompt
+from ussd_app.menus.screens import Branch, Choice, End, Go, Invalid, Prompt, Raw
 from ussd_app.savings import pins
 from ussd_app.savings.effects import ClearPendingPin, PinSucceeded, SetPendingPin, SetPin
-from ussd_app.savings.groups import member_by_phone
+from ussd_app.savings.groups import member_by_phone, memberships
 from ussd_app.savings.models import Member, PinCredential, SavingsGroup
 from ussd_app.text.i18n import N_, NP_, TN, T
 
@@ -26,6 +26,7 @@ LOCKED = "savings.locked"
 MAIN = "main"
 TREASURER_MENU = "savings.treasurer"
 MEMBER_SCREEN = "savings.member"
+PICK_GROUP = "savings.pick_group"  # a woman in several groups says which one, after her PIN
 # Screens a dropped session may resume at, once the PIN is given again (see resume_gate).
 RESUMABLE = ("savings.roll.member", "savings.roll.summary", "savings.roll.fix_number",
              "savings.roll.fix_shares")
@@ -57,6 +58,16 @@ def _credential(ctx, s) -> tuple[Member | None, PinCredential | None]:
 
 def _after_pin(s) -> str:
     return s.data.get("_resume_after") or HOME
+
+
+def _signed_in(ctx, s, member_id: int) -> dict:
+    """Who she is after her PIN: back in a dropped roll-call, her membership of that group."""
+    draft = s.data.get("roll")
+    if s.data.get("_resume_after") and draft:
+        resumed = member_by_phone(ctx.db, s.phone, group_id=draft["group"])
+        if resumed is not None:
+            return {"auth_member": resumed.id, "group_picked": True}
+    return {"auth_member": member_id}
 
 
 def bamako_time(moment: datetime, now: datetime) -> str:
@@ -116,7 +127,7 @@ def _after_check(ctx, s, checked) -> Go:
     if outcome == "locked":
         return Go(LOCKED, drop=("pin_tries_left",))
     if outcome == "ok":
-        return Go(_after_pin(s), data={"auth_member": member_id}, reset_history=True,
+        return Go(_after_pin(s), data=_signed_in(ctx, s, member_id), reset_history=True,
                   drop=("pin_tries_left", "_resume_after"), effects=(PinSucceeded(member_id, detail),))
     if detail.locked_until is not None:
         return Go(LOCKED, data={"locked_until": detail.locked_until.isoformat()})
@@ -159,13 +170,25 @@ def _after_pin_again(ctx, s, checked) -> Go:
     member_id, confirmed = checked
     if confirmed is None:
         return Go(NEW_PIN, data={"pin_mismatch": True}, effects=(ClearPendingPin(member_id),))
-    return Go(_after_pin(s), data={"auth_member": member_id}, reset_history=True,
+    return Go(_after_pin(s), data=_signed_in(ctx, s, member_id), reset_history=True,
               drop=("pin_mismatch", "_resume_after"), effects=(SetPin(member_id, confirmed),))
 
 
 def _home(ctx, s) -> Go:
+    # One PIN per phone (her first membership's): it proves who she is for each of her groups.
+    if not s.data.get("group_picked") and len(memberships(ctx.db, s.phone)) > 1:
+        return Go(PICK_GROUP)
     role = me(ctx, s).role
     return Go(TREASURER_MENU if role in ("treasurer", "president") else MEMBER_SCREEN)
+
+
+def _groups(ctx, s):
+    return [(Raw(ctx.db.get(SavingsGroup, m.group_id).name[:30]), m.id)
+            for m in memberships(ctx.db, s.phone)]
+
+
+def _pick(ctx, s, member_id: int) -> Go:
+    return Go(HOME, data={"auth_member": member_id, "group_picked": True})
 
 
 def walk_phones(db) -> list[str]:
@@ -188,5 +211,6 @@ def screens():
                secret=True, examples=["4827"]),
         Prompt(PIN_AGAIN, N_("Enter the same PIN again"), _parse_pin_again, _after_pin_again,
                targets=[*AFTER_PIN, NEW_PIN, MAIN], secret=True, examples=["4827"]),
-        Branch(HOME, _home, targets=[TREASURER_MENU, MEMBER_SCREEN]),
+        Branch(HOME, _home, targets=[TREASURER_MENU, MEMBER_SCREEN, PICK_GROUP]),
+        Choice(PICK_GROUP, N_("Which group?"), _groups, _pick, targets=[HOME]),
     ]

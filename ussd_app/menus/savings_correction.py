@@ -10,7 +10,8 @@ from ussd_app.menus.savings_access import me, my_group
 from ussd_app.menus.screens import Branch, Choice, End, Go, Invalid, Menu, Option, Prompt, Reask
 from ussd_app.savings.effects import CorrectEntry
 from ussd_app.savings.groups import member_label
-from ussd_app.savings.ledger import correctable_entries, reference, reversal_of
+from ussd_app.savings.groups import current_cycle
+from ussd_app.savings.ledger import correctable_entries, group_balance, reference, reversal_of
 from ussd_app.savings.models import LedgerEntry, Member
 from ussd_app.savings.receipts import day_month, shares, xof
 from ussd_app.text.i18n import N_, T
@@ -38,7 +39,9 @@ def _describe(ctx, entry: LedgerEntry) -> dict:
 
 def _items(ctx, s):
     items = []
-    for entry in correctable_entries(ctx.db, me(ctx, s).group_id, limit=8):
+    group_id = me(ctx, s).group_id
+    for entry in correctable_entries(ctx.db, group_id, limit=8,
+                                     cycle_id=current_cycle(ctx.db, group_id).id):
         items.append((T(N_("{member} {shares} {date}"), _describe(ctx, entry)), entry.id))
     return items
 
@@ -60,9 +63,17 @@ def _already_corrected(ctx, s) -> bool:
     return reversal_of(ctx.db, _entry(ctx, s)) is not None
 
 
+def _lent_out(ctx, s) -> bool:
+    """The money of this purchase is lent out: cancelling it would empty the loan fund."""
+    entry = _entry(ctx, s)
+    return group_balance(ctx.db, entry.group_id, entry.cycle_id).loan_fund < entry.amount
+
+
 def _cancel(ctx, s) -> Go:
     if _already_corrected(ctx, s):
         return Go(CANCELLED, data={"fix_gone": True})
+    if _lent_out(ctx, s):
+        return Go(CANCELLED, data={"fix_short": True})
     return Go(CANCELLED, reset_history=True,
               effects=(CorrectEntry(s.data["fix_entry"], None, me(ctx, s).id),))
 
@@ -81,13 +92,20 @@ def _parse_new_shares(value, ctx, s) -> int:
 def _reenter(ctx, s, count: int) -> Go:
     if _already_corrected(ctx, s):
         return Go(DONE, data={"fix_gone": True})
+    if _lent_out(ctx, s):
+        return Go(DONE, data={"fix_short": True})
     return Go(DONE, data={"fix_shares": count}, reset_history=True,
               effects=(CorrectEntry(s.data["fix_entry"], count, me(ctx, s).id),))
+
+
+LENT_OUT = N_("This money is lent out: record a repayment first, then correct.")
 
 
 def _done_text(ctx, s):
     if s.data.get("fix_gone"):
         return GONE
+    if s.data.get("fix_short"):
+        return LENT_OUT
     return T(N_("Corrected: {member}, {shares}. She gets an SMS."),
              dict(_describe(ctx, _entry(ctx, s)), shares=shares(s.data["fix_shares"])))
 
@@ -95,6 +113,8 @@ def _done_text(ctx, s):
 def _cancelled_text(ctx, s):
     if s.data.get("fix_gone"):
         return GONE
+    if s.data.get("fix_short"):
+        return LENT_OUT
     return T(N_("Entry {ref} cancelled. {member} gets an SMS."), _describe(ctx, _entry(ctx, s)))
 
 

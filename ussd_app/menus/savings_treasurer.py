@@ -35,6 +35,8 @@ CONTRIB_DONE = "savings.contrib.done"
 RESET_NUMBER = "savings.reset.number"
 RESET_CONFIRM = "savings.reset.confirm"
 RESET_DONE = "savings.reset.done"
+PHONE_NUMBER = "savings.phone.number"  # the president changes a member's phone
+LOANS_MENU = "savings.loans"  # loans, repayments, fines, health-fund help, end of cycle
 
 
 def _is_president(ctx, s) -> bool:
@@ -182,6 +184,8 @@ def screens():
             Option(N_("Group balances"), BALANCES),
             Option(N_("My savings"), MEMBER_SCREEN),
             Option(N_("Reset a member's PIN"), RESET_NUMBER, when=_is_president),
+            Option(N_("Loans, fines, health fund"), LOANS_MENU),
+            Option(N_("Change a member's phone"), PHONE_NUMBER, when=_is_president),
         ], resumable=False),
         MemberPicker(CONTRIB_NUMBER, N_("Type her number, or the first letters of her name:"),
                      narrowed=False),

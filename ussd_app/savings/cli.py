@@ -172,3 +172,78 @@ def reset_pin_command(group_ref: str, number: int) -> None:
         audit.by_cli(db, "member.reset_pin", cli_now(), target_type="savings_member", target_id=member.id,
                      facility_code=group.facility_code)
         click.echo(f"PIN of {member.number:02d} {member.name} reset: she sets a new one at her next dial")
+
+
+@groups.command("rules")
+@click.argument("group_ref")
+@click.option("--service-charge", "service_charge_pct", type=click.IntRange(0, 20),
+              help="Percent a month, flat on the amount lent (0 for interest-free health loans).")
+@click.option("--max-loan-multiple", type=click.IntRange(1, 10),
+              help="A loan is at most this many times her savings (VSLA rule: 3).")
+@click.option("--loan-months", type=click.IntRange(1, 12), help="The longest loan, in months.")
+@click.option("--fine-late", type=click.IntRange(0, 100_000), help="XOF.")
+@click.option("--fine-absent", type=click.IntRange(0, 100_000), help="XOF.")
+@click.option("--health-mode", type=click.Choice(["grants", "loans"]),
+              help="The health fund gives grants, or lends without service charge.")
+def rules_command(group_ref: str, **changes) -> None:
+    """Show the current cycle's rules, or change some (later loans follow; members see them
+    under My savings)."""
+    from ussd_app.savings.rules import rules_for, set_rules
+
+    changes = {k: v for k, v in changes.items() if v is not None}
+    with _transaction() as db:
+        group = find_group(db, group_ref)
+        cycle = current_cycle(db, group.id)
+        rules = set_rules(db, cycle.id, now=cli_now(), **changes) if changes else rules_for(db, cycle.id)
+        click.echo(f"{group.name} cycle {cycle.number}: service charge {rules.service_charge_pct}% a "
+                   f"month, loans up to {rules.max_loan_multiple}x savings for "
+                   f"{rules.loan_months} months at most; fines late {xof(rules.fine_late)}, absent "
+                   f"{xof(rules.fine_absent)}; health fund: {rules.health_mode}")
+
+
+@groups.command("share-out")
+@click.argument("group_ref")
+@click.option("--carry", type=click.IntRange(0), default=0, show_default=True,
+              help="XOF kept in the loan fund for the next cycle.")
+def share_out_report(group_ref: str, carry: int) -> None:
+    """The share-out report of the current cycle (nothing is written: the treasurer confirms it
+    over USSD): fund, shares, value per share, each member's payout (largest remainder)."""
+    from ussd_app.savings.shareout import preview
+
+    with _transaction() as db:
+        group = find_group(db, group_ref)
+        plan = preview(db, group, carry=carry)
+        click.echo(f"{group.name} cycle {plan.cycle.number}: loan fund {xof(plan.fund)}, carry-over "
+                   f"{xof(plan.carry)}, {plan.total_shares} shares, {xof(plan.value_per_share)} a "
+                   f"share (rounded down)")
+        if plan.loans_out:
+            click.echo(f"  {plan.loans_out} loan(s) still to repay: no share-out until then")
+        for payout in plan.payouts:
+            click.echo(f"  {payout.member.number:02d} {payout.member.name:<24} "
+                       f"{payout.shares:>4} shares  {xof(payout.amount):>14}")
+        click.echo(f"  total {xof(sum(p.amount for p in plan.payouts))}")
+
+
+@groups.command("phone")
+@click.argument("group_ref")
+@click.argument("number", type=int)
+@click.argument("new_phone")
+def change_phone(group_ref: str, number: int, new_phone: str) -> None:
+    """Give member NUMBER a new phone; her savings, loans and history stay hers."""
+    from ussd_app.savings.groups import change_member_phone
+    from ussd_app.ussd_request import BadCallback, normalise_phone
+
+    try:
+        phone = normalise_phone(new_phone)
+    except BadCallback as exc:
+        raise click.BadParameter(f"{new_phone!r} is not a phone number") from exc
+    if not phone.startswith("+223"):
+        raise click.BadParameter(f"{new_phone!r} is not a Malian phone number")
+    with _transaction() as db:
+        group = find_group(db, group_ref)
+        member = member_by_number(db, group.id, number)
+        if member is None:
+            raise GroupError(f"{group.name} has no member number {number}")
+        old = member.phone
+        change_member_phone(db, member, phone, changed_by="cli", now=cli_now())
+        click.echo(f"{member.number:02d} {member.name}: phone {old} -> {phone}")

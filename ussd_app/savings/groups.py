@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from ussd_app.savings.models import ROLES, Cycle, Meeting, Member, PinCredential, SavingsGroup
+from ussd_app.savings.models import (ROLES, Cycle, CycleRules, Meeting, Member, PhoneChange,
+                                     PinCredential, SavingsGroup)
 from ussd_app.sms.blocklist import is_blocked
 
 
@@ -49,7 +50,11 @@ def create_group(db, *, name: str, share_value: int, health_fund_per_meeting: in
                          min_shares=min_shares, max_shares=max_shares, created_at=now)
     db.add(group)
     db.flush()
-    db.add(Cycle(group_id=group.id, number=1, started_on=bamako_today(now)))
+    cycle = Cycle(group_id=group.id, number=1, started_on=bamako_today(now))
+    db.add(cycle)
+    db.flush()
+    db.add(CycleRules(cycle_id=cycle.id, updated_at=now, service_charge_pct=5, max_loan_multiple=3,
+                      loan_months=3, fine_late=100, fine_absent=250, health_mode="grants"))
     db.flush()
     return group
 
@@ -85,8 +90,8 @@ def add_member(db, group: SavingsGroup, *, phone: str, name: str, number: int | 
         raise GroupError("member numbers go from 1 to 99")
     if db.scalar(select(Member.id).where(Member.group_id == group.id, Member.number == number)):
         raise GroupError(f"number {number} is already taken in {group.name}")
-    if db.scalar(select(Member.id).where(Member.phone == phone)):
-        raise GroupError(f"{phone} is already a member of a group")
+    if db.scalar(select(Member.id).where(Member.group_id == group.id, Member.phone == phone)):
+        raise GroupError(f"{phone} is already a member of {group.name}")
     if is_blocked(db, phone):
         raise GroupError(f"{phone}: its owner's data was erased at her request (`ussd-app people unblock` "
                          "only if the number now belongs to someone else)")
@@ -100,8 +105,30 @@ def add_member(db, group: SavingsGroup, *, phone: str, name: str, number: int | 
     return member
 
 
-def member_by_phone(db, phone: str) -> Member | None:
-    return db.scalar(select(Member).where(Member.phone == phone))
+def memberships(db, phone: str) -> list[Member]:
+    """Her memberships, one per group (a phone may be in several), in the order she joined."""
+    return list(db.scalars(select(Member).where(Member.phone == phone).order_by(Member.id)))
+
+
+def member_by_phone(db, phone: str, group_id: int | None = None) -> Member | None:
+    """Her membership of `group_id`, or her first one."""
+    query = select(Member).where(Member.phone == phone)
+    if group_id is not None:
+        query = query.where(Member.group_id == group_id)
+    return db.scalar(query.order_by(Member.id).limit(1))
+
+
+def change_member_phone(db, member: Member, phone: str, *, changed_by: str, now: datetime) -> None:
+    """A new phone for her: the member row, and so her ledger and PIN, stay the same; the old
+    number is kept in savings_phone_changes."""
+    if phone == member.phone:
+        return
+    if db.scalar(select(Member.id).where(Member.group_id == member.group_id, Member.phone == phone)):
+        raise GroupError(f"{phone} is already a member of this group")
+    db.add(PhoneChange(member_id=member.id, old_phone=member.phone, new_phone=phone,
+                       changed_by=changed_by, changed_at=now))
+    member.phone = phone
+    db.flush()
 
 
 def member_by_number(db, group_id: int, number: int) -> Member | None:
@@ -120,8 +147,9 @@ def set_role(db, member: Member, role: str) -> None:
 
 
 def reset_pin(db, member: Member, *, now: datetime) -> None:
-    """Forget the PIN and any lock: the member chooses a new PIN at her next dial."""
-    credential = db.get(PinCredential, member.id)
+    """Forget the PIN and any lock: the member chooses a new PIN at her next dial. A phone has
+    one PIN, her first membership's, whichever of her groups resets it."""
+    credential = db.get(PinCredential, member_by_phone(db, member.phone).id)
     credential.pin_hash = None
     credential.failed_attempts = 0
     credential.lock_count = 0

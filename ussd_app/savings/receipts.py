@@ -5,6 +5,8 @@ Every message carries the reference of the entry it is about, to quote in a disp
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from ussd_app.savings.groups import short_name
@@ -32,6 +34,16 @@ CANCELLED_WITH_HEALTH = N_("{group}: entry {old_ref} ({shares} + health fund) ca
                            "Savings {total_shares} = {total}. Ref {ref}")
 STATEMENT = N_("{group} cycle {cycle}, {name}: savings {total} ({total_shares}, {purchases}). "
                "Health fund paid {health}. Last purchase {date}: {shares}.")
+LOAN = N_("{group} {date}: loan {amount}. To repay {total} by {due}. Ref {ref}")
+REPAYMENT = N_("{group} {date}: repaid {amount}. Still owed {owed}. Ref {ref}")
+FINE = N_("{group} {date}: fine {amount}. Ref {ref}")
+PAYOUT = N_("{group} {date}: health fund help {amount}. Get well soon. Ref {ref}")
+SHARE_OUT = N_("{group} cycle {cycle}: your share-out {amount} for {shares}. Ref {ref}")
+STATEMENT_LOANS = N_("{group} cycle {cycle}, {name}: loan to repay {owed}, next due {due}. "
+                     "Fines paid {fines}.")
+STATEMENT_FINES = N_("{group} cycle {cycle}, {name}: no loan. Fines paid {fines}.")
+OVERDUE = N_("{group}: your loan was due on {due}. Still owed {owed}. "
+             "Please see your treasurer. Thank you.")
 STATEMENT_EMPTY = N_("{group} cycle {cycle}, {name}: no purchase yet this cycle. "
                      "Health fund paid {health}.")
 
@@ -65,7 +77,22 @@ def _group(group: SavingsGroup) -> str:
     return head.rsplit(" ", 1)[0] if " " in head else head[:GROUP_NAME_IN_SMS]
 
 
+_SILENT = threading.local()
+
+
+@contextmanager
+def silenced():
+    """No receipt inside (demo history: its phones are made up)."""
+    _SILENT.on = True
+    try:
+        yield
+    finally:
+        _SILENT.on = False
+
+
 def _send(db, member: Member, message: T, key: str, now: datetime) -> None:
+    if getattr(_SILENT, "on", False):
+        return
     queue_sms(db, recipient=member.phone, language=language_of(db, member.phone), message=message,
               kind="savings_receipt", purpose=RECEIPT, dedupe_key=f"savings:{key}", now=now)
 
@@ -108,4 +135,50 @@ def statement(db, group: SavingsGroup, member: Member, cycle_number: int, purcha
         message = T(STATEMENT, {**params, **_totals(balance), "purchases": TN(PURCHASES, purchases),
                                 "date": day_month(last.created_at.date()),
                                 "shares": shares(last.shares)})
+    _send(db, member, message, key, now)
+
+
+def _simple(db, group: SavingsGroup, member: Member, entry: LedgerEntry, msgid: str, **extra):
+    params = {"group": _group(group), "date": day_month(entry.created_at.date()),
+              "amount": xof(entry.amount), "ref": reference(entry.id), **extra}
+    _send(db, member, T(msgid, params), entry.idempotency_key, entry.created_at)
+
+
+def loan_receipt(db, group, member, entry, total: int, due: date) -> None:
+    _simple(db, group, member, entry, LOAN, total=xof(total), due=due.strftime("%d/%m/%y"))
+
+
+def repayment_receipt(db, group, member, entry, paid: int, owed: int) -> None:
+    params = {"group": _group(group), "date": day_month(entry.created_at.date()),
+              "amount": xof(paid), "owed": xof(owed), "ref": reference(entry.id)}
+    _send(db, member, T(REPAYMENT, params), entry.idempotency_key, entry.created_at)
+
+
+def fine_receipt(db, group, member, entry) -> None:
+    _simple(db, group, member, entry, FINE)
+
+
+def payout_receipt(db, group, member, entry) -> None:
+    _simple(db, group, member, entry, PAYOUT)
+
+
+def share_out_receipt(db, group, member, entry, cycle_number: int, share_count: int) -> None:
+    _simple(db, group, member, entry, SHARE_OUT, cycle=cycle_number, shares=shares(share_count))
+
+
+def overdue_reminder(db, group, member, loan_id: int, due: date, owed: int, now: datetime) -> None:
+    """One polite reminder per loan, ever (the outbox's dedupe key), to her phone only."""
+    message = T(OVERDUE, {"group": _group(group), "due": due.strftime("%d/%m/%y"), "owed": xof(owed)})
+    _send(db, member, message, f"overdue:{loan_id}", now)
+
+
+def loans_statement(db, group, member, cycle_number: int, owed: int, due: date | None, fines: int,
+                    key: str, now: datetime) -> None:
+    """The second part of her statement, when she has a loan or paid fines."""
+    params = {"group": _group(group), "cycle": cycle_number, "name": short_name(member.name),
+              "fines": xof(fines)}
+    if due is not None:
+        message = T(STATEMENT_LOANS, dict(params, owed=xof(owed), due=due.strftime("%d/%m/%y")))
+    else:
+        message = T(STATEMENT_FINES, params)
     _send(db, member, message, key, now)

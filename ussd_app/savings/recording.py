@@ -10,12 +10,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ussd_app.savings import receipts
 from ussd_app.savings.groups import GroupError, current_cycle, meeting_on
-from ussd_app.savings.ledger import (LedgerError, add_entry, last_contribution, member_balance,
-                                     reverse_entry, standing_health_entry)
+from ussd_app.savings.ledger import (LedgerError, add_entry, count_purchases, last_contribution,
+                                     member_balance, reverse_entry, standing_health_entry)
+from ussd_app.savings.loans import open_loans
 from ussd_app.savings.models import LedgerEntry, Meeting, Member, SavingsGroup
 
 
@@ -145,10 +146,12 @@ def _from_roll_call(db, entry: LedgerEntry) -> bool:
 
 def send_statement(db, group: SavingsGroup, member: Member, *, key: str, now: datetime) -> None:
     cycle = current_cycle(db, group.id)
-    purchases = db.scalar(select(func.count()).select_from(LedgerEntry).where(
-        LedgerEntry.member_id == member.id, LedgerEntry.cycle_id == cycle.id,
-        LedgerEntry.kind == "shares", LedgerEntry.reverses_id.is_(None),
-        LedgerEntry.id.not_in(select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None)))))
-    receipts.statement(db, group, member, cycle.number, int(purchases),
-                       member_balance(db, member.id, cycle.id),
+    purchases = count_purchases(db, member.id, cycle.id)
+    balance = member_balance(db, member.id, cycle.id)
+    receipts.statement(db, group, member, cycle.number, purchases, balance,
                        last_contribution(db, member.id, cycle.id), key, now)
+    loans = open_loans(db, member.id, cycle.id)
+    if loans or balance.fines:
+        receipts.loans_statement(db, group, member, cycle.number, sum(x.owed for x in loans),
+                                 min((x.terms.due_on for x in loans), default=None), balance.fines,
+                                 f"{key}:loans", now)

@@ -126,8 +126,9 @@ def check_against_group(db, group: SavingsGroup, rows: list[RosterRow]) -> list[
     for row in rows:
         if row.phone in phones:
             problems.append(f"line {row.line}: phone {row.phone} is also on {phones[row.phone]}")
-        elif db.scalar(select(Member.id).where(Member.phone == row.phone)):
-            problems.append(f"line {row.line}: phone {row.phone} is already a member of a group")
+        elif db.scalar(select(Member.id).where(Member.group_id == group.id,
+                                               Member.phone == row.phone)):
+            problems.append(f"line {row.line}: phone {row.phone} is already in the group")
         phones.setdefault(row.phone, f"line {row.line}")
         if row.number is not None:
             if row.number in numbers:
