@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-# A loan's terms and a phone's history are written once, like the ledger entries they go with;
-# the audit log is never rewritten.
-APPEND_ONLY_TABLES = ("savings_ledger", "savings_loans", "savings_phone_changes", "audit_log")
+# A loan's terms are written once, like the ledger entries they go with; the audit log is never
+# rewritten. (A phone's history is not here: erasure on request deletes it.)
+APPEND_ONLY_TABLES = ("savings_ledger", "savings_loans", "audit_log")
 MIGRATION_TABLES = ("alembic_version",)  # the owner's alone
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

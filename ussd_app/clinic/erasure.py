@@ -17,18 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, cast, delete, literal, select, update
+from sqlalchemy import String, cast, delete, literal, or_, select, update
 
 from ussd_app.clinic.models import Campaign
 from ussd_app.db import Base
 from ussd_app.menus.store import SessionStore
-from ussd_app.savings.models import Member, PinCredential
+from ussd_app.savings.models import Member, PhoneChange, PinCredential
 from ussd_app.sms import outbox
 from ussd_app.sms.blocklist import block, placeholder
 from ussd_app.sms.reminder import PLANNED, STOPPED
 
 ERASED_REASON = outbox.ERASED_ERROR
-DELETED = ("subscribers", "savings_pins")
+DELETED = ("subscribers", "savings_pins", "savings_phone_changes")
 
 
 class ErasureError(ValueError):
@@ -88,6 +88,9 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("clinic_api_tokens", "token_hash"): "a centre's tool",
     ("clinic_staff", "password_hash"): "staff account",
     ("health_enrollments", "reason_code"): "a code from a fixed list",
+    ("savings_ledger", "reason"): "a health-fund payout's reason code, from a fixed list",
+    ("savings_phone_changes", "old_phone"): "her rows are deleted in erase()",
+    ("savings_phone_changes", "new_phone"): "her rows are deleted in erase()",
     ("health_outcomes", "reason_code"): "a code from a fixed list, on a row that no longer names her",
 }
 
@@ -133,6 +136,9 @@ def erase(db, phone: str, now: datetime) -> ErasureReport:
     if member_ids:
         report.rows["savings_pins"] = db.execute(
             delete(PinCredential).where(PinCredential.member_id.in_(member_ids))).rowcount
+    # The numbers she had before or after a change name her: that history goes.
+    report.rows["savings_phone_changes"] = db.execute(
+        delete(PhoneChange).where(or_(PhoneChange.old_phone == phone, PhoneChange.new_phone == phone))).rowcount
     # What was planned for her never goes.
     reminders = _table("reminders")
     db.execute(update(reminders).where(reminders.c.phone == phone, reminders.c.status == PLANNED)
