@@ -18,13 +18,13 @@ from ussd_app.redis_conn import run_cron_in_thread
 from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.optout import may_send, stopped_by_phone
-from ussd_app.sms.outbox import OutboxMessage, queue_sms, take_new_outbox_ids
+from ussd_app.sms.outbox import VOICE, OutboxMessage, take_new_call_ids, take_new_outbox_ids
 from ussd_app.sms.purposes import AT_NIGHT, REMINDER
 from ussd_app.sms.quiet_hours import BAMAKO, in_quiet_hours
 from ussd_app.sms.reminder import PLANNED, QUEUED, SKIPPED, Reminder
-from ussd_app.sms.wording import reminder_message
 from ussd_app.subscribers import Subscriber
 from ussd_app.text.i18n import LANGUAGES
+from ussd_app.voice.routing import queue_reminder
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,9 @@ SKIP_VISIT_PASSED = "visit date passed before it could be sent"
 SKIP_OPTED_OUT = "recipient opted out"
 
 
-def materialise_reminders(db, now: datetime) -> int:
-    """Turn due reminders into outbox rows (or skip them, with the reason). Returns rows queued."""
+def materialise_reminders(db, now: datetime, *, voice: bool = False) -> int:
+    """Turn due reminders into outbox rows (or skip them, with the reason). Returns rows queued.
+    With `voice` (a voice number is configured), by call for those who chose it."""
     due = list(db.scalars(select(Reminder).where(Reminder.status == PLANNED, Reminder.due_at <= now)
                           .order_by(Reminder.due_at, Reminder.id).limit(BATCH)
                           # Several workers may dispatch at once: each takes rows the others have not.
@@ -57,9 +58,7 @@ def materialise_reminders(db, now: datetime) -> int:
             reminder.status, reminder.skip_reason = SKIPPED, SKIP_OPTED_OUT
         else:
             reminder.language = current_language.get(reminder.phone, reminder.language)
-            row = queue_sms(db, recipient=reminder.phone, language=reminder.language,
-                            message=reminder_message(reminder), kind="reminder", purpose=REMINDER,
-                            dedupe_key=f"reminder:{reminder.id}", now=now)
+            row = queue_reminder(db, reminder, now, voice=voice)  # by SMS, call or both (ussd_app.voice.routing)
             reminder.status, reminder.outbox_id = QUEUED, row.id
             queued += 1
     db.flush()
@@ -83,8 +82,8 @@ def unheld_due_ids(db, now: datetime, purposes=None) -> list[int]:
 
 def dispatch_once(db, now: datetime, settings) -> list[int]:
     """One pass (the caller commits, then enqueues the returned ids)."""
-    materialise_reminders(db, now)
-    fresh = take_new_outbox_ids(db)  # the reminders just queued
+    materialise_reminders(db, now, voice=bool(getattr(settings, "at_voice_number", None)))
+    fresh = take_new_outbox_ids(db) + take_new_call_ids(db)  # the reminders just queued
     if in_quiet_hours(now, settings.quiet_hours_start, settings.quiet_hours_end):
         # At night only what she asked for goes (ussd_app.sms.purposes); reminders and the
         # rest wait for the morning.
@@ -103,10 +102,15 @@ def dispatch_once(db, now: datetime, settings) -> list[int]:
 
 
 def run_dispatch(rt) -> int:
+    from ussd_app.voice.calls import enqueue_calls
+
     now = rt.clock()
     with rt.session_factory() as db, db.begin():
         ids = dispatch_once(db, now, rt.settings)
-    handed = enqueue_outbox(rt.redis, ids)
+        calls = set(db.scalars(select(OutboxMessage.id).where(OutboxMessage.id.in_(ids),
+                                                              OutboxMessage.channel == VOICE))) if ids else set()
+    handed = (enqueue_outbox(rt.redis, [i for i in ids if i not in calls])
+              + enqueue_calls(rt.redis, calls))
     if ids:
         log.info("sms dispatcher: %d due rows handed to workers", handed)
     return handed
