@@ -3,8 +3,11 @@ job, the fake answers, fetches the recordings, presses keys, ends the call; the 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from tests.sms.conftest import bamako
 from tests.voice.conftest import AWA, VOICE_TOKEN
 from ussd_app.subscribers import find_by_phone
 
@@ -84,3 +87,149 @@ def test_an_unknown_session_is_refused_politely(voice_rt, served, fake_at):
     assert answer.status_code == 200 and "<Reject/>" in answer.text
     refused = requests.post(f"{served}/voice/callback?token=wrong", data={"sessionId": "x"}, timeout=5)
     assert refused.status_code == 403
+
+
+def test_no_answer_then_busy_then_no_answer_sends_the_sms(voice_rt, fake_at, reminder, record, rows_of,
+                                                          dispatch_and_work, clock):
+    from ussd_app.voice.calls import RETRY_DELAYS
+
+    record(reminder())
+    for outcome in ("no answer", "busy", "no answer"):
+        fake_at.plan_call(AWA, outcome)
+    placed_at = []
+    for delay in (None, *RETRY_DELAYS):
+        if delay is not None:
+            clock.now = clock.now + delay - timedelta(minutes=1)
+            dispatch_and_work()  # not due yet
+            assert len(fake_at.calls_to(AWA)) == len(placed_at)
+            clock.now += timedelta(minutes=1)
+        dispatch_and_work()
+        placed_at.append(clock.now)
+        assert len(fake_at.run_calls()) == 1
+        assert fake_at.sent_to(AWA) == [] or delay == RETRY_DELAYS[-1]
+    dispatch_and_work()
+    rows = rows_of()
+    assert [(r.channel, r.call_try, r.status) for r in rows] == [
+        ("voice", 1, "failed"), ("voice", 2, "failed"), ("voice", 3, "failed"), ("sms", None, "sent")]
+    assert [r.last_error for r in rows[:3]] == ["call not answered: NO_ANSWER", "call not answered: USER_BUSY",
+                                               "call not answered: NO_ANSWER"]
+    assert len(fake_at.sent_to(AWA)) == 1 and len(fake_at.calls_to(AWA)) == 3
+    assert placed_at[1] - placed_at[0] < placed_at[2] - placed_at[1]  # increasing intervals
+
+
+def test_a_failed_call_sends_the_sms_at_once(voice_rt, fake_at, reminder, record, rows_of, dispatch_and_work):
+    record(reminder())
+    fake_at.plan_call(AWA, "failed")
+    dispatch_and_work()
+    fake_at.run_calls()
+    dispatch_and_work()
+    assert [(r.channel, r.status) for r in rows_of()] == [("voice", "failed"), ("sms", "sent")]
+
+
+def test_calls_wait_out_the_quiet_hours_and_so_do_their_retries(voice_rt, fake_at, reminder, record, rows_of,
+                                                                 dispatch_and_work, clock):
+    day = clock.now.date()
+    clock.now = bamako(day.isoformat(), 21)
+    record(reminder())
+    dispatch_and_work()
+    assert fake_at.calls == []
+    # A job that reaches the row at night (enqueued before 20:00, say) defers it too.
+    from ussd_app.voice.calls import run_call
+
+    assert run_call(voice_rt, rows_of()[0].id) == "deferred"
+    assert rows_of()[0].due_at == bamako((day + timedelta(days=1)).isoformat(), 8)
+    clock.now = bamako((day + timedelta(days=1)).isoformat(), 19, 45)
+    fake_at.plan_call(AWA, "no answer")
+    dispatch_and_work()
+    assert len(fake_at.run_calls()) == 1
+    [_, retry] = rows_of()
+    assert retry.call_try == 2 and retry.due_at == bamako((day + timedelta(days=2)).isoformat(), 8)
+
+
+def test_a_resent_callback_acts_once(voice_rt, fake_at, reminder, record, rows_of, dispatch_and_work, served):
+    import requests
+
+    record(reminder())
+    fake_at.plan_call(AWA, "no answer")
+    dispatch_and_work()
+    [call] = fake_at.run_calls()
+    end = {"sessionId": call.session_id, "isActive": "0", "direction": "Outbound", "callerNumber": AWA,
+           "status": "NotAnswered", "hangupCause": "NO_ANSWER", "durationInSeconds": "0"}
+    for _ in range(2):
+        assert requests.post(fake_at.voice_events_url, data=end, timeout=5).status_code == 200
+    assert [r.call_try for r in rows_of()] == [1, 2]
+    answer = dict(end, isActive="1")
+    answer.pop("status"), answer.pop("hangupCause")
+    replay = requests.post(fake_at.voice_callback_url, data=answer, timeout=5)
+    assert "<Reject/>" in replay.text  # the call ended: a replayed answer plays nothing
+
+
+def test_a_replayed_answer_during_the_call_is_hung_up(voice_rt, fake_at, reminder, record, dispatch_and_work):
+    import requests
+
+    record(reminder())
+    dispatch_and_work()
+    [call] = fake_at.calls
+    answer = {"sessionId": call.session_id, "isActive": "1", "direction": "Outbound", "callerNumber": AWA}
+    first = requests.post(fake_at.voice_callback_url, data=answer, timeout=5)
+    again = requests.post(fake_at.voice_callback_url, data=answer, timeout=5)
+    assert "<Play" in first.text and "<Reject/>" in again.text
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: nothing after it runs (BaseException: no handler catches it)."""
+
+
+def test_a_worker_killed_after_its_request_never_places_the_call_twice(voice_rt, fake_at, reminder, record,
+                                                                       rows_of, dispatch_and_work, clock,
+                                                                       monkeypatch):
+    from ussd_app.voice import calls
+
+    record(reminder())
+    monkeypatch.setattr(calls, "record_request", lambda *a, **k: (_ for _ in ()).throw(WorkerKilled()))
+    from ussd_app.sms.dispatch import run_dispatch
+    from ussd_app.voice.calls import run_call
+
+    run_dispatch(voice_rt.sms)
+    with pytest.raises(WorkerKilled):
+        run_call(voice_rt, rows_of()[0].id)
+    monkeypatch.undo()
+    assert len(fake_at.calls) == 1 and rows_of()[0].call_state == "placing"
+    [call] = fake_at.run_calls()  # she answers: the answer callback adopts the call
+    assert all(call.played_ok) and not call.rejected
+    clock.now += timedelta(minutes=30)
+    dispatch_and_work()
+    assert len(fake_at.calls) == 1
+    assert [(r.channel, r.status) for r in rows_of()] == [("voice", "delivered")]
+    assert fake_at.sent_to(AWA) == []
+
+
+def test_a_worker_killed_before_an_answer_gives_the_sms_not_a_second_call(voice_rt, fake_at, reminder, record,
+                                                                          rows_of, dispatch_and_work, clock,
+                                                                          monkeypatch):
+    from ussd_app.sms.dispatch import run_dispatch
+    from ussd_app.voice.calls import run_call
+
+    record(reminder())
+    monkeypatch.setattr(voice_rt.gateway, "call", lambda phone: (_ for _ in ()).throw(WorkerKilled()))
+    run_dispatch(voice_rt.sms)
+    with pytest.raises(WorkerKilled):
+        run_call(voice_rt, rows_of()[0].id)
+    monkeypatch.undo()
+    dispatch_and_work()  # held: nothing yet
+    assert fake_at.calls == [] and len(rows_of()) == 1
+    clock.now += timedelta(minutes=10)  # the hold is over: the dispatcher hands the row out again
+    dispatch_and_work()
+    dispatch_and_work()
+    assert fake_at.calls == []
+    assert [(r.channel, r.status) for r in rows_of()] == [("voice", "failed"), ("sms", "sent")]
+    assert len(fake_at.sent_to(AWA)) == 1
+
+
+def test_a_job_run_twice_places_one_call(voice_rt, fake_at, reminder, record, rows_of, dispatch_and_work):
+    from ussd_app.voice.calls import run_call
+
+    record(reminder())
+    dispatch_and_work()
+    assert run_call(voice_rt, rows_of()[0].id) == "done"
+    assert len(fake_at.calls) == 1
