@@ -16,11 +16,11 @@ def flow_modules():
     from ussd_app.menus import main
     from ussd_app.menus import health_info, registration, registration_mine
 
-    from ussd_app.menus import reminders
+    from ussd_app.menus import channel, reminders
     from ussd_app.menus import (savings_access, savings_correction, savings_member,
                                 savings_rollcall, savings_treasurer)
 
-    return [main, health_info, registration, registration_mine, reminders, savings_access,
+    return [main, health_info, registration, registration_mine, reminders, channel, savings_access,
             savings_correction, savings_member, savings_rollcall, savings_treasurer]
 
 

@@ -17,6 +17,7 @@ from ussd_app.health import dates
 from ussd_app.health import enrollment as enr
 from ussd_app.health.facilities import by_id, communes, in_commune
 from ussd_app.menus.engine import MAIN
+from ussd_app.menus.channel import CHOOSE as CHANNEL
 from ussd_app.menus.registration_mine import MINE, STATUS_LABELS
 from ussd_app.menus.screens import (
     Choice,
@@ -277,6 +278,7 @@ def screens() -> list[Screen]:
                empty=N_("No centre is available yet."), resumable=CONTINUE),
         Choice(CONFIRM, confirm_title, lambda ctx, s: [(N_("Confirm"), "yes"), (N_("Cancel"), "no")],
                choose_confirm, [DONE, EXISTS, MAIN], resumable=CONTINUE),
-        Menu(DONE, done_text, [Option(N_("My registrations"), MINE)], resumable=False),
+        Menu(DONE, done_text, [Option(N_("My registrations"), MINE),
+                               Option(N_("SMS or phone call"), CHANNEL)], resumable=False),
         Menu(EXISTS, exists_text, [Option(N_("My registrations"), MINE)], resumable=False),
     ]
