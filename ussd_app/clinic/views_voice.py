@@ -1,9 +1,10 @@
-"""Voice: the recordings calls are made of (upload, listen, replace; what is missing), and a
-person's channel (SMS, call or both) set by staff on her page."""
+"""Voice: the recordings calls are made of (every staff member listens and sees what is missing;
+an admin uploads and replaces them: they are heard in every centre), and a person's channel
+(SMS, call or both) set by staff on her page."""
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
@@ -23,6 +24,9 @@ from ussd_app.voice.storage import storage_from_settings
 UPLOAD_ENDPOINT = "clinic.recording_upload"
 SAVED = N_("Recording saved for {key}.")
 REFUSED = N_("Recording refused: {reason}")
+WHY = {"empty": N_("the file is empty."), "too big": N_("the file is larger than {mb} MB."),
+       "unreadable": N_("it is not an MP3 or WAV file we can read."),
+       "duration": N_("a recording lasts between {min} and {max} seconds.")}
 CHANNEL_SAVED = N_("Reminders will go by: {channel}.")
 # Messages a call can carry, by the fragment that starts them (ussd_app/voice/fragments.py).
 MESSAGES = {"intro.immunization": N_("Vaccination reminder"), "intro.antenatal": N_("Health visit reminder"),
@@ -66,6 +70,8 @@ def recordings():
 
 @bp.post("/recordings")
 def recording_upload():
+    if not g.scope.is_admin:  # recordings are heard in every centre: an admin changes them
+        abort(403)
     lang = _language()
     key = request.form.get("key", "")
     if key not in fragments.all_keys(_facility_names()):
@@ -77,7 +83,8 @@ def recording_upload():
                        now=app_now(), uploaded_by=g.staff.username)
     except BadAudio as exc:
         g.db.rollback()
-        flash(_(REFUSED, reason=str(exc)), "error")
+        why = _(WHY[exc.code], mb=MAX_BYTES // (1024 * 1024), min=MIN_SECONDS, max=int(MAX_SECONDS))
+        flash(_(REFUSED, reason=why), "error")
     else:
         g.db.commit()
         flash(_(SAVED, key=key), "ok")

@@ -22,7 +22,11 @@ _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 
 
 
 class BadAudio(ValueError):
-    """Not a recording we can play: the message says why, for the person uploading it."""
+    """Not a recording we can play; `code` says why (the dashboard words it in her language)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ def _wav(data: bytes) -> AudioInfo:
         with wave.open(io.BytesIO(data)) as w:
             seconds = w.getnframes() / float(w.getframerate())
     except (wave.Error, EOFError, ZeroDivisionError) as exc:
-        raise BadAudio("not a readable WAV file") from exc
+        raise BadAudio("unreadable", "not a readable WAV file") from exc
     return AudioInfo("audio/wav", "wav", int(seconds * 1000))
 
 
@@ -56,12 +60,12 @@ def _mp3(data: bytes) -> AudioInfo:
     while 0 <= pos < len(data) - 4 and (data[pos + 1] & 0xE0) != 0xE0:
         pos = data.find(b"\xff", pos + 1)
     if pos < 0 or pos >= len(data) - 4:
-        raise BadAudio("not a readable MP3 file")
+        raise BadAudio("unreadable", "not a readable MP3 file")
     b1, b2, b3 = data[pos + 1], data[pos + 2], data[pos + 3]
     version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
     bitrate_index, rate_index = b2 >> 4, (b2 >> 2) & 3
     if version == 1 or layer != 1 or bitrate_index in (0, 15) or rate_index == 3:
-        raise BadAudio("not an MPEG layer III (MP3) file")
+        raise BadAudio("unreadable", "not an MPEG layer III (MP3) file")
     bitrate = (_BITRATES_V1_L3 if version == 3 else _BITRATES_V2_L3)[bitrate_index] * 1000
     sample_rate = _RATES[version][rate_index]
     samples_per_frame = 1152 if version == 3 else 576
@@ -79,12 +83,12 @@ def _mp3(data: bytes) -> AudioInfo:
 def inspect(data: bytes) -> AudioInfo:
     """What the upload is, or BadAudio with the reason."""
     if not data:
-        raise BadAudio("the file is empty")
+        raise BadAudio("empty", "the file is empty")
     if len(data) > MAX_BYTES:
-        raise BadAudio(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise BadAudio("too big", f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
     info = _wav(data) if data[:4] == b"RIFF" and data[8:12] == b"WAVE" else _mp3(data)
     if not MIN_SECONDS * 1000 <= info.duration_ms <= MAX_SECONDS * 1000:
-        raise BadAudio(f"a recording lasts between {MIN_SECONDS} and {MAX_SECONDS:.0f} seconds")
+        raise BadAudio("duration", f"a recording lasts between {MIN_SECONDS} and {MAX_SECONDS:.0f} seconds")
     return info
 
 
