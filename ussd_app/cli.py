@@ -103,7 +103,8 @@ def serve(host: str, port: int, worker: bool, fake_gateway: str | None) -> None:
 
             app_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
             fake, env = start_fake_gateway(fake_gateway, f"http://{app_host}:{port}",
-                                           os.environ.get("SMS_CALLBACK_TOKEN"))
+                                           os.environ.get("SMS_CALLBACK_TOKEN"),
+                                           os.environ.get("VOICE_CALLBACK_TOKEN"))
             os.environ.update(env)  # for this app and the worker started below
             click.echo(f"SMS go to a fake {fake_gateway} API on {fake.url}")
         settings = settings_from_env(development=True)

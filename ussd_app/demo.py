@@ -11,9 +11,10 @@ from datetime import datetime
 from ussd_app.clinic.demo import load_demo_staff
 from ussd_app.health.demo import load_demo_registrations, load_demo_reminders, load_facilities
 from ussd_app.savings.demo import load_savings_demo
+from ussd_app.voice.demo import load_voice_demo
 
 LOADERS = (load_facilities, load_demo_registrations, load_demo_reminders, load_demo_staff,
-           load_savings_demo)
+           load_savings_demo, load_voice_demo)
 
 
 def load_demo(session_factory, now: datetime) -> list[str]:

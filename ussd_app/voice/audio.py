@@ -107,3 +107,16 @@ def tone_wav(seconds: float, frequency: float = 440.0, rate: int = 8000) -> byte
         w.setframerate(rate)
         w.writeframes(samples)
     return out.getvalue()
+
+
+PITCH = {"intro": 523.0, "outro": 440.0, "word": 392.0, "menu": 659.0, "weekday": 349.0, "day": 294.0,
+         "month": 330.0, "facility": 587.0}
+_tones: dict[str, bytes] = {}
+
+
+def placeholder_tone(fragment_key: str) -> bytes:
+    """The demo's stand-in for a recording: half a second of one pitch per kind of fragment."""
+    group = fragment_key.split(".", 1)[0]
+    if group not in _tones:
+        _tones[group] = tone_wav(0.5, PITCH.get(group, 440.0))
+    return _tones[group]

@@ -29,6 +29,7 @@ from ussd_app.sms.outbox import (ANSWERED, FINAL, PLACED, PLACING, VOICE, Outbox
                                  mark_call_placed, take_new_call_ids, take_new_outbox_ids)
 from ussd_app.ussd_request import BadCallback, normalise_phone
 from ussd_app.voice import xml
+from ussd_app.voice.audio import placeholder_tone
 from ussd_app.voice.calls import end_of_call
 from ussd_app.voice.channels import stop_calls
 from ussd_app.voice.fragments import call_fragments
@@ -161,8 +162,12 @@ def media(key: str) -> Response:
         abort(404)
     with current_app.extensions["db_sessions"]() as db:
         row = by_storage_key(db, key)
-        content_type = row.content_type if row is not None else None
-    data = storage_from_settings(current_app.extensions["ussd_settings"]).get(key) if content_type else None
+        if row is None:
+            abort(404)
+        content_type, placeholder, fragment_key = row.content_type, row.placeholder, row.fragment_key
+    data = storage_from_settings(current_app.extensions["ussd_settings"]).get(key)
+    if data is None and placeholder:  # demo tones are generated, never stored
+        data = placeholder_tone(fragment_key)
     if data is None:
         abort(404)
     response = Response(data, content_type=content_type)
