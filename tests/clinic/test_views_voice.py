@@ -67,3 +67,15 @@ def test_staff_set_her_channel_on_her_page(signed_in, world, db):
     assert find_by_phone(db, phone).reminder_channel == "both"
     other_centre = world.b_pending[0].phone.lstrip("+")
     assert awa.post(f"/clinic/people/{other_centre}/channel", {"channel": "voice"}).status_code == 404
+
+
+def test_messages_page_shows_a_call_its_try_and_why_it_failed(signed_in, world, db, clock):
+    from ussd_app.sms.outbox import close_call, queue_call
+
+    row = queue_call(db, recipient="+22376000001", language="fr", message="Rappel", script=["menu.goodbye"],
+                     kind="reminder", purpose="reminder", dedupe_key="reminder:1:call2", call_try=2, now=clock.now)
+    close_call(row, "failed", clock.now, "call not answered: USER_BUSY")
+    db.commit()
+    shown = page(signed_in("admin").get("/clinic/messages"))
+    assert "appel 2 sur 3" in shown and "appel sans réponse (USER_BUSY)" in shown
+    assert 'name="id" value="%d"' % row.id not in shown  # a failed call is not retried: its SMS went
