@@ -6,9 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from sqlalchemy import select
 
+from tests.conftest import TEST_NOW
 from tests.sms.conftest import bamako
 from tests.voice.conftest import AWA, VOICE_TOKEN
+from ussd_app.sms.outbox import OutboxMessage
 from ussd_app.subscribers import find_by_phone
 
 pytestmark = pytest.mark.dates
@@ -233,3 +239,52 @@ def test_a_job_run_twice_places_one_call(voice_rt, fake_at, reminder, record, ro
     dispatch_and_work()
     assert run_call(voice_rt, rows_of()[0].id) == "done"
     assert len(fake_at.calls) == 1
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=st.lists(st.tuples(st.integers(1, 3), st.sampled_from(
+    [("Success", None), ("NotAnswered", "NO_ANSWER"), ("NotAnswered", "USER_BUSY"), ("Failed", "UNSPECIFIED")])),
+    max_size=10))
+def test_end_events_in_any_order_and_number_never_give_more_than_three_calls_and_one_sms(app, events):
+    """Resent, late or contradictory end events: at most three tries, at most one SMS, and a
+    call's final status never changes."""
+    from sqlalchemy import delete
+
+    from ussd_app.sms.outbox import FINAL, queue_call
+    from ussd_app.voice.calls import end_of_call
+
+    settings_ = app.extensions["ussd_settings"]
+    now = TEST_NOW
+    with app.extensions["db_sessions"]() as db:
+        db.execute(delete(OutboxMessage))
+        queue_call(db, recipient=AWA, language="bm", message="Hakililajigi", script=["menu.goodbye"],
+                   kind="reminder", purpose="reminder", dedupe_key="reminder:9:call1", now=now)
+        db.commit()
+        finals = {}
+        for call_try, (status, cause) in events:
+            row = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"reminder:9:call{call_try}"))
+            if row is None:
+                continue
+            end_of_call(db, row, answered=status == "Success", status=status, cause=cause, duration_s=0,
+                        cost=None, now=now, settings=settings_)
+            db.commit()
+            for r in db.scalars(select(OutboxMessage)):
+                if r.status in FINAL:
+                    assert finals.setdefault(r.id, r.status) == r.status
+        channels = [r.channel for r in db.scalars(select(OutboxMessage))]
+        assert channels.count("voice") <= 3 and channels.count("sms") <= 1
+
+
+def test_a_call_to_someone_who_stopped_her_reminders_meanwhile_is_not_placed(voice_rt, fake_at, reminder, record,
+                                                                              rows_of, db, clock, work):
+    from ussd_app.sms.dispatch import run_dispatch
+    from ussd_app.sms.optout import record_opt_out
+    from ussd_app.sms.purposes import HEALTH
+
+    record(reminder())
+    run_dispatch(voice_rt.sms)  # queued and handed to RQ; she stops her reminders before a worker runs
+    record_opt_out(db, AWA, source="ussd", now=clock.now, categories=HEALTH)
+    db.commit()
+    work()
+    assert fake_at.calls == [] and fake_at.requests == []
+    assert [(r.channel, r.status, r.last_error) for r in rows_of()] == [("voice", "rejected", "recipient opted out")]
