@@ -175,8 +175,6 @@ def record_request(rt, outbox_id: int, token: str, result) -> str:
             row = db.get(OutboxMessage, outbox_id, with_for_update=True)
             if row.call_state != PLACING or row.lock_token != token:
                 state = "adopted"  # the answer callback came first and took the call over
-                if row.provider_message_id == result.session_id and row.lock_token == token:
-                    row.locked_until, row.lock_token = None, None
             elif result.outcome == "placed":
                 mark_call_placed(row, result.session_id, now)
                 state = "placed"

@@ -18,6 +18,7 @@ names the content: cached for good).
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
@@ -38,6 +39,8 @@ from ussd_app.voice.storage import KEY, storage_from_settings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)
+SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+WORD = re.compile(r"^[A-Za-z_]{1,40}$")  # status, callSessionState, hangupCause
 
 
 def _xml(body: str) -> Response:
@@ -79,21 +82,29 @@ def _find_or_adopt(db, session_id: str, phone: str | None, now) -> OutboxMessage
 
 def _int(value) -> int | None:
     try:
-        return max(0, int(float(value)))
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    return int(min(max(number, 0), 86400)) if number == number else None  # NaN is not a duration
+
+
+def _word(value) -> str | None:
+    text = value.strip() if isinstance(value, str) else ""
+    return text if WORD.match(text) else None
 
 
 def _cost(form) -> str | None:
-    amount, currency = (form.get("amount") or "").strip()[:20], (form.get("currencyCode") or "").strip()[:3]
-    return f"{currency} {amount}".strip() if amount else None
+    amount, currency = (form.get("amount") or "").strip(), (form.get("currencyCode") or "").strip()
+    if not (re.fullmatch(r"\d{1,10}(\.\d{1,6})?", amount) and re.fullmatch(r"[A-Z]{3}", currency)):
+        return None
+    return f"{currency} {amount}"
 
 
 def _end(db, row: OutboxMessage, form, now) -> str:
-    status = (form.get("status") or form.get("callSessionState") or "").strip()[:40]
+    status = _word(form.get("status")) or _word(form.get("callSessionState")) or ""
     answered = row.call_state == ANSWERED or status in ("Success", "Completed")
     return end_of_call(db, row, answered=answered, status=status,
-                       cause=(form.get("hangupCause") or "").strip()[:40] or None,
+                       cause=_word(form.get("hangupCause")),
                        duration_s=_int(form.get("durationInSeconds")), cost=_cost(form), now=now,
                        settings=current_app.extensions["ussd_settings"])
 
@@ -119,9 +130,10 @@ def _handle() -> Response:
     if not callback_authenticated(current_app.extensions["ussd_settings"].voice_callback_token):
         return refuse_callback()
     form = request.form
-    session_id = (form.get("sessionId") or "").strip()[:100]
-    if not session_id:
-        return Response("sessionId is required", status=400, content_type="text/plain; charset=utf-8")
+    session_id = (form.get("sessionId") or "").strip()
+    if not SESSION_ID.match(session_id):
+        return Response("sessionId is required (letters, digits, _ . : -)", status=400,
+                        content_type="text/plain; charset=utf-8")
     try:
         phone = normalise_phone(form.get("callerNumber") or "")
     except BadCallback:
