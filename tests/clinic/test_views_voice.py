@@ -65,6 +65,9 @@ def test_staff_set_her_channel_on_her_page(signed_in, world, db):
     assert "Les rappels partiront par : SMS et appel." in shown and 'value="both" selected' in shown
     db.expire_all()
     assert find_by_phone(db, phone).reminder_channel == "both"
+    find_by_phone(db, phone).calls_stopped_at = world.a_pending[0].created_at
+    db.commit()
+    assert "Elle a arrêté les appels le" in page(awa.get(url))
     other_centre = world.b_pending[0].phone.lstrip("+")
     assert awa.post(f"/clinic/people/{other_centre}/channel", {"channel": "voice"}).status_code == 404
 
@@ -79,3 +82,8 @@ def test_messages_page_shows_a_call_its_try_and_why_it_failed(signed_in, world, 
     shown = page(signed_in("admin").get("/clinic/messages"))
     assert "appel 2 sur 3" in shown and "appel sans réponse (USER_BUSY)" in shown
     assert 'name="id" value="%d"' % row.id not in shown  # a failed call is not retried: its SMS went
+
+
+def test_centre_staff_see_their_own_centre_among_the_fragments(signed_in, world):
+    shown = page(signed_in("awa").get("/clinic/recordings"))
+    assert "facility.cscom-sotuba" in shown and "Boulkassoumbougou" not in shown

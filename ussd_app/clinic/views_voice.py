@@ -10,7 +10,7 @@ from werkzeug.exceptions import NotFound
 
 from ussd_app.clinic import directory
 from ussd_app.clinic.views_people import _phone
-from ussd_app.clinic.web import _, bp
+from ussd_app.clinic.web import _, bp, local_time
 from ussd_app.clock import app_now
 from ussd_app.health.facilities import Facility
 from ussd_app.subscribers import find_by_phone
@@ -28,6 +28,8 @@ WHY = {"empty": N_("the file is empty."), "too big": N_("the file is larger than
        "unreadable": N_("it is not an MP3 or WAV file we can read."),
        "duration": N_("a recording lasts between {min} and {max} seconds.")}
 CHANNEL_SAVED = N_("Reminders will go by: {channel}.")
+CALLS_STOPPED = N_("She stopped calls on {date} (key 2 in a call): her messages come by SMS until she or "
+                   "you choose calls again.")
 # Messages a call can carry, by the fragment that starts them (ussd_app/voice/fragments.py).
 MESSAGES = {"intro.immunization": N_("Vaccination reminder"), "intro.antenatal": N_("Health visit reminder"),
             "intro.appointment": N_("Appointment reminder"),
@@ -44,7 +46,8 @@ def _room_for_uploads():
 
 
 def _facility_names() -> list[str]:
-    return list(g.db.scalars(select(Facility.name).order_by(Facility.name)))
+    """The centres whose names are recorded fragments: all for an admin, her own for staff."""
+    return list(g.db.scalars(select(Facility.name).where(g.scope.where(Facility.code)).order_by(Facility.name)))
 
 
 def _language() -> str:
@@ -112,5 +115,11 @@ def person_channel(digits: str):
 
 @bp.app_context_processor
 def _voice_helpers():
-    return {"voice_channels": CHANNELS, "channel_labels": LABELS,
+    def calls_stopped(phone: str) -> str:
+        subscriber = find_by_phone(g.db, phone)
+        if subscriber is None or subscriber.calls_stopped_at is None:
+            return ""
+        return _(CALLS_STOPPED, date=local_time(subscriber.calls_stopped_at, with_time=False))
+
+    return {"voice_channels": CHANNELS, "channel_labels": LABELS, "calls_stopped": calls_stopped,
             "chosen_channel": lambda phone: chosen_channel(find_by_phone(g.db, phone))}
