@@ -115,6 +115,12 @@ def serve(host: str, port: int, worker: bool, fake_gateway: str | None) -> None:
         app = make_app(settings)
         for note in load_demo(app.extensions["db_sessions"], app.extensions["clock"]()):
             click.echo(f"demo: {note}")
+        if fake_gateway == "africastalking":
+            from ussd_app.voice.demo import queue_demo_call
+
+            note = queue_demo_call(app.extensions["db_sessions"], app.extensions["clock"]())
+            if note:
+                click.echo(f"demo: {note}")
         if worker:
             child = subprocess.Popen([sys.executable, "-m", "ussd_app.cli", "worker"], env=os.environ.copy())
         click.echo(f"database: {settings.database_url}\nredis: {redis_url}")

@@ -10,6 +10,7 @@ from ussd_app.demo import load_demo
 from ussd_app.sms.demo import DEMO_MOTHER
 from ussd_app.sms.dispatch import FRESH_GRACE_S
 from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.voice.demo import queue_demo_call
 from ussd_app.voice.fragments import all_keys
 from ussd_app.voice.recordings import VoiceRecording
 
@@ -23,6 +24,9 @@ def test_demo_recordings_are_marked_placeholders_and_its_call_is_played(app, db,
     wanted = {(k, lang) for k in all_keys() for lang in ("bm", "fr")}
     assert {(r.fragment_key, r.language) for r in recordings} >= wanted
     assert not any(voice_rt.storage.directory.glob("*"))  # generated when served, never written
+    assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0  # loading queues nothing
+    for _ in range(2):  # `serve --fake-gateway africastalking` queues one call, once
+        assert queue_demo_call(app.extensions["db_sessions"], clock.now)
     assert db.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.channel == "voice")) == 1
     clock.now += timedelta(seconds=FRESH_GRACE_S + 1)
     dispatch_and_work()

@@ -5,9 +5,9 @@ Every fragment (ussd_app/voice/fragments.py) of every demo centre gets a short t
 (ussd_app/voice/audio.py `placeholder_tone`), one pitch per kind of fragment, and nothing is
 written to disk: no audio file is kept in the repository or the instance folder, and the media
 route generates a placeholder's tone again when asked for it. The demo mother chose SMS and
-calls; one call of her child's next vaccination reminder is queued at once, so a run with
-`--fake-gateway africastalking` places it through the fake, which answers it: the outbox shows
-the call, delivered, with its duration.
+calls. Loading queues nothing; a run with `--fake-gateway africastalking` also queues one call of
+her child's next vaccination reminder (`queue_demo_call`), which the worker places through the
+fake, which answers it: the outbox shows the call, delivered, with its duration.
 """
 
 from __future__ import annotations
@@ -49,10 +49,17 @@ def load_voice_demo(db, now: datetime) -> str:
                            uploaded_by="demo", placeholder=True)
             made += 1
     set_channel(db, DEMO_MOTHER, BOTH, now)
-    reminder = db.scalar(select(Reminder).where(Reminder.phone == DEMO_MOTHER, Reminder.status == PLANNED)
-                         .order_by(Reminder.visit_date).limit(1))
-    if reminder is not None:
+    return f"voice: {made} placeholder recordings (tones); {DEMO_MOTHER} chose SMS and calls"
+
+
+def queue_demo_call(session_factory, now: datetime) -> str | None:
+    """Queue (once) a call of the demo mother's next reminder; the dispatcher hands it out."""
+    with session_factory() as db, db.begin():
+        reminder = db.scalar(select(Reminder).where(Reminder.phone == DEMO_MOTHER, Reminder.status == PLANNED)
+                             .order_by(Reminder.visit_date).limit(1))
+        if reminder is None:
+            return None
         queue_call(db, recipient=DEMO_MOTHER, language=reminder.language, message=reminder_message(reminder),
                    script=reminder_script(reminder), kind="reminder", purpose=REMINDER,
                    dedupe_key=f"demo:voice:reminder:{reminder.id}:call1", now=now)
-    return f"voice: {made} placeholder recordings (tones), a call queued for {DEMO_MOTHER}"
+    return f"voice: a call to {DEMO_MOTHER} queued (the fake answers it; see Messages)"
