@@ -288,3 +288,18 @@ def test_a_call_to_someone_who_stopped_her_reminders_meanwhile_is_not_placed(voi
     work()
     assert fake_at.calls == [] and fake_at.requests == []
     assert [(r.channel, r.status, r.last_error) for r in rows_of()] == [("voice", "rejected", "recipient opted out")]
+
+
+def test_an_event_during_the_call_changes_nothing(voice_rt, fake_at, reminder, record, rows_of, dispatch_and_work):
+    import requests
+
+    record(reminder())
+    dispatch_and_work()
+    [call] = fake_at.calls
+    ringing = {"sessionId": call.session_id, "isActive": "1", "direction": "Outbound", "callerNumber": AWA,
+               "callSessionState": "Ringing"}
+    answer = requests.post(fake_at.voice_events_url, data=ringing, timeout=5)
+    assert answer.status_code == 200 and "<Play" not in answer.text
+    assert rows_of()[0].call_state == "placed"
+    [played] = fake_at.run_calls()  # the answer callback still plays the message
+    assert played.played and not played.rejected

@@ -140,7 +140,8 @@ def place_call(outbox_id: int) -> str:
     return run_call(voice_runtime.current(), outbox_id)
 
 
-def _commit_and_hand_over(rt, db) -> None:
+def _hand_sms_to_workers(rt, db) -> None:
+    """After the commit: the SMS a fallback queued go to the SMS workers."""
     enqueue_outbox(rt.redis, take_new_outbox_ids(db))
 
 
@@ -153,7 +154,7 @@ def run_call(rt, outbox_id: int) -> str:
             state = _check(db, rt, row, now)
             if state == "go":
                 hold_call(row, token, now + timedelta(seconds=hold_seconds(rt.gateway)), now)
-        _commit_and_hand_over(rt, db)
+        _hand_sms_to_workers(rt, db)
     if state != "go":
         return state
     TokenBucket(rt.redis, rt.gateway.sender, rt.settings.voice_calls_per_second).take(1)
@@ -185,7 +186,7 @@ def record_request(rt, outbox_id: int, token: str, result) -> str:
                 close_call(row, "failed", now, f"{result.detail}: sent by SMS instead")
                 fall_back_to_sms(db, row, now)
                 state = "uncertain: by sms"
-        _commit_and_hand_over(rt, db)
+        _hand_sms_to_workers(rt, db)
     log.info("voice: outbox %s: %s", outbox_id, state)
     return state
 

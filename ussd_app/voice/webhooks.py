@@ -9,6 +9,7 @@ variables): `isActive` (1 during the call; 0 in the final request, with `duratio
 user in the call"), `destinationNumber` (ours), `dtmfDigits` (after GetDigits), `status`,
 `callSessionState` and `hangupCause` (why a call did not go through: NO_ANSWER, USER_BUSY, ...).
 
+The events URL acts only on the end of a call (`isActive=0`); its other events change nothing.
 The answer plays her message's fragments, then offers 1 (hear it again) and 2 (stop these calls).
 An unknown session, a call already answered or ended, or an inbound call gets `<Reject/>`: a
 polite hang-up that changes nothing. Recordings are served at `/voice/media/<key>` (the key
@@ -126,7 +127,7 @@ def _during(db, row: OutboxMessage, form, now) -> str:
     return xml.play_and_end(list(_media_urls(db, row.language, keys).values()))
 
 
-def _handle() -> Response:
+def _handle(events_only: bool = False) -> Response:
     if not callback_authenticated(current_app.extensions["ussd_settings"].voice_callback_token):
         return refuse_callback()
     form = request.form
@@ -148,6 +149,8 @@ def _handle() -> Response:
                 answer, what = xml.reject(), "unknown session"
             elif final:
                 answer, what = xml.empty(), _end(db, row, form, now)
+            elif events_only:  # ringing, started...: only the answer callback plays anything
+                answer, what = xml.empty(), "event noted"
             elif row.status in FINAL:
                 answer, what = xml.reject(), "call already ended"
             else:
@@ -165,7 +168,7 @@ def callback() -> Response:
 
 @bp.post("/voice/events")
 def events() -> Response:
-    return _handle()
+    return _handle(events_only=True)
 
 
 @bp.get("/voice/media/<key>")
