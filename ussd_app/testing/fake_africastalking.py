@@ -108,11 +108,17 @@ def main() -> None:
     parser.add_argument("--api-key", default=None, help="Refuse other keys (default: accept any)")
     parser.add_argument("--latency", type=float, default=0.0, help="Seconds to wait before answering")
     parser.add_argument("--callback-url", default=None, help="Post a Success report here after each message")
+    parser.add_argument("--voice-callback-url", default=None,
+                        help="Answer each call a moment after it is placed: post the voice callbacks here")
+    parser.add_argument("--voice-events-url", default=None, help="Post the end of each call here")
     args = parser.parse_args()
     fake = FakeAfricasTalking(args.host, args.port, args.api_key)
     fake.latency_s = args.latency
     if args.callback_url:
         fake.callback_url, fake.auto_receipt = args.callback_url, "Success"
+    if args.voice_callback_url:
+        fake.voice_callback_url, fake.voice_events_url = args.voice_callback_url, args.voice_events_url
+        fake.auto_calls = True
     print(f"fake Africa's Talking API on {fake.url} (AT_API_BASE_URL={fake.url})", flush=True)
     fake.serve_forever()
 
