@@ -1,6 +1,7 @@
 """"How do you want your reminders?": by SMS, by phone call, or both (ussd_app/voice/channels.py).
 
-Reached from "My reminders" and from the end of a registration. A call plays a recording in
+Reached from "My reminders"; a registration asks the same right after its confirmation
+(ussd_app/menus/registration.py). A call plays a recording in
 her language; a message not yet recorded still comes by SMS.
 """
 
