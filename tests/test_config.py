@@ -127,3 +127,19 @@ def test_gunicorn_access_log_shows_neither_tokens_nor_phone_numbers(tmp_path):
     assert "POST /ussd?token=<hidden>" in logged and "/sms/inbound?token=<hidden>" in logged
     assert token not in logged and SECRETS["SMS_CALLBACK_TOKEN"] not in logged
     assert "76123456" not in logged and "/clinic/people/223****3456" in logged
+
+
+@pytest.mark.parametrize("changes, named", [
+    ({}, "VOICE_CALLBACK_TOKEN"),
+    ({"VOICE_CALLBACK_TOKEN": SECRETS["SMS_CALLBACK_TOKEN"]}, "VOICE_CALLBACK_TOKEN a value of its own"),
+    ({"VOICE_CALLBACK_TOKEN": "voice-token-" + "v" * 20, "PUBLIC_BASE_URL": "http://sante.example.ml"},
+     "PUBLIC_BASE_URL"),
+])
+def test_voice_reminders_need_their_own_token_and_an_https_address(tmp_path, changes, named):
+    env = production_env(tmp_path, AT_API_KEY="key", AT_VOICE_NUMBER="+22320200000", **changes)
+    assert any(named in problem for problem in production_problems(Settings.from_env(tmp_path, env=env)))
+    complete = production_env(tmp_path, AT_API_KEY="key", AT_VOICE_NUMBER="+22320200000",
+                              VOICE_CALLBACK_TOKEN="voice-token-" + "v" * 20,
+                              PUBLIC_BASE_URL="https://sante.example.ml/")
+    settings = Settings.from_env(tmp_path, env=complete)
+    assert production_problems(settings) == [] and settings.public_base_url == "https://sante.example.ml"

@@ -83,7 +83,7 @@ LAYERS = [
     ("ussd_app.clock", "ussd_app.config", "ussd_app.db", "ussd_app.redact", "ussd_app.redis_conn",
      "ussd_app.text", "ussd_app.effects", "ussd_app.ussd_request", "ussd_app.testing",
      "ussd_app.callback_auth", "ussd_app.web_input"),
-    ("ussd_app.subscribers", "ussd_app.sms", "ussd_app.savings", "ussd_app.health", "ussd_app.audit"),
+    ("ussd_app.subscribers", "ussd_app.sms", "ussd_app.voice", "ussd_app.savings", "ussd_app.health", "ussd_app.audit"),
     ("ussd_app.menus", "ussd_app.clinic", "ussd_app.dhis2", "ussd_app.ops", "ussd_app.backup"),
 ]
 

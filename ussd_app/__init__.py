@@ -62,6 +62,9 @@ def create_app(settings=None, clock=None, **overrides) -> Flask:
     from ussd_app.sms.webhooks import bp as sms_bp
 
     app.register_blueprint(sms_bp)
+    from ussd_app.voice.webhooks import bp as voice_bp
+
+    app.register_blueprint(voice_bp)
 
     @app.errorhandler(HTTPException)
     def _plain_http_error(exc: HTTPException) -> Response:

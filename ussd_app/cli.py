@@ -104,7 +104,8 @@ def serve(host: str, port: int, worker: bool, fake_gateway: str | None) -> None:
 
             app_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
             fake, env = start_fake_gateway(fake_gateway, f"http://{app_host}:{port}",
-                                           os.environ.get("SMS_CALLBACK_TOKEN"))
+                                           os.environ.get("SMS_CALLBACK_TOKEN"),
+                                           os.environ.get("VOICE_CALLBACK_TOKEN"))
             os.environ.update(env)  # for this app and the worker started below
             click.echo(f"SMS go to a fake {fake_gateway} API on {fake.url}")
         settings = settings_from_env(development=True)
@@ -115,6 +116,12 @@ def serve(host: str, port: int, worker: bool, fake_gateway: str | None) -> None:
         app = make_app(settings)
         for note in load_demo(app.extensions["db_sessions"], app.extensions["clock"]()):
             click.echo(f"demo: {note}")
+        if fake_gateway == "africastalking":
+            from ussd_app.voice.demo import queue_demo_call
+
+            note = queue_demo_call(app.extensions["db_sessions"], app.extensions["clock"]())
+            if note:
+                click.echo(f"demo: {note}")
         if worker:
             child = subprocess.Popen([sys.executable, "-m", "ussd_app.cli", "worker"], env=os.environ.copy())
         click.echo(f"database: {settings.database_url}\nredis: {redis_url}")

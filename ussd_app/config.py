@@ -115,6 +115,14 @@ class Settings:
     # Key of the phone hashes in the erasure blocklist and the audit log (unset: SECRET_KEY).
     # Changing it forgets which phones were erased: set it once, keep it.
     person_hash_key: str | None = None
+    # Voice reminders (ussd_app/voice/): the Africa's Talking number calls come from (unset: no
+    # calls, everything by SMS), the token of the voice callbacks, the HTTPS address the gateway
+    # fetches recordings from, where recordings are kept, and calls started per second.
+    at_voice_number: str | None = None
+    voice_callback_token: str | None = None
+    public_base_url: str | None = None
+    recordings_dir: Path | None = None
+    voice_calls_per_second: int = 2
     extra: dict = field(default_factory=dict)
 
     @property
@@ -164,6 +172,11 @@ class Settings:
             dhis2_mapping=Path(env["DHIS2_MAPPING"]) if env.get("DHIS2_MAPPING") else None,
             metrics_token=env.get("METRICS_TOKEN") or None,
             person_hash_key=env.get("PERSON_HASH_KEY") or None,
+            at_voice_number=env.get("AT_VOICE_NUMBER") or None,
+            voice_callback_token=env.get("VOICE_CALLBACK_TOKEN") or None,
+            public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+            recordings_dir=Path(env["VOICE_RECORDINGS_DIR"]) if env.get("VOICE_RECORDINGS_DIR") else None,
+            voice_calls_per_second=_int(env, "VOICE_CALLS_PER_SECOND", 2),
         )
         values.update(overrides)
         return cls(**values)
@@ -182,6 +195,16 @@ def production_problems(settings: Settings) -> list[str]:
                             "and give it to the gateway in the callback URL (?token=...)")
     if settings.ussd_callback_token and settings.ussd_callback_token == settings.sms_callback_token:
         problems.append("give USSD_CALLBACK_TOKEN and SMS_CALLBACK_TOKEN different values")
+    if settings.at_voice_number:
+        token = settings.voice_callback_token
+        if not token or len(token) < MIN_CALLBACK_TOKEN:
+            problems.append(f"set VOICE_CALLBACK_TOKEN to a random value of at least {MIN_CALLBACK_TOKEN} "
+                            "characters and give it to the gateway in the voice callback URLs (?token=...)")
+        elif token in (settings.ussd_callback_token, settings.sms_callback_token):
+            problems.append("give VOICE_CALLBACK_TOKEN a value of its own")
+        if not (settings.public_base_url or "").startswith("https://"):
+            problems.append("set PUBLIC_BASE_URL to the service's https:// address (the gateway "
+                            "fetches the recordings from it)")
     if settings.clock_start is not None:
         problems.append("unset USSD_CLOCK_START (a shifted clock is for local runs and tests)")
     return problems

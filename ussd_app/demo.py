@@ -13,9 +13,10 @@ from ussd_app.health.demo import (load_demo_loss, load_demo_registrations, load_
                                   load_facilities)
 from ussd_app.health.demo_care import load_demo_care
 from ussd_app.savings.demo import load_savings_demo
+from ussd_app.voice.demo import load_voice_demo
 
 LOADERS = (load_facilities, load_demo_registrations, load_demo_reminders, load_demo_care, load_demo_loss,
-           load_demo_staff, load_savings_demo)
+           load_demo_staff, load_savings_demo, load_voice_demo)
 
 
 def load_demo(session_factory, now: datetime) -> list[str]:

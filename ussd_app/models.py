@@ -7,6 +7,7 @@ from ussd_app.sms.blocklist import ErasedPhone  # noqa: F401
 from ussd_app.audit import AuditEntry  # noqa: F401
 from ussd_app.sms.reminder import Reminder  # noqa: F401
 from ussd_app.subscribers import Subscriber  # noqa: F401
+from ussd_app.voice.recordings import VoiceRecording  # noqa: F401
 from ussd_app.health.enrollment import Enrollment, Facility  # noqa: F401
 from ussd_app.health.outcomes import Outcome  # noqa: F401
 from ussd_app.health.records import ContactAttended, DoseGiven  # noqa: F401

@@ -32,6 +32,10 @@ class Subscriber(Base):
     sms_opt_out_source: Mapped[str | None] = mapped_column(String(16))
     reminders_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     campaigns_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How she wants her messages (ussd_app/voice/channels.py): "sms" (None: the default),
+    # "voice" or "both"; and when she pressed 2 in a call to stop calls (then: by SMS).
+    reminder_channel: Mapped[str | None] = mapped_column(String(8))
+    calls_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def find_by_phone(db, phone: str) -> Subscriber | None:

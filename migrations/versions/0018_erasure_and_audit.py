@@ -1,7 +1,7 @@
 """erased_phones (the erasure blocklist, keyed hashes only) and audit_log (append-only)
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-11-29
 """
 from alembic import op
@@ -10,7 +10,7 @@ import ussd_app.db
 
 
 revision = '0018'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

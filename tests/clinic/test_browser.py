@@ -257,3 +257,45 @@ def test_midwife_records_a_birth_and_a_loss_in_the_browser(live_server, chromium
     db.expire_all()
     assert {e.status for e in (db.get(type(born), born.id), db.get(type(lost), lost.id))} == {"ended"}
     assert errors == []
+
+
+def test_recordings_in_the_browser(live_server, chromium, world, tmp_path):
+    """An admin sees what is missing, uploads a recording, and the page plays it."""
+    from ussd_app.voice.audio import tone_wav
+
+    wav = tmp_path / "intro.wav"
+    wav.write_bytes(tone_wav(1.2))
+    page = chromium.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR").new_page()
+    page.set_default_timeout(15000)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/clinic/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:has-text('Inscriptions')")
+    page.click("nav >> text=Enregistrements")
+    page.wait_for_selector("h1:has-text('Enregistrements')")
+    missing_before = page.locator("#missing li").count()
+    assert page.locator("#missing li:has-text('intro.immunization')").count() == 1
+
+    row = "#rec-intro-immunization"
+    page.set_input_files(f"{row} input[type=file]", str(wav))
+    page.click(f"{row} button")
+    page.wait_for_selector(".flash:has-text('Enregistrement gardé pour intro.immunization')")
+    assert page.locator("#missing li").count() == missing_before - 1
+    assert page.locator("#missing li:has-text('intro.immunization')").count() == 0
+    duration = page.evaluate("""async (selector) => {
+        const audio = document.querySelector(selector);
+        audio.preload = "auto";
+        const ready = new Promise((ok, fail) => {
+            audio.addEventListener("loadedmetadata", ok, {once: true});
+            audio.addEventListener("error", fail, {once: true});
+        });
+        audio.load();
+        await ready;
+        return audio.duration;
+    }""", f"{row} audio")
+    assert 1.1 < duration < 1.3  # the browser fetched and decoded the recording it lists
+    page.screenshot(path=str(tmp_path / "recordings.png"), full_page=True)
+    assert errors == []

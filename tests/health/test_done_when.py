@@ -34,6 +34,7 @@ def _register(d, lang):
     pick(d, lang, "Sotuba", raw=True).sees("Sotuba")
     pick(d, lang, "Confirm")
     [reference] = set(REFERENCE.findall(d.screen))
+    pick(d, lang, "SMS")  # how she wants her reminders: she can read them
     return reference
 
 

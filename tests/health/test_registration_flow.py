@@ -281,3 +281,16 @@ def test_the_mother_name_is_kept_and_shown_in_my_registrations(dial, db, facilit
     d = fresh(dial(phone=PHONE), "fr")
     pick(d, "fr", "My registrations")
     pick(d, "fr", e.reference, raw=True).sees(f"{e.reference} - Moussa", "Mère : Aminata KONE")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_right_after_registering_she_chooses_calls_for_her_reminders(dial, db, facilities, lang):
+    from ussd_app.subscribers import find_by_phone
+
+    d = register_pregnancy_by_month(dial, lang)
+    pick(d, lang, "Confirm")
+    [e] = enrollments(db)
+    d.sees(e.reference, label(lang, "SMS and phone call"))
+    pick(d, lang, "Phone call").sees(e.reference, label(lang, "My registrations"))
+    db.expire_all()
+    assert find_by_phone(db, PHONE).reminder_channel == "voice"

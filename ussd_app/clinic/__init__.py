@@ -6,7 +6,7 @@ from __future__ import annotations
 def register_clinic(app) -> None:
     """Add the dashboard and the API to the app (called by create_app)."""
     from ussd_app.clinic import (views_auth, views_campaigns, views_messages,  # noqa: F401 (routes)
-                                 views_people, views_registrations, views_savings)
+                                 views_people, views_registrations, views_savings, views_voice)
     from ussd_app.clinic import headers
     from ussd_app.clinic import api_exports, views_dhis2, views_exports  # noqa: F401 (routes)
     from ussd_app.clinic import views_outcomes  # noqa: F401 (routes)

@@ -150,6 +150,10 @@ def message_error(error: str | None) -> T | None:
         return T(N_("reminder stopped"))
     if error.startswith("gave up after "):
         return T(N_("given up after several tries"))
+    if error.startswith("call not answered: "):  # ussd_app/voice/calls.py
+        return T(N_("call not answered ({cause})"), {"cause": error.split(": ", 1)[1]})
+    if error.endswith(": sent by SMS instead"):
+        return T(N_("no call: sent by SMS instead"))
     return T(N_("SMS provider: {detail}"), {"detail": error})
 
 

@@ -16,12 +16,12 @@ def flow_modules():
     from ussd_app.menus import main
     from ussd_app.menus import birth_loss, health_info, registration, registration_mine
 
-    from ussd_app.menus import reminders
+    from ussd_app.menus import channel, reminders
     from ussd_app.menus import (savings_access, savings_correction, savings_loans, savings_member,
                                 savings_phone, savings_rollcall, savings_shareout,
                                 savings_treasurer)
 
-    return [main, health_info, registration, registration_mine, birth_loss, reminders, savings_access,
+    return [main, health_info, registration, registration_mine, birth_loss, reminders, channel, savings_access,
             savings_correction, savings_loans, savings_member, savings_phone, savings_rollcall,
             savings_shareout, savings_treasurer]
 

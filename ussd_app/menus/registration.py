@@ -31,6 +31,7 @@ from ussd_app.menus.screens import (
 )
 from ussd_app.text.i18n import LANGUAGES, N_, T
 from ussd_app.text.keypad import as_number
+from ussd_app.voice.channels import BOTH, LABELS, SMS, VOICE, SetChannel
 
 START, MOTHER = "reg.start", "reg.mother"
 PREG_HOW, PREG_MONTH, PREG_LMP = "reg.preg.how", "reg.preg.month", "reg.preg.lmp"
@@ -38,6 +39,7 @@ PREG_TOO_OLD = "reg.preg.too_old"
 CHILD_NAME, CHILD_DOB = "reg.child.name", "reg.child.dob"
 COMMUNE, CENTRE, CONFIRM = "reg.commune", "reg.centre", "reg.confirm"
 DONE, EXISTS = "reg.done", "reg.exists"
+HOW = "reg.channel"  # right after the confirmation: SMS, phone call or both
 
 
 DATE_HINTS = {
@@ -210,7 +212,7 @@ def choose_confirm(ctx, s, answer: str):
     request_key = Hop(s.id, s.phone, len(s.inputs), ctx.now).key("enroll")
     already = enr.by_request_key(ctx.db, request_key)
     if already is not None:  # this very hop was applied before (a session Redis lost, replayed)
-        return Go(DONE, data={"ref": already.reference}, reset_history=True)
+        return Go(HOW, data={"ref": already.reference}, reset_history=True)
     existing = _existing(ctx, s, s.data["centre"])
     if existing is not None:
         return Go(EXISTS, data={"ref": existing.reference, "status": existing.status})
@@ -219,7 +221,15 @@ def choose_confirm(ctx, s, answer: str):
                       mother_name=s.data.get("mother"), facility_id=s.data["centre"], child_name=s.data.get("child"),
                       birth_date=s.data.get("born"), last_period=s.data.get("lmp"),
                       pregnancy_month=s.data.get("month"), due_date=s.data.get("due"))
-    return Go(DONE, data={"ref": reference}, effects=(effect,), reset_history=True)
+    return Go(HOW, data={"ref": reference}, effects=(effect,), reset_history=True)
+
+
+def how_title(ctx, s):
+    return T(N_("Registered. Reference: {ref}. How do you want your reminders?"), {"ref": s.data.get("ref", "")})
+
+
+def _channel_option(channel: str) -> Option:
+    return Option(LABELS[channel], DONE, effects=lambda ctx, s: (SetChannel(channel),))
 
 
 def done_text(ctx, s):
@@ -276,7 +286,9 @@ def screens() -> list[Screen]:
         Choice(CENTRE, N_("Choose your CSCom"), centre_items, choose_centre, [CONFIRM, EXISTS],
                empty=N_("No centre is available yet."), resumable=CONTINUE),
         Choice(CONFIRM, confirm_title, lambda ctx, s: [(N_("Confirm"), "yes"), (N_("Cancel"), "no")],
-               choose_confirm, [DONE, EXISTS, MAIN], resumable=CONTINUE),
+               choose_confirm, [HOW, EXISTS, MAIN], resumable=CONTINUE),
+        Menu(HOW, how_title, [_channel_option(SMS), _channel_option(VOICE), _channel_option(BOTH)],
+             resumable=False),
         Menu(DONE, done_text, [Option(N_("My registrations"), MINE)], resumable=False),
         Menu(EXISTS, exists_text, [Option(N_("My registrations"), MINE)], resumable=False),
     ]

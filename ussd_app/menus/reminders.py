@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from ussd_app.menus.channel import CHOOSE as CHANNEL
 from ussd_app.menus.screens import Effect, End, Menu, Option, Raw, Screen
 from ussd_app.sms.optout import record_opt_in, record_opt_out, stopped_for
 from ussd_app.sms.purposes import ALL, HEALTH, REMINDERS
@@ -121,6 +122,7 @@ def screens() -> list[Screen]:
             Option(N_("Receive SMS again"), OPTED_IN_END,
                    when=lambda ctx, s: ALL in _stopped(ctx, s),
                    effects=lambda ctx, s: (OptInToSms(),)),
+            Option(N_("SMS or phone call"), CHANNEL),
         ], resumable=False),
         Menu(CONFIRM_STOP, N_("Stop your reminders and your centre's messages? Savings receipts and "
                               "SMS you ask for still come."), [

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from ussd_app.sms import runtime as sms_runtime
-from ussd_app.sms.outbox import OPEN, OutboxMessage
+from ussd_app.sms.outbox import OPEN, SMS, OutboxMessage
 from ussd_app.sms.personal import deliver_each
 from ussd_app.sms.send import batch_size, deliver_with_companions, describe
 
@@ -38,7 +38,8 @@ def requests_for(rt, outbox_ids: list[int]) -> list[list[int]]:
     """The open rows among `outbox_ids`, cut into requests: same text, at most batch_size rows."""
     with rt.session_factory() as db:
         rows = db.execute(select(OutboxMessage.id, OutboxMessage.body)
-                          .where(OutboxMessage.id.in_(outbox_ids), OutboxMessage.status.in_(OPEN))
+                          .where(OutboxMessage.id.in_(outbox_ids), OutboxMessage.status.in_(OPEN),
+                                 OutboxMessage.channel == SMS)
                           .order_by(OutboxMessage.id)).all()
     by_text: dict[str, list[int]] = {}
     for outbox_id, body in rows:

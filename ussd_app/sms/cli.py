@@ -50,7 +50,11 @@ def outbox(retry_failed: bool) -> None:
 @click.argument("phone")
 @click.argument("text")
 @click.option("--language", type=click.Choice(languages.CODES), default=languages.DEFAULT, show_default=True)
-def send_test(phone: str, text: str, language: str) -> None:
+@click.option("--voice", is_flag=True, help="Place a call instead (AT_VOICE_NUMBER and AT_API_KEY set): it "
+              "plays the recordings of --play, then the menu; TEXT is the SMS it falls back to.")
+@click.option("--play", "play", multiple=True, default=("menu.goodbye",), show_default=True,
+              help="A recorded fragment the call plays (repeat the option for several).")
+def send_test(phone: str, text: str, language: str, voice: bool, play: tuple[str, ...]) -> None:
     """Send TEXT to PHONE now through the configured gateway (quiet hours do not apply)."""
     from ussd_app.sms.outbox import queue_sms
     from ussd_app.sms.purposes import TEST
@@ -62,6 +66,11 @@ def send_test(phone: str, text: str, language: str) -> None:
     except BadCallback as exc:
         raise click.BadParameter(str(exc), param_hint="PHONE") from exc
     rt = _runtime()
+    if voice:
+        from ussd_app.voice.cli import place_test_call
+
+        click.echo(place_test_call(rt, phone, text, language, list(play)))
+        return
     with rt.session_factory() as db, db.begin():
         row = queue_sms(db, recipient=phone, language=language, message=text, kind="test", purpose=TEST,
                         dedupe_key=f"test:{uuid.uuid4().hex}", now=rt.clock())

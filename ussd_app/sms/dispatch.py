@@ -27,13 +27,15 @@ from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.blocklist import blocked_among
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.optout import may_send, stopped_by_phone
-from ussd_app.sms.outbox import ERASED_ERROR, OutboxMessage, hand_out, queue_many, render_sms, take_new_outbox_ids
+from ussd_app.sms.outbox import (ERASED_ERROR, VOICE, OutboxMessage, hand_out, queue_many, render_sms,
+                                  take_new_call_ids, take_new_outbox_ids)
 from ussd_app.sms.purposes import AT_NIGHT, OVERDUE, REMINDER
 from ussd_app.sms.quiet_hours import BAMAKO, in_quiet_hours
 from ussd_app.sms.reminder import PLANNED, QUEUED, SKIPPED, Reminder
 from ussd_app.sms.wording import is_overdue, reminder_message
 from ussd_app.subscribers import Subscriber
 from ussd_app.text.i18n import LANGUAGES
+from ussd_app.voice.routing import queue_reminder, wants_calls
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +66,12 @@ def due_page(db, now: datetime, after: tuple | None, size: int) -> list:
 
 
 def materialise_reminders(db, now: datetime, after: tuple | None = None, size: int | None = None,
-                          handed_out: bool = False) -> tuple[int, tuple | None]:
+                          handed_out: bool = False, voice: bool = False) -> tuple[int, tuple | None]:
     """Turn one page of due reminders (`REMINDER_PAGE` by default) into outbox rows, or skip
     them with the reason. Returns (rows queued, the keyset of the page's last reminder, None
     when it was the last page). `handed_out`: the outbox rows are written queued, to be
-    enqueued after the commit (see `queue_many`)."""
+    enqueued after the commit (see `queue_many`). `voice` (a voice number is configured): by call
+    for those who chose it (ussd_app.voice.routing), one by one."""
     size = size or REMINDER_PAGE
     due = due_page(db, now, after, size)
     if not due:
@@ -76,12 +79,13 @@ def materialise_reminders(db, now: datetime, after: tuple | None = None, size: i
     phones = {r.phone for r in due}
     stopped = stopped_by_phone(db, phones)
     erased = blocked_among(db, phones)
+    callers = wants_calls(db, phones) if voice else set()
     # The language the person uses now (she may have changed it on USSD since the plan was made).
     current_language = dict(db.execute(select(Subscriber.phone, Subscriber.language)
                                        .where(Subscriber.phone.in_(phones),
                                               Subscriber.language.in_(LANGUAGES))).all())
     today = now.astimezone(BAMAKO).date()
-    closed, messages = [], []
+    closed, messages, routed = [], [], 0
     for r in due:
         row = {"id": r.id, "closed_at": now, "skip_reason": None, "language": r.language}
         if r.visit_date < today:
@@ -92,18 +96,25 @@ def materialise_reminders(db, now: datetime, after: tuple | None = None, size: i
             row.update(status=SKIPPED, skip_reason=SKIP_ERASED)
         else:
             language = current_language.get(r.phone, r.language)
-            wording = reminder_message(SimpleNamespace(**{**r._mapping, "language": language}))
+            reminder = SimpleNamespace(**{**r._mapping, "language": language})
+            purpose = OVERDUE if is_overdue(r) else REMINDER
             row.update(status=QUEUED, language=language)
+            if r.phone in callers:  # by SMS, call or both, as she chose
+                row["outbox_id"] = queue_reminder(db, reminder, now, voice=True, purpose=purpose).id
+                routed += 1
+                closed.append(row)
+                continue
+            wording = reminder_message(reminder)
             messages.append({"recipient": r.phone, "language": language,
                              "body": render_sms(language, wording), "kind": "reminder",
-                             "purpose": OVERDUE if is_overdue(r) else REMINDER, "dedupe_key": f"reminder:{r.id}"})
+                             "purpose": purpose, "dedupe_key": f"reminder:{r.id}"})
         closed.append(row)
     ids = queue_many(db, messages, now=now, handed_out=handed_out)
     for row in closed:
-        row["outbox_id"] = ids.get(f"reminder:{row['id']}")
+        row.setdefault("outbox_id", ids.get(f"reminder:{row['id']}"))
     close_reminders(db, closed)
     last = due[-1]
-    return len(messages), ((last.due_at, last.id) if len(due) == size else None)
+    return len(messages) + routed, ((last.due_at, last.id) if len(due) == size else None)
 
 
 # PostgreSQL: the page's reminders closed by one statement, one array a column.
@@ -145,8 +156,9 @@ def dispatch_once(db, now: datetime, settings, after: tuple | None = None) -> tu
     only (`after` None): the later passes would read the rows the first ones just handed out."""
     quiet = in_quiet_hours(now, settings.quiet_hours_start, settings.quiet_hours_end)
     # By day the morning's reminders are written queued (handed out below, after the commit).
-    _, next_page = materialise_reminders(db, now, after, handed_out=not quiet)
-    fresh = take_new_outbox_ids(db)  # the reminders just queued
+    _, next_page = materialise_reminders(db, now, after, handed_out=not quiet,
+                                         voice=bool(getattr(settings, "at_voice_number", None)))
+    fresh = take_new_outbox_ids(db) + take_new_call_ids(db)  # the reminders just queued
     # At night only what she asked for goes (ussd_app.sms.purposes); reminders and the rest
     # wait for the morning.
     unheld = unheld_due_ids(db, now, AT_NIGHT if quiet else None) if after is None else []
@@ -160,13 +172,17 @@ def dispatch_once(db, now: datetime, settings, after: tuple | None = None) -> tu
 def run_dispatch(rt, budget_s: float = RUN_BUDGET_S) -> int:
     """Passes of `dispatch_once`, each committed and its rows enqueued, until no reminder is due
     (or `budget_s` is spent: the next run goes on). Returns the rows handed to workers."""
+    from ussd_app.voice.calls import enqueue_calls
+
     now = rt.clock()
     stop_at = time.monotonic() + budget_s
     handed, after = 0, None
     while True:
         with rt.session_factory() as db, db.begin():
             ids, after = dispatch_once(db, now, rt.settings, after)
-        handed += enqueue_outbox(rt.redis, ids)
+            calls = set(db.scalars(select(OutboxMessage.id).where(OutboxMessage.id.in_(ids),
+                                                                  OutboxMessage.channel == VOICE))) if ids else set()
+        handed += enqueue_outbox(rt.redis, [i for i in ids if i not in calls]) + enqueue_calls(rt.redis, calls)
         if after is None or time.monotonic() > stop_at:
             break
     if handed:

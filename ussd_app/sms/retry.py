@@ -12,12 +12,14 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ussd_app.sms.optout import may_send, stopped_for
-from ussd_app.sms.outbox import OutboxMessage, queue_copy
+from ussd_app.sms.outbox import NEW_OUTBOX_IDS, SMS, OutboxMessage, queue_copy
 
 STOPPED_ON_PURPOSE = ("cancelled", "stopped")  # prefixes of `last_error`
 
 
 def is_retryable(db, row: OutboxMessage) -> bool:
+    if row.channel != SMS:  # a failed call went on by its next try or by SMS already
+        return False
     if row.status != "failed" or (row.last_error or "").startswith(STOPPED_ON_PURPOSE):
         return False
     return may_send(row.purpose, stopped_for(db, row.recipient))

@@ -28,7 +28,7 @@ from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.gateways.interface import GatewayUnavailable, Outcome
 from ussd_app.sms.optout import may_send, record_opt_out, stopped_by_phone
 from ussd_app.sms.blocklist import blocked_among
-from ussd_app.sms.outbox import ERASED_ERROR, OPEN, OutboxMessage
+from ussd_app.sms.outbox import ERASED_ERROR, OPEN, SMS, OutboxMessage
 from ussd_app.sms.purposes import waits_for_morning
 from ussd_app.sms.quiet_hours import in_quiet_hours, next_allowed
 from ussd_app.sms.rate_limit import TokenBucket
@@ -78,7 +78,7 @@ def _companions(db, row: OutboxMessage, now: datetime, limit: int, among=None) -
         return []
     query = (select(OutboxMessage.id, OutboxMessage.recipient)
              .where(OutboxMessage.body == row.body, OutboxMessage.purpose == row.purpose,
-                    OutboxMessage.id != row.id,
+                    OutboxMessage.id != row.id, OutboxMessage.channel == SMS,
                     OutboxMessage.status.in_(OPEN), OutboxMessage.due_at <= now, _free(now)))
     if among is not None:
         query = query.where(OutboxMessage.id.in_(among))
@@ -106,6 +106,8 @@ def _claim(rt, outbox_id: int, now: datetime, among=None) -> Claim:
         row = db.get(OutboxMessage, outbox_id)
         if row is None:
             return Claim("missing")
+        if row.channel != SMS:  # a call: ussd_app.voice.calls places it
+            return Claim("not sms")
         if row.status not in OPEN:
             return Claim("done")
         if row.due_at > now:

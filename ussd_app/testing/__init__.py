@@ -9,11 +9,17 @@ from __future__ import annotations
 FAKE_SENDER_ADDRESS = "+22370000000"
 
 
-def start_fake_gateway(name: str, app_url: str, callback_token: str | None = None):
+FAKE_VOICE_NUMBER = "+22320000000"
+
+
+def start_fake_gateway(name: str, app_url: str, callback_token: str | None = None,
+                       voice_token: str | None = None):
     """Start the fake API of gateway `name` on a free loopback port; it posts a "delivered"
-    receipt to the app at `app_url` a moment after each message. Returns the fake and the
-    environment that points the app and its worker at it."""
+    receipt to the app at `app_url` a moment after each message (Africa's Talking: and answers
+    each call a moment after it is placed). Returns the fake and the environment that points
+    the app and its worker at it."""
     query = f"?token={callback_token}" if callback_token else ""
+    voice_query = f"?token={voice_token}" if voice_token else ""
     if name == "africastalking":
         from ussd_app.testing.fake_africastalking import FakeAfricasTalking
 
@@ -21,6 +27,10 @@ def start_fake_gateway(name: str, app_url: str, callback_token: str | None = Non
         env = {"SMS_GATEWAY": name, "AT_USERNAME": "sandbox", "AT_API_KEY": "fake-api-key",
                "AT_API_BASE_URL": fake.url}
         fake.callback_url = f"{app_url}/sms/delivery{query}"
+        env["AT_VOICE_NUMBER"] = FAKE_VOICE_NUMBER
+        fake.voice_callback_url = f"{app_url}/voice/callback{voice_query}"
+        fake.voice_events_url = f"{app_url}/voice/events{voice_query}"
+        fake.auto_calls = True
     elif name == "orange":
         from ussd_app.testing.fake_orange import FakeOrange
 

@@ -8,6 +8,9 @@ a per-number statusCode (406 blacklisted, 403 invalid number, 500 …). Its call
 delivery reports (`id`, `status`, `phoneNumber`, `networkCode`, `failureReason`, `retryCount`)
 and incoming messages (`from`, `to`, `text`, `date`, `id`, `linkId`).
 
+The voice endpoint (`POST /voice/call`) and the gateway's side of a call (answer, digits, end
+of call) are in ussd_app/testing/fake_at_voice.py.
+
 Run it: `python -m ussd_app.testing.fake_africastalking --port 8765`, then point the service at
 it with `SMS_GATEWAY=africastalking AT_API_KEY=anything AT_API_BASE_URL=http://127.0.0.1:8765`
 (or let `ussd-app serve --fake-gateway africastalking` do both).
@@ -19,6 +22,7 @@ import argparse
 import uuid
 from urllib.parse import parse_qs
 
+from ussd_app.testing.fake_at_voice import FakeVoice
 from ussd_app.testing.fake_http import FakeApi
 
 STATUS_NAMES = {100: "Processed", 101: "Success", 102: "Queued", 401: "RiskHold", 402: "InvalidSenderId",
@@ -30,7 +34,7 @@ COST_PER_PART = "XOF 25.0000"
 SHORT_CODE = "36010"
 
 
-class FakeAfricasTalking(FakeApi):
+class FakeAfricasTalking(FakeVoice, FakeApi):
     name = "africastalking"
     callback_format = "form"
 
@@ -41,6 +45,7 @@ class FakeAfricasTalking(FakeApi):
         self.blacklist: set[str] = set()  # numbers answered with 406
         self.requests: list[dict] = []  # every messaging request answered, as form fields
         self.messages: dict[str, str] = {}  # messageId -> number, of the messages accepted
+        self._voice_init()
 
     def sent_to(self, number: str) -> list[str]:
         """Messages accepted for `number` (requests that got a Success for it)."""
@@ -61,7 +66,7 @@ class FakeAfricasTalking(FakeApi):
                 "id": uuid.uuid4().hex, "linkId": uuid.uuid4().hex}
 
     def handle(self, method: str, path: str, headers, body: bytes) -> tuple[int, object]:
-        if method != "POST" or path.rstrip("/") != "/version1/messaging":
+        if method != "POST" or path.rstrip("/") not in ("/version1/messaging", "/voice/call"):
             return 404, "Not Found"
         if self.api_key is not None and headers.get("apiKey") != self.api_key:
             return 401, "The supplied authentication is invalid"
@@ -69,6 +74,8 @@ class FakeAfricasTalking(FakeApi):
         if fault is not None:
             return fault
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
+        if path.rstrip("/") == "/voice/call":
+            return self._voice_call(form)
         return self._messaging(form)
 
     def _messaging(self, form: dict) -> tuple[int, object]:
@@ -101,11 +108,17 @@ def main() -> None:
     parser.add_argument("--api-key", default=None, help="Refuse other keys (default: accept any)")
     parser.add_argument("--latency", type=float, default=0.0, help="Seconds to wait before answering")
     parser.add_argument("--callback-url", default=None, help="Post a Success report here after each message")
+    parser.add_argument("--voice-callback-url", default=None,
+                        help="Answer each call a moment after it is placed: post the voice callbacks here")
+    parser.add_argument("--voice-events-url", default=None, help="Post the end of each call here")
     args = parser.parse_args()
     fake = FakeAfricasTalking(args.host, args.port, args.api_key)
     fake.latency_s = args.latency
     if args.callback_url:
         fake.callback_url, fake.auto_receipt = args.callback_url, "Success"
+    if args.voice_callback_url:
+        fake.voice_callback_url, fake.voice_events_url = args.voice_callback_url, args.voice_events_url
+        fake.auto_calls = True
     print(f"fake Africa's Talking API on {fake.url} (AT_API_BASE_URL={fake.url})", flush=True)
     fake.serve_forever()
 
