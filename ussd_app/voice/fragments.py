@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ussd_app.sms.wording import BAMBARA_DAYS, BAMBARA_MONTHS, FRENCH_DAYS, FRENCH_MONTHS
+from ussd_app.text import languages
 from ussd_app.text.i18n import N_, translate
 
 # TRANSLATORS: Source: the visit date comes from Mali's routine immunization calendar (PEV) in
@@ -93,9 +93,9 @@ def fragment_text(key: str, language: str, facility_names=()) -> str:
     if key in STATIC:
         return translate(language, STATIC[key])
     if group == "weekday" and value.isdigit() and int(value) < 7:
-        return (BAMBARA_DAYS if language == "bm" else FRENCH_DAYS)[int(value)]
+        return languages.get(languages.or_default(language)).days[int(value)]
     if group == "month" and value.isdigit() and 1 <= int(value) <= 12:
-        return (BAMBARA_MONTHS if language == "bm" else FRENCH_MONTHS)[int(value) - 1]
+        return languages.get(languages.or_default(language)).months[int(value) - 1]
     if group == "day" and value.isdigit():
         return f"tile {value}" if language == "bm" else value
     if group == "facility":
