@@ -210,7 +210,7 @@ def load(url: str, day0: date, size: dict[str, int], chunk: int, steps=ORDER) ->
             key = KEYS.get(step, "id")
             total = counts[step]
             done = conn.execute(f"SELECT coalesce(max({key}), 0) FROM {table}").fetchone()[0]
-            bar = ProgressBar(total, f"{step:<10}")
+            bar = ProgressBar(total, f"{step:<10}", start=done)
             bar.update(done)
             sql = insert.replace("%", "%%").replace(":lo", "%(lo)s::int").replace(":hi", "%(hi)s::int")
             for name in params:

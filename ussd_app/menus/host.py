@@ -275,7 +275,7 @@ class UssdHost:
                     self.store.save(result.session, wire, self._resume_point(result),
                                     release=None if result.effects else lease, opening=opening,
                                     counts=counts)
-                except RedisError:
+                except BaseException:
                     if counts is not None:
                         run.tally.unclaim()  # not written: counted with the answer given instead
                     raise
