@@ -51,7 +51,7 @@ def other_centre(db, world, app):
 def path_values(world, other):
     b = world.b_pending[0]
     return {"reference": b.reference, "digits": b.phone.lstrip("+"), "campaign_id": other["campaign"].id,
-            "code": CENTRE_B}
+            "code": CENTRE_B, "group_id": other["group"].id}
 
 
 def markers(world, other) -> list[str]:

@@ -381,6 +381,14 @@ def take_new_call_ids(db) -> list[int]:
     return db.info.pop(NEW_CALL_IDS, [])
 
 
+def _advance(row: OutboxMessage, status: str) -> None:
+    """Forward along pending -> queued -> sent up to `status`, one legal step at a time (a call
+    the gateway reports on may not have passed through every step here: its worker died)."""
+    for step in ("queued", "sent")[:("queued", "sent").index(status) + 1]:
+        if RANK[row.status] < RANK[step]:
+            _move(row, step)
+
+
 def hold_call(row: OutboxMessage, token: str, until: datetime, now: datetime) -> None:
     """A worker takes the row (nobody else places it until `until`)."""
     if row.status != "queued":
@@ -395,7 +403,7 @@ def mark_call_placing(row: OutboxMessage, until: datetime, now: datetime) -> Non
 
 
 def mark_call_placed(row: OutboxMessage, session_id: str, now: datetime) -> None:
-    _move(row, "sent")
+    _advance(row, "sent")
     row.sent_at, row.updated_at = now, now
     row.call_state, row.provider_message_id = PLACED, session_id
     row.locked_until, row.lock_token = None, None
@@ -417,8 +425,8 @@ def close_call(row: OutboxMessage, status: str, now: datetime, error: str | None
     """A final status for the call (delivered, failed, rejected); False when it already had one."""
     if row.status in FINAL:
         return False
-    if status == "delivered" and row.status != "sent":  # answered before its placing was recorded
-        _move(row, "sent")
+    if status == "delivered":  # may be answered before its placing was recorded
+        _advance(row, "sent")
     _move(row, status)
     row.final_at, row.updated_at = now, now
     row.locked_until, row.lock_token = None, None
