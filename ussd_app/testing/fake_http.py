@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import threading
 import time
 from collections import deque
@@ -27,6 +28,10 @@ class _Server(ThreadingHTTPServer):
     # requests in flight (the client then times out connecting); a real gateway takes them.
     request_queue_size = 256
 
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that gave up (a timeout) is no error
+            super().handle_error(request, client_address)
+
 
 class FakeApi:
     """The server; start() binds a free loopback port unless one is given. Subclasses answer
@@ -38,6 +43,7 @@ class FakeApi:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.latency_s = 0.0
         self.received = 0  # send requests that reached the server, answered or not
+        self.connections = 0  # TCP connections accepted (HTTP/1.1: a client may keep one open)
         self.callback_url: str | None = None  # where delivery receipts go
         self.auto_receipt: str | None = None  # a receipt status posted after each accepted message
         self.receipt_delay_s = 1.0
@@ -146,6 +152,14 @@ class FakeApi:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as real gateways answer: every answer states its Content-Length.
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):  # once per connection
+                super().setup()
+                with fake._lock:
+                    fake.connections += 1
+
             def log_message(self, *args):  # quiet: tests read the fake's records, not logs
                 pass
 

@@ -173,3 +173,13 @@ def test_a_worker_process_sends_through_the_configured_gateway(database_url, db,
     rows = db.scalars(select(OutboxMessage)).all()
     assert {(r.status, driver.fake.messages.get(r.provider_message_id)) for r in rows} == {("sent", AWA),
                                                                                           ("sent", BINTOU)}
+
+
+def test_sends_reuse_one_kept_alive_connection(driver):
+    gateway = driver.gateway()
+    for number in (AWA, BINTOU, AWA):
+        [result] = gateway.send(TEXT, [number])
+        assert result.outcome.value == "sent"
+    assert driver.fake.received == 3
+    assert driver.fake.connections == 1  # Orange's token request included
+    assert driver.fake.sent_to(AWA) == [TEXT, TEXT] and driver.fake.sent_to(BINTOU) == [TEXT]

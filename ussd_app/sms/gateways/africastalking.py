@@ -7,6 +7,11 @@ has no option for this, so the adapter sets the service's `_baseUrl` after const
 then posts to `<AT_API_BASE_URL>/version1/messaging`). The SDK raises on any non-2xx answer and
 never retries: retrying is the send job's business.
 
+The SDK posts with `requests.post`, a new session and TCP connection for every message. The
+adapter's service is the SDK's own SMSService with that one helper (`Service.__make_post_request`)
+replaced by the same POST through a kept session (sessions.py), so sends reuse keep-alive
+connections; the form, headers, status handling and parsing are still the SDK's.
+
 Per recipient, the send answer's statusCode (Africa's Talking SMS API documentation):
 100 Processed, 101 Sent, 102 Queued: sent; 401 RiskHold, 403 InvalidPhoneNumber,
 404 UnsupportedNumberType, 407 CouldNotRoute: failed for good; 406 UserInBlacklist: the person
@@ -18,10 +23,12 @@ Rejected; some networks Expired), `failureReason`. Incoming SMS callback: `from`
 
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
 from ussd_app.sms.gateways.interface import (MAX_TEXT, BadWebhook, DeliveryReport, GatewayUnavailable,
                                              InboundMessage, Outcome, SendResult, WebhookPayload, clip, field)
+from ussd_app.sms.gateways.sessions import SessionPool
 
 SENT_CODES = frozenset({100, 101, 102})
 PERMANENT_CODES = frozenset({401, 403, 404, 407})
@@ -37,9 +44,8 @@ class AfricasTalkingGateway:
 
     def __init__(self, username: str, api_key: str, sender_id: str | None = None,
                  base_url: str | None = None, timeout=REQUEST_TIMEOUT_S):
-        from africastalking.SMS import SMSService
-
-        self.service = SMSService(username, api_key)
+        self.service = _service_class()(username, api_key)
+        self.service.sessions = SessionPool()
         if base_url:
             self.service._baseUrl = base_url.rstrip("/") + "/version1"
         self.sender_id = sender_id
@@ -60,6 +66,34 @@ class AfricasTalkingGateway:
         except requests.RequestException as exc:  # timeout, refused connection, broken answer
             raise GatewayUnavailable(f"gateway unreachable: {type(exc).__name__}") from exc
         return parse_send_answer(answer)
+
+
+@functools.cache
+def _service_class():
+    """The SDK's SMSService, posting through a kept session (imported late: the SDK is only
+    needed by processes that send)."""
+    from africastalking.Service import DEFAULT_TIMEOUT_S
+    from africastalking.SMS import SMSService
+
+    if not callable(getattr(SMSService, "_Service__make_post_request", None)):
+        # An SDK that renamed its helper would silently open a connection per message again.
+        raise RuntimeError("africastalking SDK without Service.__make_post_request: review sessions in "
+                           "ussd_app/sms/gateways/africastalking.py")
+
+    class KeptAliveSMSService(SMSService):
+        sessions: SessionPool
+
+        # The SDK's helper with `requests.post` replaced by the same call on a kept session
+        # (name-mangled: the SDK calls it as `self.__make_post_request` inside Service).
+        def _Service__make_post_request(self, url, headers, data, params, callback=None,
+                                        timeout=DEFAULT_TIMEOUT_S):
+            with self.sessions.session() as session:
+                res = session.post(url=url, headers=headers, params=params, data=data, timeout=timeout)
+            if callback is None or callback == {}:
+                return res
+            callback(res)
+
+    return KeptAliveSMSService
 
 
 def outcome_of(code: int) -> Outcome:

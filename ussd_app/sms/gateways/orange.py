@@ -35,6 +35,9 @@ What the adapter relies on, and where it was read:
   `inboundSMSMessageNotification.inboundSMSMessage` (`senderAddress`, `message`, `messageId`,
   `dateTime`), the shape of the same OneAPI family as the receipts. Check it against a real
   account before relying on it.
+
+Requests go through kept sessions (sessions.py): one request per recipient would otherwise open
+a TCP and TLS connection per message.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ import requests
 from ussd_app.sms.gateways.interface import (MAX_TEXT, BadWebhook, DeliveryReport, GatewayUnavailable,
                                              InboundMessage, Outcome, SendResult, WebhookPayload, clip, field,
                                              not_sent)
+from ussd_app.sms.gateways.sessions import SessionPool
 
 DEFAULT_BASE_URL = "https://api.orange.com"
 REQUEST_TIMEOUT_S = (3.05, 10)
@@ -72,7 +76,9 @@ def tel(number: str) -> str:
 class TokenCache:
     """One access token for the process, fetched again shortly before it expires."""
 
-    def __init__(self, base_url: str, client_id: str, client_secret: str, timeout, timer=time.monotonic):
+    def __init__(self, base_url: str, client_id: str, client_secret: str, timeout, timer=time.monotonic,
+                 sessions: SessionPool | None = None):
+        self.sessions = sessions or SessionPool()
         self.url = f"{base_url}/oauth/v3/token"
         self.credentials = (client_id, client_secret)
         self.timeout = timeout
@@ -96,8 +102,9 @@ class TokenCache:
 
     def _fetch(self) -> tuple[str, int]:
         try:
-            answer = requests.post(self.url, auth=self.credentials, data={"grant_type": "client_credentials"},
-                                   headers={"Accept": "application/json"}, timeout=self.timeout)
+            with self.sessions.session() as session:
+                answer = session.post(self.url, auth=self.credentials, data={"grant_type": "client_credentials"},
+                                      headers={"Accept": "application/json"}, timeout=self.timeout)
         except requests.RequestException as exc:
             raise GatewayUnavailable(f"token request failed: {type(exc).__name__}") from exc
         if answer.status_code != 200:
@@ -126,7 +133,8 @@ class OrangeGateway:
         self.sender_name = sender_name or None
         self.url = f"{base_url}/smsmessaging/v1/outbound/{quote(self.sender, safe='')}/requests"
         self.timeout = timeout
-        self.tokens = TokenCache(base_url, client_id, client_secret, timeout, timer)
+        self.sessions = SessionPool()
+        self.tokens = TokenCache(base_url, client_id, client_secret, timeout, timer, self.sessions)
 
     def longest_send_s(self, recipients: int) -> float:
         # A token request, then one request per recipient, each possibly refreshed once on 401.
@@ -157,8 +165,9 @@ class OrangeGateway:
 
     def _post(self, token: str, body: dict) -> requests.Response:
         try:
-            return requests.post(self.url, json=body, timeout=self.timeout,
-                                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+            with self.sessions.session() as session:
+                return session.post(self.url, json=body, timeout=self.timeout,
+                                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
         except requests.RequestException as exc:  # timeout, refused connection, broken answer
             raise GatewayUnavailable(f"gateway unreachable: {type(exc).__name__}") from exc
 
