@@ -177,3 +177,22 @@ def test_a_child_has_no_birth_to_record(client, db, tokens, approved, clock):
     assert lost.status_code == 201  # the child's loss: its reminders stop too
     assert _planned(db, f"enrollment:{child}") == 0
     assert len(_recorded(db)) == 2
+
+
+def test_a_key_raced_by_another_request_is_refused_without_a_trace(client, db, tokens, world, approved,
+                                                                   monkeypatch):
+    loss = {"reason_code": "not_said", "keep_information": True}
+    assert _post(client, approved.reference, "loss", loss, tokens["a"], key="race").status_code == 201
+    real, calls = outcomes.by_request_key, []
+
+    def not_yet_committed(db_, key):  # both look-ups of the second request run before the first commits
+        calls.append(key)
+        return None if len(calls) <= 2 else real(db_, key)
+
+    monkeypatch.setattr(outcomes, "by_request_key", not_yet_committed)
+    other = world.a_pending[1]
+    answer = _post(client, other.reference, "loss", loss, tokens["a"], key="race")
+    assert answer.status_code == 422 and answer.get_json()["error"] == "idempotency_key_reused"
+    assert len(calls) == 3  # the unique key stopped the insert; the third look-up found the winner
+    assert len(_recorded(db)) == 1 and _news(db, other.phone) == [] and len(_audited(db, "outcome.loss")) == 1
+    assert other.status == health.PENDING

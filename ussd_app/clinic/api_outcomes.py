@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import g, jsonify
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ussd_app import audit
@@ -18,6 +19,7 @@ from ussd_app.health import birth_loss, outcomes
 from ussd_app.health.dates import today_in_mali
 from ussd_app.health.enrollment import Enrollment
 
+
 def outcome_json(db, found: Enrollment, outcome: outcomes.Outcome) -> dict:
     child = db.get(Enrollment, outcome.child_enrollment_id) if outcome.child_enrollment_id else None
     return {"reference": found.reference, "outcome": outcome.kind, "date": outcome.event_date.isoformat(),
@@ -28,7 +30,11 @@ def outcome_json(db, found: Enrollment, outcome: outcomes.Outcome) -> dict:
 
 def _earlier(found: Enrollment, request_key: str, kind: str):
     """The outcome this key already recorded (a repeat), or None; 422 when the key was used for
-    something else, 409 when the registration already has its outcome or is not active."""
+    something else, 409 when the registration already has its outcome or is not active. The
+    registration's row stays locked to the end of the request, so concurrent requests about it
+    (the same key resent at once) are answered one after the other."""
+    g.api_db.execute(select(Enrollment.id).where(Enrollment.id == found.id).with_for_update())
+    g.api_db.refresh(found)  # as it is now, after whatever held the lock
     earlier = outcomes.by_request_key(g.api_db, request_key)
     if earlier is not None:
         if earlier.enrollment_id != found.id or earlier.kind != kind:
@@ -42,7 +48,7 @@ def _earlier(found: Enrollment, request_key: str, kind: str):
 
 
 def _raced(found: Enrollment, request_key: str, kind: str):
-    """A concurrent request recorded first: answer as its repeat (or 409, _earlier)."""
+    """A concurrent request with the same key, about another registration, recorded first."""
     g.api_db.rollback()
     earlier = _earlier(found, request_key, kind)
     if earlier is None:
