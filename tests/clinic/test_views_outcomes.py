@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.clinic.conftest import page
+from ussd_app.audit import AuditEntry
 from ussd_app.health import enrollment as health
 from ussd_app.health import outcomes
 from ussd_app.health.dates import today_in_mali
@@ -49,6 +50,8 @@ def test_staff_record_a_birth_once_even_when_the_form_is_sent_twice(signed_in, w
     assert (child.child_name, child.status) == ("Awa", health.PENDING)  # the pregnancy was pending
     [sms] = news(db, target.phone)
     assert sms.purpose == NOTICE
+    [entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == "outcome.birth"))
+    assert (entry.actor_kind, entry.actor_label, entry.target_id) == ("staff", "awa", target.reference)
     text = page(b.get(PERSON))
     assert "Naissance enregistrée" in text and "Né(e) le" in text and child.reference in text
 
@@ -67,6 +70,8 @@ def test_staff_record_a_loss_which_stops_every_reminder(signed_in, world, db):
     assert not db.scalars(select(Reminder).where(Reminder.phone == target.phone, Reminder.status == PLANNED)).all()
     assert CAMPAIGNS in stopped_for(db, target.phone)
     assert len(news(db, target.phone)) == 1
+    [entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == "outcome.loss"))
+    assert entry.actor_kind == "staff" and '"reason": "stillbirth"' in entry.details
     text = page(b.get(PERSON))
     assert "Perte enregistrée" in text and "Bébé né sans vie" in text
     assert "Enregistrer une perte" not in text  # recorded once: no form any more

@@ -11,7 +11,7 @@ def register_clinic(app) -> None:
     from ussd_app.clinic import api_exports, views_dhis2, views_exports  # noqa: F401 (routes)
     from ussd_app.clinic import views_outcomes  # noqa: F401 (routes)
     from ussd_app.clinic import views_privacy  # noqa: F401 (routes)
-    from ussd_app.clinic import api_care, views_care  # noqa: F401 (routes)
+    from ussd_app.clinic import api_care, api_outcomes, views_care  # noqa: F401 (routes)
     from ussd_app.clinic.api import api
     from ussd_app.clinic.web import bp, configure
 

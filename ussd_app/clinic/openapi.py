@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ussd_app.clinic.campaigns import MAX_PARTS, form_field
-from ussd_app.clinic import openapi_care
+from ussd_app.clinic import openapi_care, openapi_outcomes
 from ussd_app.health.enrollment import DECLINE_REASONS
 from ussd_app.text import languages
 
@@ -131,6 +131,7 @@ def document() -> dict:
             **{f"/exports/{kind}.csv": {"get": export(kind)} for kind in EXPORT_KINDS},
             "/audit.csv": {"get": AUDIT_EXPORT},
             **openapi_care.paths(_ref, _json, REFERENCE, IDEMPOTENCY, REFUSED, ERRORS),
+            **openapi_outcomes.paths(_ref, _json, REFERENCE, IDEMPOTENCY, REFUSED, ERRORS),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
@@ -197,6 +198,7 @@ def document() -> dict:
                                  "description": "The message in each language, by language code"}}},
 
                 **openapi_care.schemas(),
+                **openapi_outcomes.schemas(),
             },
         },
     }

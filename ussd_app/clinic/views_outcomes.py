@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, request, url_for
 from werkzeug.exceptions import NotFound
 
+from ussd_app import audit
 from ussd_app.clinic import directory
 from ussd_app.clinic.days import parse_day
 from ussd_app.clinic.handoff import commit_and_send
@@ -40,6 +41,11 @@ def _key(kind: str) -> str:
     return f"web:{g.staff.id}:{kind}:{(request.form.get('form_key') or '')[:40]}"
 
 
+def _audit(enrollment, action: str, now, **details) -> None:
+    audit.by_staff(g.db, g.staff, action, now, target_type="registration", target_id=enrollment.reference,
+                   facility_code=enrollment.facility.code, **details)
+
+
 def _done(digits: str, message: str, category: str):
     flash(message, category)
     return redirect(url_for("clinic.person", digits=digits))
@@ -65,6 +71,7 @@ def person_birth(digits: str):
     except birth_loss.OutcomeError:
         g.db.rollback()
         return _done(digits, _(CANNOT, ref=enrollment.reference), "error")
+    _audit(enrollment, "outcome.birth", now)
     commit_and_send(g.db)
     return _done(digits, _(BIRTH_RECORDED, ref=enrollment.reference), "ok")
 
@@ -90,5 +97,6 @@ def person_loss(digits: str):
     except birth_loss.OutcomeError:
         g.db.rollback()
         return _done(digits, _(BAD_LOSS), "error")
+    _audit(enrollment, "outcome.loss", now, reason=reason)
     commit_and_send(g.db)
     return _done(digits, _(LOSS_RECORDED, ref=enrollment.reference), "ok")

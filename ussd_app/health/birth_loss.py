@@ -52,6 +52,7 @@ SMS_LOST = N_("We are so sorry for your loss. These reminders have stopped. {cen
 # Audience kinds of campaigns about pregnancy or babies (ussd_app.clinic.audience PREGNANT and
 # CHILDREN_DUE; named here because the clinic sits above this module).
 BABY_AUDIENCES = ("pregnant", "children_due")
+LOSS_WITHIN_DAYS = 366  # a loss's date, when given, is within the past year
 STOPPED_BORN, STOPPED_LOST = BORN, LOST  # the reason their reminders were stopped with
 _CAMPAIGNS = table("clinic_campaigns", column("id"), column("audience_kind"))
 
@@ -135,7 +136,7 @@ def record_loss(db, enrollment, *, reason_code: str, keep_information: bool, cha
     if not can_record_loss(enrollment, None):
         raise OutcomeError(f"{enrollment.reference}: no loss can be recorded")
     today = today_in_mali(now)
-    if reason_code not in LOSS_REASONS or (when is not None and not today - timedelta(days=366) <= when <= today):
+    if reason_code not in LOSS_REASONS or (when is not None and not today - timedelta(days=LOSS_WITHIN_DAYS) <= when <= today):
         raise OutcomeError("an unknown reason, or a date that is not in the past year")
     refs = [enrollment.source_ref]
     birth = db.scalar(select(Outcome).where(Outcome.child_enrollment_id == enrollment.id))

@@ -1,8 +1,9 @@
 """How a pregnancy or a child's journey ended: born, or lost. One row per registration.
 
 The row is written with everything it causes (ussd_app.health.birth_loss), by the mother over
-USSD or by the centre's staff on the dashboard; `channel` and `recorded_by` say which. It is
-unique per registration, so a replayed USSD hop or a second submit records nothing more.
+USSD, by the centre's staff on the dashboard or by its tools through the API; `channel` and
+`recorded_by` say which. It is unique per registration, so a replayed USSD hop, a second submit
+or a repeated API request records nothing more.
 
 A loss is kept for the clinic with a reason code (LOSS_REASONS); her phone then leaves every
 audience about pregnancy or babies (ussd_app.clinic.audience) until she registers again.
@@ -20,7 +21,7 @@ from ussd_app.db import Base, UTCDateTime
 from ussd_app.text.i18n import N_
 
 BORN, LOST = "born", "lost"
-USSD, DASHBOARD = "ussd", "dashboard"
+USSD, DASHBOARD, API = "ussd", "dashboard", "api"
 MOTHER = "mother"  # recorded_by when she told us herself
 GIRL, BOY = "f", "m"
 # The reasons she (or the staff) can give, as MomConnect's opt-out flow offers them
@@ -47,8 +48,8 @@ class Outcome(Base):
     child_enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("health_enrollments.id"))
     # After a loss: does she still want the centre's general health information (campaigns)?
     keep_information: Mapped[bool | None] = mapped_column(Boolean)
-    channel: Mapped[str] = mapped_column(String(16))  # ussd | dashboard
-    recorded_by: Mapped[str] = mapped_column(String(64))  # "mother" or the staff's user name
+    channel: Mapped[str] = mapped_column(String(16))  # ussd | dashboard | api
+    recorded_by: Mapped[str] = mapped_column(String(64))  # "mother", the staff's user name or "api:<token>"
     request_key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=system_now)
 
