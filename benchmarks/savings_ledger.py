@@ -145,6 +145,7 @@ def main() -> None:
 
     from ussd_app.db import make_engine, make_session_factory
     from ussd_app.savings.groups import current_cycle
+    from ussd_app.savings.ledger import group_balance
     from ussd_app.savings.models import LedgerEntry
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-savings-"))
@@ -170,6 +171,7 @@ def main() -> None:
                   "all_entries": db.scalar(select(func.count()).select_from(LedgerEntry)),
                   "build_s": round(built, 1),
                   "balance_hop": timed(lambda n: hop(db, group, member), args.repeat),
+                  "boxes": timed(lambda n: group_balance(db, group.id, cycle_id), args.repeat),
                   "statement": timed(lambda n: statement(db, group, member, n, now), args.repeat)}
         print(result)
         if args.database == "postgresql":
