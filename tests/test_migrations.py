@@ -163,3 +163,46 @@ def test_campaign_texts_move_into_their_own_table_and_back(empty_database):
         assert language == "fr"
     finally:
         engine.dispose()
+
+
+def test_health_fund_moves_into_each_next_cycle_and_back(empty_database):
+    """0020 closes each ended cycle's health fund into the next cycle (carries chained in cycle
+    order); the sum over every cycle is unchanged; its downgrade removes the carry entries."""
+    from alembic import command
+
+    upgrade(empty_database, "0019")
+    engine = make_engine(empty_database)
+    stamp = "2026-11-22 08:00:00"
+    entries = [(1, "health_fund", 300), (1, "health_payout", 100), (1, "carry_out", 0),
+               (2, "health_fund", 50), (2, "carry_out", 0), (3, "health_fund", 25)]
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO savings_groups (id, name, share_value, "
+                              "health_fund_per_meeting, min_shares, max_shares, created_at) "
+                              f"VALUES (1, 'Benkadi', 500, 100, 1, 5, '{stamp}')"))
+            conn.execute(text("INSERT INTO savings_members (id, group_id, phone, name, number, role, "
+                              f"joined_at) VALUES (4, 1, '+22376000001', 'Awa', 1, 'president', '{stamp}')"))
+            for number, ended in ((1, "'2025-11-01'"), (2, "'2026-11-01'"), (3, "NULL")):
+                conn.execute(text("INSERT INTO savings_cycles (id, group_id, number, started_on, "
+                                  f"ended_on) VALUES ({number}, 1, {number}, '2025-01-01', {ended})"))
+            for n, (cycle, kind, amount) in enumerate(entries):
+                conn.execute(text("INSERT INTO savings_ledger (group_id, cycle_id, member_id, kind, "
+                                  "shares, amount, idempotency_key, created_at) VALUES "
+                                  f"(1, {cycle}, 4, '{kind}', 0, {amount}, 'k{n}', '{stamp}')"))
+        upgrade(empty_database, "0020")
+        carries = ("SELECT cycle_id, kind, amount, member_id FROM savings_ledger "
+                   "WHERE kind LIKE 'health_carry%' ORDER BY id")
+        with engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(text(carries))]
+        assert rows == [(1, "health_carry_out", 200, 4), (2, "health_carry_in", 200, 4),
+                        (2, "health_carry_out", 250, 4), (3, "health_carry_in", 250, 4)]
+        from ussd_app.db import make_session_factory
+        from ussd_app.savings.ledger import group_balance
+        with make_session_factory(engine)() as db:
+            assert [group_balance(db, 1, c).health_fund for c in (1, 2, 3)] == [0, 0, 275]
+        command.downgrade(alembic_config(empty_database), "0019")
+        with engine.connect() as conn:
+            assert conn.execute(text(carries)).all() == []
+            assert conn.execute(text("SELECT COUNT(*) FROM savings_ledger")).scalar() == len(entries)
+    finally:
+        engine.dispose()

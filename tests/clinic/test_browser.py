@@ -299,3 +299,54 @@ def test_recordings_in_the_browser(live_server, chromium, world, tmp_path):
     assert 1.1 < duration < 1.3  # the browser fetched and decoded the recording it lists
     page.screenshot(path=str(tmp_path / "recordings.png"), full_page=True)
     assert errors == []
+
+
+def test_a_savings_group_page_draws_its_chart(live_server, chromium, world, db):
+    """A group in its second cycle, after a share-out: the savings chart of this cycle is drawn
+    (one series, its last point this cycle's savings), and the health fund carried over from the
+    first cycle is on the page with this cycle's payout taken out."""
+    from tests.clinic.conftest import CENTRE_A
+    from ussd_app.savings.groups import add_member, create_group, current_cycle
+    from ussd_app.savings.loans import pay_health
+    from ussd_app.savings.recording import record_meeting
+    from ussd_app.savings.shareout import end_cycle
+
+    group = create_group(db, name="Benkadi", share_value=500, health_fund_per_meeting=200,
+                         facility_code=CENTRE_A, now=TEST_NOW - timedelta(days=70))
+    awa = add_member(db, group, phone="+22376000031", name="Awa T.", now=TEST_NOW)
+    fanta = add_member(db, group, phone="+22376000032", name="Fanta K.", now=TEST_NOW)
+    for days in (63, 56, 42, 35, 28, 21):
+        if days == 42:  # the first cycle's share-out: the health fund (800) moves on whole
+            end_cycle(db, group, cycle_id=current_cycle(db, group.id).id, carry=0, key="end",
+                      recorded_by=awa, now=TEST_NOW - timedelta(days=49))
+        day = TEST_NOW - timedelta(days=days)
+        record_meeting(db, group, day=day.date(), key=f"m{days}",
+                       shares_by_member={awa.id: 3, fanta.id: 2}, recorded_by_id=None, now=day)
+    pay_health(db, group, awa, amount=300, reason="delivery", key="h", recorded_by_id=None,
+               now=TEST_NOW)
+    db.commit()
+
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/clinic/login")
+    page.fill("input[name=username]", "awa")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("nav.tabs")
+    page.goto(f"{live_server}/clinic/savings/{group.id}")
+    chart = page.locator("figure.chart svg")
+    assert chart.count() == 1
+    box = chart.bounding_box()  # laid out, on the screen, within a phone's width
+    assert box["width"] > 200 and box["height"] > 50 and box["x"] + box["width"] <= 390
+    series = page.locator("figure.chart svg polygon[data-series=savings]")
+    assert series.count() == 1 and series.bounding_box()["width"] > 100
+    assert series.get_attribute("data-last") == str(4 * 5 * 500)  # 4 meetings of this cycle
+    assert page.locator("figure.chart svg text.tick").count() >= 2
+    text = page.inner_text("body")
+    assert "Cycle 2" in text
+    assert "2\u202f100 FCFA" in text  # health fund: 800 carried + 4 x 2 x 200 - 300 paid out
+    assert not errors, errors
+    context.close()

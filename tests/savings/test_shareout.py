@@ -70,6 +70,14 @@ def test_end_of_cycle_pays_each_member_and_carries_over(make_group, db, clock):
     assert group_balance(db, group.id, old.id).loan_fund == 0
     assert group_balance(db, group.id, new.id).loan_fund == 100
     assert group_balance(db, group.id, new.id).health_fund == 750  # never shared out
+    assert group_balance(db, group.id, old.id).health_fund == 0  # moved on whole
+    pay_health(db, group, members[1], amount=50, reason="anc", key="p", recorded_by_id=None,
+               now=clock.now)
+    assert group_balance(db, group.id, new.id).health_fund == 700
+    contribution = db.scalar(select(LedgerEntry).where(LedgerEntry.cycle_id == old.id,
+                                                       LedgerEntry.kind == "health_fund"))
+    with pytest.raises(LedgerError, match="closed cycle"):  # it would be lost from the new box
+        reverse_entry(db, contribution, idempotency_key="late", now=clock.now)
 
 
 # --- random cycles --------------------------------------------------------------------------
@@ -109,9 +117,18 @@ def _check_sums(db, group, members, cycle_id):
             "share_out": -1, "carry_out": -1}
     assert boxes.loan_fund == sum(sign.get(r.kind, 0) * r.amount for r in rows
                                   if r.cycle_id == cycle_id)
-    health = {"health_fund": 1, "health_repayment": 1, "health_payout": -1}
-    assert boxes.health_fund == sum(health.get(r.kind, 0) * r.amount for r in rows)
+    health = {"health_fund": 1, "health_repayment": 1, "health_carry_in": 1, "health_payout": -1,
+              "health_carry_out": -1}
+    assert boxes.health_fund == sum(health.get(r.kind, 0) * r.amount for r in rows
+                                    if r.cycle_id == cycle_id)
     assert boxes.loan_fund >= 0 and boxes.health_fund >= 0
+
+
+def _health_of_every_cycle(db, group) -> int:
+    sign = {"health_fund": 1, "health_repayment": 1, "health_payout": -1}
+    rows = db.execute(select(LedgerEntry.kind, LedgerEntry.amount)
+                      .where(LedgerEntry.group_id == group.id)).all()
+    return sum(sign.get(kind, 0) * amount for kind, amount in rows)
 
 
 @settings(max_examples=25, deadline=None,
@@ -182,6 +199,10 @@ def test_random_cycles_keep_every_rule(db, clock, ops, carry):
         assert paid == fund - min(carry, fund)  # to the franc
         assert group_balance(db, group.id, cycle_id).loan_fund == 0
         assert group_balance(db, group.id, new.id).loan_fund == min(carry, fund)
+        # The health fund moved whole to the new cycle: what every cycle's entries add up to.
+        assert group_balance(db, group.id, cycle_id).health_fund == 0
+        assert group_balance(db, group.id, new.id).health_fund == _health_of_every_cycle(db, group)
         _check_sums(db, group, members, cycle_id)
+        _check_sums(db, group, members, new.id)
     finally:
         db.rollback()

@@ -4,8 +4,9 @@ Nothing here updates or deletes an entry; the ORM refuses to (events below) and,
 PostgreSQL, so does the database (trigger in migration 0003). Writes are keyed: calling a
 write again with the same idempotency key returns the entry already written.
 
-The group's cash is two boxes, each a sum over entries (models.LOAN_FUND_IN and the others say
-which kinds go in and out): the loan fund of the cycle, and the health fund of every cycle.
+The group's cash is two boxes, the loan fund and the health fund, each a sum over the current
+cycle's entries (models.LOAN_FUND_IN and the others say which kinds go in and out); the
+share-out moves the health fund, never shared out, to the next cycle by two carry entries.
 A write that takes money out of a box (a loan, a payout, a share-out, or the reversal of money
 in) first locks the group's row and checks the box can pay it, so no box ever goes negative,
 even with two treasurers confirming at once.
@@ -23,9 +24,9 @@ from sqlalchemy import case, event, exists, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from ussd_app.savings.models import (ENTRY_KINDS, HEALTH_FUND_IN, HEALTH_FUND_OUT, LOAN_FUND_IN,
-                                     LOAN_FUND_OUT, PAYOUT_REASONS, LedgerEntry, Member,
-                                     SavingsGroup)
+from ussd_app.savings.models import (CARRY_KINDS, ENTRY_KINDS, HEALTH_FUND_IN, HEALTH_FUND_OUT,
+                                     LOAN_FUND_IN, LOAN_FUND_OUT, PAYOUT_REASONS, Cycle,
+                                     LedgerEntry, Member, SavingsGroup)
 
 # Reference quoted in disputes: the entry number and a check letter (catches a mistyped digit).
 CHECK_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -35,10 +36,11 @@ CHECK_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 # a year of weekly meetings at these limits is 52 x 10 000 000 = 520 000 000, a quarter of that;
 # sums (balances, a group's funds) are never stored, and the database adds them up in 64 bits.
 MAX_ENTRY_AMOUNT = 9_000_000
+MAX_CARRY_AMOUNT = 2_147_483_647  # a box moved to the next cycle: the column's limit
 
 
 class LedgerError(Exception):
-    pass
+    """A write the ledger refuses."""
 
 
 class AlreadyReversed(LedgerError):
@@ -128,8 +130,9 @@ def add_entry(db, *, member: Member, cycle_id: int, kind: str, amount: int, shar
         raise LedgerError(f"unknown entry kind {kind!r}")
     if amount < 0 or shares < 0:
         raise LedgerError("an amount is not negative; corrections are reversals")
-    if amount > MAX_ENTRY_AMOUNT:
-        raise LedgerError(f"an entry is at most {MAX_ENTRY_AMOUNT} XOF, not {amount}")
+    most = MAX_CARRY_AMOUNT if kind in CARRY_KINDS else MAX_ENTRY_AMOUNT
+    if amount > most:
+        raise LedgerError(f"an entry is at most {most} XOF, not {amount}")
     if reason is not None and reason not in PAYOUT_REASONS:
         raise LedgerError(f"reason must be one of {', '.join(PAYOUT_REASONS)}")
     existing = by_key(db, idempotency_key)
@@ -155,6 +158,9 @@ def reverse_entry(db, entry: LedgerEntry, *, idempotency_key: str, now: datetime
     """The entry that cancels `entry`. An entry is reversed once; a reversal is never reversed."""
     if entry.reverses_id is not None:
         raise LedgerError("a reversal cannot be reversed")
+    if entry.kind in CARRY_KINDS or db.get(Cycle, entry.cycle_id).ended_on is not None:
+        # Its cycle's boxes were moved on: a change there would be lost from the current ones.
+        raise LedgerError("a closed cycle's entries stay as they are")
     existing = reversal_of(db, entry)
     if existing is not None:
         if existing.idempotency_key == idempotency_key:
@@ -212,7 +218,7 @@ class MemberBalance:
 @dataclass(frozen=True)
 class GroupBalance:
     loan_fund: int  # XOF: the cycle's cash for loans (see the module docstring)
-    health_fund: int  # XOF: every cycle, never shared out
+    health_fund: int  # XOF: never shared out, carried from cycle to cycle
 
 
 def _signed(kinds_in, kinds_out):
@@ -240,10 +246,10 @@ def member_balance(db, member_id: int, cycle_id: int) -> MemberBalance:
 
 
 def group_balance(db, group_id: int, cycle_id: int) -> GroupBalance:
-    loan_fund = db.scalar(select(_signed(LOAN_FUND_IN, LOAN_FUND_OUT)).where(
-        LedgerEntry.group_id == group_id, LedgerEntry.cycle_id == cycle_id))
-    health_fund = db.scalar(select(_signed(HEALTH_FUND_IN, HEALTH_FUND_OUT)).where(
-        LedgerEntry.group_id == group_id))
+    """Both boxes in one query over the cycle's rows of the group (a closed cycle's are 0)."""
+    loan_fund, health_fund = db.execute(select(
+        _signed(LOAN_FUND_IN, LOAN_FUND_OUT), _signed(HEALTH_FUND_IN, HEALTH_FUND_OUT)).where(
+        LedgerEntry.group_id == group_id, LedgerEntry.cycle_id == cycle_id)).one()
     return GroupBalance(loan_fund=int(loan_fund), health_fund=int(health_fund))
 
 

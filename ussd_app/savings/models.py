@@ -20,8 +20,11 @@ ROLES = ("member", "treasurer", "president")
 # negative except in a reversal, so the kind alone says which way the money went.
 LOAN_FUND_IN = ("shares", "repayment", "charge", "fine", "carry_in")
 LOAN_FUND_OUT = ("loan", "share_out", "carry_out")
-HEALTH_FUND_IN = ("health_fund", "health_repayment")
-HEALTH_FUND_OUT = ("health_payout",)
+HEALTH_FUND_IN = ("health_fund", "health_repayment", "health_carry_in")
+HEALTH_FUND_OUT = ("health_payout", "health_carry_out")
+# Written by the share-out only: what a box held at the cycle's end leaves the old cycle and
+# enters the new one, so each box is a sum over the current cycle's rows.
+CARRY_KINDS = ("carry_in", "carry_out", "health_carry_in", "health_carry_out")
 ENTRY_KINDS = (*LOAN_FUND_IN, *LOAN_FUND_OUT, *HEALTH_FUND_IN, *HEALTH_FUND_OUT)
 PAYOUT_REASONS = ("anc", "delivery", "sick_child", "other")
 HEALTH_MODES = ("grants", "loans")

@@ -114,6 +114,12 @@ def end_cycle(db, group: SavingsGroup, *, cycle_id: int, carry: int, key: str,
     # "closed" marker that makes a replay find the new cycle).
     add_entry(db, member=recorded_by, cycle_id=cycle.id, kind="carry_out", amount=carry,
               idempotency_key=f"{key}:closed", recorded_by_id=recorded_by.id, now=now)
+    # The health fund is never shared out: all of it moves to the next cycle, so its box too
+    # is a sum over one cycle's rows (keyed by cycle, as migration 0020 keys older cycles').
+    health = group_balance(db, group.id, cycle.id).health_fund
+    add_entry(db, member=recorded_by, cycle_id=cycle.id, kind="health_carry_out", amount=health,
+              idempotency_key=f"cycle:{cycle.id}:health-out", recorded_by_id=recorded_by.id,
+              now=now)
     cycle.ended_on = bamako_today(now)
     new = Cycle(group_id=group.id, number=cycle.number + 1, started_on=bamako_today(now))
     db.add(new)
@@ -121,4 +127,7 @@ def end_cycle(db, group: SavingsGroup, *, cycle_id: int, carry: int, key: str,
     start_rules(db, new.id, copy_from=cycle.id, now=now)
     add_entry(db, member=recorded_by, cycle_id=new.id, kind="carry_in", amount=carry,
               idempotency_key=f"{key}:carried", recorded_by_id=recorded_by.id, now=now)
+    add_entry(db, member=recorded_by, cycle_id=new.id, kind="health_carry_in", amount=health,
+              idempotency_key=f"cycle:{cycle.id}:health-in", recorded_by_id=recorded_by.id,
+              now=now)
     return new
