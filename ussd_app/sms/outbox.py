@@ -417,8 +417,10 @@ def close_call(row: OutboxMessage, status: str, now: datetime, error: str | None
     """A final status for the call (delivered, failed, rejected); False when it already had one."""
     if row.status in FINAL:
         return False
-    if status == "delivered" and row.status != "sent":  # answered before its placing was recorded
-        _move(row, "sent")
+    if status == "delivered":  # answered before its placing was recorded: through the steps it skipped
+        for step in ("queued", "sent"):
+            if RANK[row.status] < RANK[step]:
+                _move(row, step)
     _move(row, status)
     row.final_at, row.updated_at = now, now
     row.locked_until, row.lock_token = None, None
