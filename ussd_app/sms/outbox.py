@@ -263,11 +263,14 @@ def queue_copy(db, row: OutboxMessage, *, dedupe_key: str, now: datetime) -> Out
     return copy
 
 
-def insert_pending(db, columns: dict) -> list[tuple[int, str]]:
+def insert_pending(db, columns: dict, where=None) -> list[tuple[int, str]]:
     """Write pending rows from a SELECT built by the database (`columns`: name -> SQL expression,
-    without status and attempts); returns (id, recipient) of each row written."""
+    without status and attempts; `where`: which rows of it); returns (id, recipient) of each row
+    written."""
     columns = {**columns, "status": literal("pending"), "attempts": literal(0)}
     rows = select(*(value.label(name) for name, value in columns.items()))
+    if where is not None:
+        rows = rows.where(where)
     return db.execute(insert(OutboxMessage).from_select(list(columns), rows)
                       .returning(OutboxMessage.id, OutboxMessage.recipient)).all()
 
