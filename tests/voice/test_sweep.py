@@ -6,7 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from tests.conftest import TEST_NOW
 from tests.voice.conftest import AWA
 from ussd_app.voice.calls import RETRY_DELAYS, TRIES
 from ussd_app.voice.sweep import CALL_END_TIMEOUT, close_unended_calls
@@ -126,3 +130,51 @@ def test_a_call_its_end_is_closing_is_skipped_by_the_sweep(voice_rt, fake_at, re
     rows = rows_of()
     assert states(rows) == [("voice", 1, "failed"), ("voice", 2, "pending")]
     assert rows[0].last_error == "call not answered: USER_BUSY"
+
+
+@hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=st.lists(st.one_of(st.just("sweep"), st.tuples(st.integers(1, 3), st.sampled_from(
+    [("Success", None), ("NotAnswered", "NO_ANSWER"), ("Failed", "UNSPECIFIED")]))), max_size=10))
+def test_sweeps_and_late_ends_in_any_order_never_give_more_than_three_calls_and_one_sms(app, events):
+    """Every call placed as soon as it is queued; sweeps (past the timeout) and end events,
+    late or resent, in any order: at most three tries, at most one SMS, final statuses kept."""
+    from sqlalchemy import delete, select
+
+    from ussd_app.sms.outbox import FINAL, OutboxMessage, hold_call, mark_call_placed, mark_call_placing, queue_call
+    from ussd_app.voice.calls import end_of_call
+
+    settings_ = app.extensions["ussd_settings"]
+    now = TEST_NOW
+
+    def place_new(db):
+        for row in db.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending",
+                                                          OutboxMessage.channel == "voice")):
+            hold_call(row, "t", now, now)
+            mark_call_placing(row, now, now)
+            mark_call_placed(row, f"ATVId_{row.id}", now)
+
+    with app.extensions["db_sessions"]() as db:
+        db.execute(delete(OutboxMessage))
+        queue_call(db, recipient=AWA, language="bm", message="Hakililajigi", script=["menu.goodbye"],
+                   kind="reminder", purpose="reminder", dedupe_key="reminder:9:call1", now=now)
+        place_new(db)
+        db.commit()
+        finals = {}
+        for event in events:
+            if event == "sweep":
+                now += CALL_END_TIMEOUT + timedelta(minutes=1)
+                close_unended_calls(db, now, settings_)
+            else:
+                call_try, (status, cause) = event
+                row = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"reminder:9:call{call_try}"))
+                if row is None:
+                    continue
+                end_of_call(db, row, answered=status == "Success", status=status, cause=cause, duration_s=0,
+                            cost=None, now=now, settings=settings_)
+            place_new(db)
+            db.commit()
+            for r in db.scalars(select(OutboxMessage)):
+                if r.status in FINAL:
+                    assert finals.setdefault(r.id, r.status) == r.status
+        channels = [r.channel for r in db.scalars(select(OutboxMessage))]
+        assert channels.count("voice") <= 3 and channels.count("sms") <= 1
