@@ -92,6 +92,10 @@ class OutboxMessage(Base):
         Index("ix_sms_outbox_provider_message_id", "provider_message_id", **_where_set("provider_message_id")),
         Index("ix_sms_outbox_lock_token", "lock_token", **_where_set("lock_token")),
         Index("ix_sms_outbox_campaign_id", "campaign_id", **_where_set("campaign_id")),
+        # Placed calls awaiting their end, for the dispatcher's sweep (ussd_app/voice/sweep.py).
+        Index("ix_sms_outbox_calls_in_flight", "sent_at", "id",
+              postgresql_where=text("channel = 'voice' AND status = 'sent'"),
+              sqlite_where=text("channel = 'voice' AND status = 'sent'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
