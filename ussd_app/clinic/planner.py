@@ -3,7 +3,8 @@
 The audience is read in keyset pages (by phone), each page INSERTed by the database itself
 (INSERT ... SELECT), and the cursor saved in the same transaction: a million
 recipients never pass through Python, and a job that dies resumes after the last committed
-batch without writing anyone twice.
+batch without writing anyone twice. With a voice number configured, those who chose calls get a
+call when the campaign's text is recorded in their language (ussd_app/voice/campaigns.py).
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from ussd_app.clinic.models import Campaign
 from ussd_app.clinic.scope import Scope
 from ussd_app.db import UTCDateTime
 from ussd_app.sms.handoff import enqueue_outbox
-from ussd_app.sms.outbox import insert_pending
+from ussd_app.sms.outbox import insert_pending, take_new_call_ids
 from ussd_app.sms.purposes import CAMPAIGN
 from ussd_app.text import languages
 from ussd_app.text.gsm import sms_size, to_gsm
+from ussd_app.voice.campaigns import callers_in_page, queue_campaign_calls, recorded_languages
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +89,14 @@ def _key_prefix(campaign: Campaign) -> str:
     return f"campaign:{campaign.id}:"
 
 
-def plan_batch(db, campaign_id: int, now: datetime, size: int = BATCH) -> tuple[bool, list[int]]:
-    """Plan the next batch: (more to do, new outbox ids). The caller commits.
+def plan_batch(db, campaign_id: int, now: datetime, size: int = BATCH,
+               voice: bool = False) -> tuple[bool, list[int]]:
+    """Plan the next batch: (more to do, new SMS outbox ids). The caller commits, then enqueues
+    the calls it queued (`take_new_call_ids`).
 
-    The rows are written by one INSERT ... SELECT of the audience page, each carrying the
-    campaign's id: no row is built in Python.
+    The SMS rows are written by one INSERT ... SELECT of the audience page, each carrying the
+    campaign's id: no row is built in Python. `voice` (a voice number is configured): the
+    page's recipients who chose calls get one when the campaign's text is recorded.
     """
     campaign = db.scalar(select(Campaign).where(Campaign.id == campaign_id).with_for_update())
     if campaign is None or campaign.status != "planning":
@@ -104,32 +109,43 @@ def plan_batch(db, campaign_id: int, now: datetime, size: int = BATCH) -> tuple[
     scope = Scope(campaign.facility_code, campaign.facility_code is None)
     page = audiences.page_after(audience, scope, campaign.created_at.date(), campaign.plan_cursor,
                                 size).subquery()
-    written = insert_pending(db, _outbox_rows(campaign, page, now))
+    bodies = {code: to_gsm(text, code) for code, text in campaign.texts.items()}
+    fallback = fallback_language(bodies)
+    recorded = recorded_languages(db, campaign.id) if voice else set()
+    callers = callers_in_page(db, page, lambda code: code if code in bodies else fallback, recorded)
+    calls_only = [phone for phone, (_, also_sms) in callers.items() if not also_sms]
+    written = insert_pending(db, _outbox_rows(campaign, page, now),
+                             page.c.phone.not_in(calls_only) if calls_only else None)
     campaign.planning_touched_at = now
-    if not written:
+    if not written and not callers:
         campaign.status, campaign.planned_at = "planned", now
         return False, []
+    queue_campaign_calls(db, campaign, callers, bodies, now)
     ids = sorted(outbox_id for outbox_id, _ in written)
-    campaign.plan_cursor = max(phone for _, phone in written)
-    campaign.planned_count += len(ids)
+    campaign.plan_cursor = max([phone for _, phone in written] + list(callers))
+    campaign.planned_count += len(ids) + len(callers)
     return True, ids
 
 
 def plan_campaign(campaign_id: int, batch_size: int = BATCH) -> int:
     """RQ job: plan every remaining batch of the campaign; returns how many rows it wrote."""
     from ussd_app.sms import runtime
+    from ussd_app.voice.calls import enqueue_calls
 
     rt = runtime.current()
+    voice = bool(getattr(rt.settings, "at_voice_number", None))
     written = 0
     more = True
     while more:
         now = rt.clock()
         with rt.session_factory() as db:
-            more, ids = plan_batch(db, campaign_id, now, batch_size)
+            more, ids = plan_batch(db, campaign_id, now, batch_size, voice=voice)
+            calls = take_new_call_ids(db)
             send_at = db.scalar(select(Campaign.send_at).where(Campaign.id == campaign_id))
             db.commit()
-        written += len(ids)
-        if ids and send_at is not None and send_at <= now:
-            enqueue_outbox(rt.redis, ids)  # later ones: the dispatcher hands them over when due
+        written += len(ids) + len(calls)
+        if send_at is not None and send_at <= now:  # later ones: the dispatcher hands them over when due
+            enqueue_outbox(rt.redis, ids)
+            enqueue_calls(rt.redis, calls)
     log.info("campaign %s planned: %d outbox rows", campaign_id, written)
     return written

@@ -3,7 +3,8 @@
 It runs every DISPATCH_INTERVAL_S as an RQ job enqueued by RQ's CronScheduler inside
 `ussd-app worker`. Because it looks only at the database, a Redis flush or a worker killed
 mid-send loses nothing: rows handed to RQ but still unsent after REQUEUE_AFTER_S, and rows held
-by a worker past their hold, are handed out again (sending is idempotent on the row).
+by a worker past their hold, are handed out again (sending is idempotent on the row). Each run
+first closes the calls whose end never came back (ussd_app/voice/sweep.py).
 
 Due reminders are taken a page at a time in (due_at, id) order, each page in a transaction of
 its own, until none is due or the run's time is spent: a morning with 50 000 due reaches the
@@ -173,10 +174,15 @@ def run_dispatch(rt, budget_s: float = RUN_BUDGET_S) -> int:
     """Passes of `dispatch_once`, each committed and its rows enqueued, until no reminder is due
     (or `budget_s` is spent: the next run goes on). Returns the rows handed to workers."""
     from ussd_app.voice.calls import enqueue_calls
+    from ussd_app.voice.sweep import close_unended_calls
 
     now = rt.clock()
     stop_at = time.monotonic() + budget_s
-    handed, after = 0, None
+    with rt.session_factory() as db:
+        with db.begin():
+            close_unended_calls(db, now, rt.settings)  # calls whose end never came back
+            take_new_call_ids(db)  # their next tries are due later: a later pass hands them out
+        handed, after = enqueue_outbox(rt.redis, take_new_outbox_ids(db)), None
     while True:
         with rt.session_factory() as db, db.begin():
             ids, after = dispatch_once(db, now, rt.settings, after)

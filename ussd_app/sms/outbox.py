@@ -92,6 +92,10 @@ class OutboxMessage(Base):
         Index("ix_sms_outbox_provider_message_id", "provider_message_id", **_where_set("provider_message_id")),
         Index("ix_sms_outbox_lock_token", "lock_token", **_where_set("lock_token")),
         Index("ix_sms_outbox_campaign_id", "campaign_id", **_where_set("campaign_id")),
+        # Placed calls awaiting their end, for the dispatcher's sweep (ussd_app/voice/sweep.py).
+        Index("ix_sms_outbox_calls_in_flight", "sent_at", "id",
+              postgresql_where=text("channel = 'voice' AND status = 'sent'"),
+              sqlite_where=text("channel = 'voice' AND status = 'sent'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -263,11 +267,14 @@ def queue_copy(db, row: OutboxMessage, *, dedupe_key: str, now: datetime) -> Out
     return copy
 
 
-def insert_pending(db, columns: dict) -> list[tuple[int, str]]:
+def insert_pending(db, columns: dict, where=None) -> list[tuple[int, str]]:
     """Write pending rows from a SELECT built by the database (`columns`: name -> SQL expression,
-    without status and attempts); returns (id, recipient) of each row written."""
+    without status and attempts; `where`: which rows of it); returns (id, recipient) of each row
+    written."""
     columns = {**columns, "status": literal("pending"), "attempts": literal(0)}
     rows = select(*(value.label(name) for name, value in columns.items()))
+    if where is not None:
+        rows = rows.where(where)
     return db.execute(insert(OutboxMessage).from_select(list(columns), rows)
                       .returning(OutboxMessage.id, OutboxMessage.recipient)).all()
 

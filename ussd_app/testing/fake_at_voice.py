@@ -9,7 +9,8 @@ with `isActive=1`, reads the XML, fetches every `Play url`, "presses" the planne
 posting `dtmfDigits` to the GetDigits `callbackUrl`, follows the answers until the instructions
 run out or a `Reject`), no answer, busy or failed; last it posts the end of the call
 (`isActive=0`, `status`, `callSessionState`, `hangupCause`, `durationInSeconds`, `amount`,
-`currencyCode`) to the events URL.
+`currencyCode`) to the events URL, unless the test plans that post to be lost
+(`plan_call(..., end_event=False)`): then `send_lost_ends()` posts it late.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ CALL_COST_XOF = "60.0000"
 class CallPlan:
     outcome: str = "answered"
     digits: tuple[str, ...] = ()
+    end_event: bool = True  # False: the end of the call is lost on its way (sent later, if asked)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class FakeCall:
     answers: list[str] = field(default_factory=list)  # the app's XML answers
     rejected: bool = False
     done: bool = False
+    lost_end: dict | None = None  # the end of the call, when its post was lost
 
 
 class FakeVoice:
@@ -61,12 +64,22 @@ class FakeVoice:
         self.calls: list[FakeCall] = []
         self._plans: dict[str, deque[CallPlan]] = {}
 
-    def plan_call(self, number: str, outcome: str = "answered", digits=()) -> None:
-        """The next call to `number` goes this way (else: answered, no key pressed)."""
+    def plan_call(self, number: str, outcome: str = "answered", digits=(), end_event: bool = True) -> None:
+        """The next call to `number` goes this way (else: answered, no key pressed, its end
+        posted)."""
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome is one of {sorted(OUTCOMES)}")
         with self._lock:
-            self._plans.setdefault(number, deque()).append(CallPlan(outcome, tuple(digits)))
+            self._plans.setdefault(number, deque()).append(CallPlan(outcome, tuple(digits), end_event))
+
+    def send_lost_ends(self) -> list[FakeCall]:
+        """Post, late, the ends of the calls whose end was lost; returns those calls."""
+        with self._lock:
+            late = [c for c in self.calls if c.lost_end is not None]
+        for call in late:
+            body, call.lost_end = call.lost_end, None
+            self._post_voice(self.voice_events_url or self.voice_callback_url, body)
+        return late
 
     def calls_to(self, number: str) -> list[FakeCall]:
         with self._lock:
@@ -131,6 +144,9 @@ class FakeVoice:
         final = self._fields(call, isActive="0", status=status, callSessionState=state, hangupCause=cause,
                              durationInSeconds=str(seconds), currencyCode="XOF",
                              amount=CALL_COST_XOF if seconds else "0")
+        if not call.plan.end_event:
+            call.lost_end = final
+            return
         self._post_voice(self.voice_events_url or self.voice_callback_url, final)
 
     def _follow(self, call: FakeCall, answer: str, digits: deque) -> tuple[str | None, int]:

@@ -15,6 +15,8 @@ Not answered or busy: tries 2 and 3 follow after RETRY_DELAYS (moved out of the 
 each a row of its own; after the third, the SMS goes instead. A failed call goes by SMS at once.
 The SMS is queued with the message's own dedupe key, so when she chose both, or a callback is
 resent, she still gets it once.
+A call whose end event never comes back counts as not answered after a while
+(ussd_app/voice/sweep.py).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ RECORD_BUDGET_S = 5
 # (hangupCause values: Africa's Talking help, "What are the parameters for Hang up Cause").
 NOT_REACHED = frozenset({"NO_ANSWER", "USER_BUSY", "NO_USER_RESPONSE", "CALL_REJECTED",
                          "SUBSCRIBER_ABSENT", "NORMAL_TEMPORARY_FAILURE"})
+NO_END_EVENT = "NO_END_EVENT"  # ours: no end came back in time (ussd_app/voice/sweep.py)
 
 
 def enqueue_calls(connection, outbox_ids: Iterable[int]) -> int:
@@ -201,7 +204,7 @@ def end_of_call(db, row: OutboxMessage, *, answered: bool, status: str, cause: s
     why = cause or status or "unknown"
     if not close_call(row, "failed", now, f"call not answered: {why}", duration_s=duration_s, cost=cost):
         return "already recorded"
-    if why in NOT_REACHED or status == "NotAnswered":
+    if why in NOT_REACHED or why == NO_END_EVENT or status == "NotAnswered":
         if (row.call_try or 1) < TRIES:
             delay = RETRY_DELAYS[(row.call_try or 1) - 1]
             due = next_allowed(now + delay, settings.quiet_hours_start, settings.quiet_hours_end)

@@ -53,7 +53,9 @@ def load_voice_demo(db, now: datetime) -> str:
 
 
 def queue_demo_call(session_factory, now: datetime) -> str | None:
-    """Queue (once) a call of the demo mother's next reminder; the dispatcher hands it out."""
+    """Queue (once) a call of the demo mother's next reminder; the dispatcher hands it out.
+    The call has the key the reminder's own call gets (ussd_app/voice/routing.py), so when the
+    reminder falls due it is not called a second time."""
     with session_factory() as db, db.begin():
         reminder = db.scalar(select(Reminder).where(Reminder.phone == DEMO_MOTHER, Reminder.status == PLANNED)
                              .order_by(Reminder.visit_date).limit(1))
@@ -61,5 +63,5 @@ def queue_demo_call(session_factory, now: datetime) -> str | None:
             return None
         queue_call(db, recipient=DEMO_MOTHER, language=reminder.language, message=reminder_message(reminder),
                    script=reminder_script(reminder), kind="reminder", purpose=REMINDER,
-                   dedupe_key=f"demo:voice:reminder:{reminder.id}:call1", now=now)
+                   dedupe_key=f"reminder:{reminder.id}:call1", now=now)
     return f"voice: a call to {DEMO_MOTHER} queued (the fake answers it; see Messages)"
