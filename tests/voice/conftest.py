@@ -26,6 +26,13 @@ VOICE_TOKEN = "voice-callback-token-0123456789"
 AWA = "+22376123456"
 
 
+@pytest.fixture(autouse=True)
+def by_day(clock):
+    """Calls are placed by day: each test starts at 10:00 Bamako time (UTC) on the clock's date.
+    The shifted-clock runs still move the date; quiet hours have tests of their own."""
+    clock.now = clock.now.replace(hour=10, minute=0, second=0, microsecond=0)
+
+
 @pytest.fixture
 def settings(settings, tmp_path):
     return replace(settings, at_voice_number=VOICE_NUMBER, voice_callback_token=VOICE_TOKEN,
