@@ -52,8 +52,9 @@ def fake_dhis2():
 
 @pytest.fixture
 def client_for(fake_dhis2):
-    def make(password: str = PASSWORD, read_timeout: float = 0.5) -> Dhis2Client:
-        return Dhis2Client(fake_dhis2.url, USER, password, timeout=(0.5, read_timeout))
+    # Timeouts long enough for a busy machine: only the test of a slow DHIS2 shortens the read.
+    def make(password: str = PASSWORD, read_timeout: float = 10) -> Dhis2Client:
+        return Dhis2Client(fake_dhis2.url, USER, password, timeout=(5, read_timeout))
 
     return make
 
