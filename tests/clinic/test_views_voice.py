@@ -73,7 +73,7 @@ def test_staff_set_her_channel_on_her_page(signed_in, world, db):
 
 
 def test_messages_page_shows_a_call_its_try_and_why_it_failed(signed_in, world, db, clock):
-    from ussd_app.sms.outbox import close_call, queue_call
+    from ussd_app.sms.outbox_calls import close_call, queue_call
 
     row = queue_call(db, recipient="+22376000001", language="fr", message="Rappel", script=["menu.goodbye"],
                      kind="reminder", purpose="reminder", dedupe_key="reminder:1:call2", call_try=2, now=clock.now)

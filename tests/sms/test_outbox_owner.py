@@ -22,7 +22,8 @@ from ussd_app.sms import outbox
 from ussd_app.sms.outbox import RANK, STATUSES, OutboxMessage, queue_sms
 
 PACKAGE = Path(ussd_app.__file__).parent
-OWNER = PACKAGE / "sms" / "outbox.py"
+# The outbox module, and its calls' part (the same state machine, split for size).
+OWNERS = {PACKAGE / "sms" / "outbox.py", PACKAGE / "sms" / "outbox_calls.py"}
 MODEL = "OutboxMessage"
 WRITES = {"insert", "update", "delete"}
 
@@ -98,7 +99,7 @@ def violations(source: str, filename: str = "<module>") -> list[str]:
 def test_only_the_outbox_module_writes_outbox_rows_and_their_status():
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path != OWNER:
+        if path not in OWNERS:
             found += violations(path.read_text(encoding="utf-8"), str(path.relative_to(PACKAGE)))
     assert found == []
 

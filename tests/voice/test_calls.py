@@ -250,7 +250,8 @@ def test_end_events_in_any_order_and_number_never_give_more_than_three_calls_and
     call's final status never changes."""
     from sqlalchemy import delete
 
-    from ussd_app.sms.outbox import FINAL, queue_call
+    from ussd_app.sms.outbox import FINAL
+    from ussd_app.sms.outbox_calls import queue_call
     from ussd_app.voice.calls import end_of_call
 
     settings_ = app.extensions["ussd_settings"]

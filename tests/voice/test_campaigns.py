@@ -13,7 +13,8 @@ from tests.clinic.test_campaigns import BM, FR, SCOPE_A
 from tests.voice.conftest import TONE
 from ussd_app.clinic import audience as audiences
 from ussd_app.clinic import campaigns, planner
-from ussd_app.sms.outbox import OutboxMessage, take_new_call_ids
+from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.sms.outbox_calls import take_new_call_ids
 from ussd_app.voice.campaigns import campaign_key
 from ussd_app.voice.channels import set_channel
 from ussd_app.voice.fragments import MENU

@@ -140,7 +140,8 @@ def test_sweeps_and_late_ends_in_any_order_never_give_more_than_three_calls_and_
     late or resent, in any order: at most three tries, at most one SMS, final statuses kept."""
     from sqlalchemy import delete, select
 
-    from ussd_app.sms.outbox import FINAL, OutboxMessage, hold_call, mark_call_placed, mark_call_placing, queue_call
+    from ussd_app.sms.outbox import FINAL, OutboxMessage
+    from ussd_app.sms.outbox_calls import hold_call, mark_call_placed, mark_call_placing, queue_call
     from ussd_app.voice.calls import end_of_call
 
     settings_ = app.extensions["ussd_settings"]

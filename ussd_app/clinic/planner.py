@@ -21,7 +21,8 @@ from ussd_app.clinic.models import Campaign
 from ussd_app.clinic.scope import Scope
 from ussd_app.db import UTCDateTime
 from ussd_app.sms.handoff import enqueue_outbox
-from ussd_app.sms.outbox import insert_pending, take_new_call_ids
+from ussd_app.sms.outbox import insert_pending
+from ussd_app.sms.outbox_calls import take_new_call_ids
 from ussd_app.sms.purposes import CAMPAIGN
 from ussd_app.text import languages
 from ussd_app.text.gsm import sms_size, to_gsm

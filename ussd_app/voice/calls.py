@@ -31,20 +31,8 @@ from rq import Queue
 
 from ussd_app.sms.handoff import SMS_QUEUE, enqueue_outbox
 from ussd_app.sms.optout import may_send, stopped_for
-from ussd_app.sms.outbox import (
-    OPEN,
-    PLACING,
-    VOICE,
-    OutboxMessage,
-    close_call,
-    hold_call,
-    mark_call_placed,
-    mark_call_placing,
-    queue_call,
-    queue_sms,
-    release_call,
-    take_new_outbox_ids,
-)
+from ussd_app.sms.outbox import OPEN, PLACING, VOICE, OutboxMessage, queue_sms, take_new_outbox_ids
+from ussd_app.sms.outbox_calls import close_call, hold_call, mark_call_placed, mark_call_placing, queue_call, release_call
 from ussd_app.sms.purposes import waits_for_morning
 from ussd_app.sms.quiet_hours import in_quiet_hours, next_allowed
 from ussd_app.sms.rate_limit import TokenBucket

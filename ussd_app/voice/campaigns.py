@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ussd_app.sms.outbox import queue_call
+from ussd_app.sms.outbox_calls import queue_call
 from ussd_app.sms.purposes import CAMPAIGN
 from ussd_app.subscribers import Subscriber
 from ussd_app.voice.channels import BOTH, VOICE

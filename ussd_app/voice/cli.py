@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from ussd_app.sms.outbox import OutboxMessage, queue_call
+from ussd_app.sms.outbox import OutboxMessage
+from ussd_app.sms.outbox_calls import queue_call
 from ussd_app.sms.purposes import TEST
 from ussd_app.voice.calls import run_call
 from ussd_app.voice.gateway import make_voice_gateway

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ussd_app.health.facilities import Facility
 from ussd_app.sms.demo import DEMO_MOTHER
-from ussd_app.sms.outbox import queue_call
+from ussd_app.sms.outbox_calls import queue_call
 from ussd_app.sms.purposes import REMINDER
 from ussd_app.sms.reminder import PLANNED, Reminder
 from ussd_app.sms.wording import reminder_message

@@ -12,7 +12,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ussd_app.sms.outbox import OutboxMessage, queue_call, queue_sms
+from ussd_app.sms.outbox import OutboxMessage, queue_sms
+from ussd_app.sms.outbox_calls import queue_call
 from ussd_app.sms.purposes import REMINDER
 from ussd_app.sms.wording import reminder_message
 from ussd_app.subscribers import Subscriber, find_by_phone

@@ -27,8 +27,8 @@ from sqlalchemy import select
 from ussd_app.callback_auth import callback_authenticated, refuse_callback
 from ussd_app.clock import app_now
 from ussd_app.sms.handoff import enqueue_outbox
-from ussd_app.sms.outbox import (ANSWERED, FINAL, PLACED, PLACING, VOICE, OutboxMessage, mark_call_answered,
-                                 mark_call_placed, take_new_call_ids, take_new_outbox_ids)
+from ussd_app.sms.outbox import ANSWERED, FINAL, PLACED, PLACING, VOICE, OutboxMessage, take_new_outbox_ids
+from ussd_app.sms.outbox_calls import mark_call_answered, mark_call_placed, take_new_call_ids
 from ussd_app.ussd_request import BadCallback, normalise_phone
 from ussd_app.voice import xml
 from ussd_app.voice.audio import placeholder_tone
