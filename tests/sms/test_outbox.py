@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import TEST_NOW
-from ussd_app.sms.outbox import OutboxMessage, queue_many, queue_sms, take_new_outbox_ids
+from ussd_app.sms.outbox import OutboxMessage, queue_sms, take_new_outbox_ids
+from ussd_app.sms.outbox_bulk import queue_many
 
 
 def message(key: str, body: str = "Rappel : visite demain.") -> dict:

@@ -22,8 +22,8 @@ from ussd_app.sms import outbox
 from ussd_app.sms.outbox import RANK, STATUSES, OutboxMessage, queue_sms
 
 PACKAGE = Path(ussd_app.__file__).parent
-# The outbox module, and its calls' part (the same state machine, split for size).
-OWNERS = {PACKAGE / "sms" / "outbox.py", PACKAGE / "sms" / "outbox_calls.py"}
+# The outbox module and its parts split out for size (calls, many rows at once).
+OWNERS = {PACKAGE / "sms" / name for name in ("outbox.py", "outbox_calls.py", "outbox_bulk.py")}
 MODEL = "OutboxMessage"
 WRITES = {"insert", "update", "delete"}
 

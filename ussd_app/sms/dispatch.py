@@ -28,7 +28,8 @@ from ussd_app.sms import runtime as sms_runtime
 from ussd_app.sms.blocklist import blocked_among
 from ussd_app.sms.handoff import enqueue_outbox
 from ussd_app.sms.optout import may_send, stopped_by_phone
-from ussd_app.sms.outbox import ERASED_ERROR, VOICE, OutboxMessage, hand_out, queue_many, render_sms, take_new_outbox_ids
+from ussd_app.sms.outbox import ERASED_ERROR, VOICE, OutboxMessage, hand_out, render_sms, take_new_outbox_ids
+from ussd_app.sms.outbox_bulk import queue_many
 from ussd_app.sms.outbox_calls import take_new_call_ids
 from ussd_app.sms.purposes import AT_NIGHT, OVERDUE, REMINDER
 from ussd_app.sms.quiet_hours import BAMAKO, in_quiet_hours
